@@ -1,0 +1,1 @@
+"""Pieces both processes share: Kafka connection settings, logging and Kafka header names."""

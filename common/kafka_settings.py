@@ -1,0 +1,83 @@
+"""Kafka settings every process shares, and the librdkafka config dicts built from them.
+
+One place decides the durability knobs (idempotence, acks, compression) so the receiver,
+the consumer's retry/dead-letter producer and the tooling cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_FILE_CONFIG = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+
+class KafkaSettings(BaseSettings):
+    """Connection to the brokers and the topic layout (names fixed by the contract)."""
+
+    model_config = ENV_FILE_CONFIG
+
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="brokers, comma-separated")
+    kafka_security_protocol: str | None = Field(None, description="e.g. SASL_SSL; unset = PLAINTEXT")
+    kafka_sasl_mechanism: str | None = Field(None, description="e.g. PLAIN, SCRAM-SHA-512")
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    orders_topic: str = Field("woocommerce.orders", description="main topic")
+    orders_topic_partitions: int = Field(6, ge=1, description="partitions of every topic we create")
+    orders_topic_replication: int = Field(1, ge=1, description="replication factor of topics we create")
+    retry_delays_seconds: tuple[float, ...] = Field(
+        (5.0, 30.0, 300.0), description="one retry topic per delay, in order; then the dead-letter topic"
+    )
+    schema_registry_url: str | None = Field(None, description="Confluent wire format when set")
+
+    @field_validator("retry_delays_seconds", mode="before")
+    @classmethod
+    def _split_delays(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            return tuple(float(p) for p in parts)
+        if isinstance(value, int | float):
+            return (float(value),)
+        return value
+
+    @field_validator("retry_delays_seconds")
+    @classmethod
+    def _positive_delays(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if any(d < 0 for d in value):
+            raise ValueError("RETRY_DELAYS_SECONDS must be non-negative numbers, e.g. 5,30,300")
+        return value
+
+    @property
+    def retry_topics(self) -> list[str]:
+        return [f"{self.orders_topic}.retry.{n}" for n in range(1, len(self.retry_delays_seconds) + 1)]
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.orders_topic}.dlq"
+
+    def client_config(self) -> dict[str, Any]:
+        """Settings every librdkafka client needs: brokers and security."""
+        conf: dict[str, Any] = {"bootstrap.servers": self.kafka_bootstrap_servers}
+        if self.kafka_security_protocol:
+            conf["security.protocol"] = self.kafka_security_protocol
+        if self.kafka_sasl_mechanism:
+            conf["sasl.mechanism"] = self.kafka_sasl_mechanism
+        if self.kafka_sasl_username:
+            conf["sasl.username"] = self.kafka_sasl_username
+        if self.kafka_sasl_password:
+            conf["sasl.password"] = self.kafka_sasl_password.get_secret_value()
+        return conf
+
+    def producer_config(self, *, linger_ms: int = 5, delivery_timeout_ms: int = 30_000) -> dict[str, Any]:
+        """A durable producer: idempotent (implies acks=all), compressed, bounded linger."""
+        return {
+            **self.client_config(),
+            "enable.idempotence": True,
+            "acks": "all",
+            "compression.type": "lz4",
+            "linger.ms": linger_ms,
+            "delivery.timeout.ms": delivery_timeout_ms,
+            "socket.keepalive.enable": True,
+        }

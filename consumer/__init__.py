@@ -1,0 +1,1 @@
+"""The consumer-group member that writes WooCommerce orders to NetSuite exactly once."""

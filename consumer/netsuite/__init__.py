@@ -1,0 +1,1 @@
+"""Everything that knows about NetSuite: settings, client, error tree, governor, lookups, mapping."""

@@ -1,0 +1,114 @@
+"""Conversion between the pydantic `OrderEvent` and the plain dict that fastavro writes.
+
+Kept apart from the codec so the mapping between the two shapes is tested on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from schemas.order import OrderEvent, WooOrder
+
+_ADDRESS_FIELDS = (
+    "first_name", "last_name", "company", "address_1", "address_2",
+    "city", "state", "postcode", "country", "email", "phone",
+)  # fmt: skip
+
+
+def _meta(entries: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for m in entries:
+        out.append(
+            {
+                "key": m.key,
+                "value_json": json.dumps(m.value, ensure_ascii=False),
+                "display_key": m.display_key,
+                "display_value_json": None
+                if m.display_value is None
+                else json.dumps(m.display_value, ensure_ascii=False),
+            }
+        )
+    return out
+
+
+def to_record(event: OrderEvent) -> dict[str, Any]:
+    """The Avro record for an event (only the schema's fields; the raw body keeps the rest)."""
+    o = event.order
+    order: dict[str, Any] = o.model_dump(
+        include={
+            "id", "parent_id", "number", "status", "currency", "prices_include_tax",
+            "date_created_gmt", "date_modified_gmt", "date_paid_gmt", "date_completed_gmt",
+            "customer_id", "customer_note", "payment_method", "payment_method_title", "transaction_id",
+            "discount_total", "discount_tax", "shipping_total", "shipping_tax", "cart_tax",
+            "total", "total_tax",
+        }
+    )  # fmt: skip
+    order["billing"] = {f: getattr(o.billing, f) for f in _ADDRESS_FIELDS}
+    order["shipping"] = {f: getattr(o.shipping, f) for f in _ADDRESS_FIELDS}
+    order["line_items"] = [
+        {
+            **li.model_dump(
+                include={
+                    "id", "name", "product_id", "variation_id", "quantity", "sku",
+                    "subtotal", "subtotal_tax", "total", "total_tax",
+                }
+            ),  # fmt: skip
+            "meta_data": _meta(li.meta_data),
+        }
+        for li in o.line_items
+    ]
+    order["shipping_lines"] = [
+        s.model_dump(include={"id", "method_id", "method_title", "total", "total_tax"}) for s in o.shipping_lines
+    ]
+    order["fee_lines"] = [f.model_dump(include={"id", "name", "total", "total_tax"}) for f in o.fee_lines]
+    order["coupon_lines"] = [
+        c.model_dump(include={"id", "code", "discount", "discount_tax"}) for c in o.coupon_lines
+    ]
+    order["tax_lines"] = [
+        t.model_dump(include={"id", "rate_code", "label", "compound", "tax_total", "shipping_tax_total"})
+        for t in o.tax_lines
+    ]
+    return {
+        "webhook_topic": event.webhook_topic,
+        "received_at_ms": event.received_at_ms,
+        "webhook_id": event.webhook_id,
+        "delivery_id": event.delivery_id,
+        "source": event.source,
+        "order": order,
+        "raw_body": event.raw_body,
+    }
+
+
+def from_record(record: dict[str, Any]) -> OrderEvent:
+    """The event for an Avro record (as fastavro reads it, with logical types off)."""
+    order = dict(record["order"])
+    order["line_items"] = [
+        {
+            **li,
+            "meta_data": [
+                {
+                    "key": m["key"],
+                    "value": json.loads(m["value_json"]),
+                    "display_key": m.get("display_key"),
+                    "display_value": None
+                    if m.get("display_value_json") is None
+                    else json.loads(m["display_value_json"]),
+                }
+                for m in li.get("meta_data", [])
+            ],
+        }
+        for li in order.get("line_items", [])
+    ]
+    received = record["received_at_ms"]
+    if not isinstance(received, int):  # a datetime when a reader turned logical types on
+        received = int(received.timestamp() * 1000)
+    return OrderEvent(
+        order=WooOrder.model_validate(order),
+        webhook_topic=record["webhook_topic"],
+        received_at_ms=received,
+        webhook_id=record.get("webhook_id", ""),
+        delivery_id=record.get("delivery_id", ""),
+        source=record.get("source", ""),
+        raw_body=record["raw_body"],
+    )

@@ -1,0 +1,198 @@
+"""The WooCommerce order as we accept it, and the event that carries it through Kafka.
+
+`WooOrder` validates a webhook body (REST v3 shape). Money stays a decimal string exactly as
+WooCommerce sent it ("64.22"): never the float `price`. Unknown fields are kept (`extra="allow"`)
+and the raw webhook bytes travel in the event, so a replay can re-map from the source.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
+
+_MONEY = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _money(value: Any) -> str:
+    """Accept WooCommerce money: a decimal string (or an int); reject floats and junk."""
+    if value is None or value == "":
+        return "0"
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("money must be a decimal string, not a float")
+    text = str(value).strip()
+    if not _MONEY.match(text):
+        raise ValueError(f"not a decimal amount: {text[:20]!r}")
+    try:
+        Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the regex already rules this out
+        raise ValueError("not a decimal amount") from exc
+    return text
+
+
+def _text(value: Any) -> str:
+    """Strings as given; None → ''; numbers (e.g. an int postcode) → their text."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        raise ValueError("expected text")
+    return str(value)
+
+
+def _gmt(value: Any) -> str | None:
+    """WooCommerce's naive GMT timestamps ('2025-03-14T09:15:30'); None stays None."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", value):
+        raise ValueError("expected an ISO timestamp like 2025-03-14T09:15:30")
+    return value
+
+
+Money = Annotated[str, BeforeValidator(_money)]
+Text = Annotated[str, BeforeValidator(_text)]
+GmtTime = Annotated[str | None, BeforeValidator(_gmt)]
+
+
+class _Lenient(BaseModel):
+    """Sub-objects: unknown fields kept, empty PHP arrays (`[]`) accepted for objects."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Address(_Lenient):
+    first_name: Text = ""
+    last_name: Text = ""
+    company: Text = ""
+    address_1: Text = ""
+    address_2: Text = ""
+    city: Text = ""
+    state: Text = ""
+    postcode: Text = ""
+    country: Text = ""
+    email: Text = ""
+    phone: Text = ""
+
+
+class MetaData(_Lenient):
+    key: Text = ""
+    value: Any = None
+    display_key: Text | None = None
+    display_value: Any = None
+
+
+class LineItem(_Lenient):
+    id: StrictInt = 0
+    name: Text = ""
+    product_id: StrictInt = 0
+    variation_id: StrictInt = 0
+    quantity: Annotated[int, Field(ge=0)] = 1
+    sku: Text = ""
+    subtotal: Money = "0"
+    subtotal_tax: Money = "0"
+    total: Money = "0"
+    total_tax: Money = "0"
+    meta_data: list[MetaData] = Field(default_factory=list)
+
+
+class ShippingLine(_Lenient):
+    id: StrictInt = 0
+    method_id: Text = ""
+    method_title: Text = ""
+    total: Money = "0"
+    total_tax: Money = "0"
+
+
+class FeeLine(_Lenient):
+    id: StrictInt = 0
+    name: Text = ""
+    total: Money = "0"
+    total_tax: Money = "0"
+
+
+class CouponLine(_Lenient):
+    id: StrictInt = 0
+    code: Text = ""
+    discount: Money = "0"
+    discount_tax: Money = "0"
+
+
+class TaxLine(_Lenient):
+    id: StrictInt = 0
+    rate_code: Text = ""
+    label: Text = ""
+    compound: bool = False
+    tax_total: Money = "0"
+    shipping_tax_total: Money = "0"
+
+
+def _php_empty_object(value: Any) -> Any:
+    """PHP's json_encode writes an empty associative array as `[]`."""
+    return {} if value == [] else value
+
+
+class WooOrder(_Lenient):
+    """A WooCommerce order (REST v3 shape). Only `id` is strictly required."""
+
+    id: StrictInt = Field(gt=0)
+    parent_id: StrictInt = 0
+    number: Text = ""
+    status: Text = "pending"
+    currency: Text = "USD"
+    prices_include_tax: bool = False
+    date_created_gmt: GmtTime = None
+    date_modified_gmt: GmtTime = None
+    date_paid_gmt: GmtTime = None
+    date_completed_gmt: GmtTime = None
+    customer_id: StrictInt = 0
+    customer_note: Text = ""
+    payment_method: Text = ""
+    payment_method_title: Text = ""
+    transaction_id: Text = ""
+    discount_total: Money = "0"
+    discount_tax: Money = "0"
+    shipping_total: Money = "0"
+    shipping_tax: Money = "0"
+    cart_tax: Money = "0"
+    total: Money = "0"
+    total_tax: Money = "0"
+    billing: Annotated[Address, BeforeValidator(_php_empty_object)] = Field(default_factory=Address)
+    shipping: Annotated[Address, BeforeValidator(_php_empty_object)] = Field(default_factory=Address)
+    line_items: list[LineItem] = Field(default_factory=list)
+    shipping_lines: list[ShippingLine] = Field(default_factory=list)
+    fee_lines: list[FeeLine] = Field(default_factory=list)
+    coupon_lines: list[CouponLine] = Field(default_factory=list)
+    tax_lines: list[TaxLine] = Field(default_factory=list)
+
+    @property
+    def order_number(self) -> str:
+        return self.number or str(self.id)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status in PAID_STATUSES or self.date_paid_gmt is not None
+
+
+PAID_STATUSES = frozenset({"processing", "completed"})
+UNPAID_STATUSES = frozenset({"pending", "failed", "on-hold", "checkout-draft"})
+CLOSED_STATUSES = frozenset({"cancelled", "refunded", "trash"})
+
+
+class OrderEvent(BaseModel):
+    """What travels on the orders topic: the validated order plus its delivery envelope."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order: WooOrder
+    webhook_topic: str = "order.created"
+    received_at_ms: int = 0
+    webhook_id: str = ""
+    delivery_id: str = ""
+    source: str = ""
+    raw_body: bytes = b""
+
+    @property
+    def key(self) -> bytes:
+        """The Kafka key: the order id as UTF-8 decimal text (contract)."""
+        return str(self.order.id).encode()

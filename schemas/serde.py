@@ -1,0 +1,134 @@
+"""Encode and decode `OrderEvent`s: Avro single-object encoding, or Confluent's wire format.
+
+Single-object encoding (Avro spec): `C3 01` + the 8-byte little-endian CRC-64-AVRO fingerprint of
+the writer schema's canonical form + the Avro binary body. The fingerprint lets a reader pick the
+writer schema among those it knows (`schemas/history/` keeps every released version) and resolve
+it against the current one. With `SCHEMA_REGISTRY_URL` set, Confluent's `AvroSerializer` frames the
+value with the registry's schema id instead.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import fastavro
+from fastavro.types import Schema
+
+from schemas.avro_record import from_record, to_record
+from schemas.order import OrderEvent
+
+SCHEMA_DIR = Path(__file__).parent
+SCHEMA_FILE = SCHEMA_DIR / "order_event.avsc"
+SINGLE_OBJECT_MAGIC = b"\xc3\x01"
+
+
+class UndecodableMessage(ValueError):
+    """The bytes are not an order event we can read (wrong framing, unknown schema, bad data)."""
+
+
+class OrderSerde(Protocol):
+    def encode(self, event: OrderEvent, topic: str) -> bytes: ...
+    def decode(self, data: bytes, topic: str) -> OrderEvent: ...
+
+
+def load_schema(path: Path = SCHEMA_FILE) -> Schema:
+    return fastavro.parse_schema(json.loads(path.read_text()))
+
+
+def fingerprint(schema: Schema) -> bytes:
+    """CRC-64-AVRO of the schema's parsing canonical form, as the spec's 8 little-endian bytes."""
+    canonical = fastavro.schema.to_parsing_canonical_form(schema)
+    value = int(fastavro.schema.fingerprint(canonical, "CRC-64-AVRO"), 16)
+    return struct.pack("<Q", value)
+
+
+@cache
+def _known_writers() -> dict[bytes, Schema]:
+    schemas = [load_schema()] + [load_schema(p) for p in sorted((SCHEMA_DIR / "history").glob("*.avsc"))]
+    return {fingerprint(s): s for s in schemas}
+
+
+class SingleObjectSerde:
+    """Avro single-object encoding with fastavro; the topic is not part of the framing."""
+
+    def __init__(self, schema: Schema | None = None, writers: dict[bytes, Schema] | None = None) -> None:
+        self.schema = schema if schema is not None else load_schema()
+        self._fingerprint = fingerprint(self.schema)
+        self._writers = dict(writers if writers is not None else _known_writers())
+        self._writers[self._fingerprint] = self.schema
+
+    def encode(self, event: OrderEvent, topic: str = "") -> bytes:
+        return self.encode_record(to_record(event))
+
+    def encode_record(self, record: dict[str, Any]) -> bytes:
+        buf = io.BytesIO()
+        buf.write(SINGLE_OBJECT_MAGIC + self._fingerprint)
+        fastavro.schemaless_writer(buf, self.schema, record)
+        return buf.getvalue()
+
+    def decode_record(self, data: bytes) -> dict[str, Any]:
+        if len(data) < 10 or data[:2] != SINGLE_OBJECT_MAGIC:
+            raise UndecodableMessage("not Avro single-object encoded (no C3 01 marker)")
+        writer = self._writers.get(data[2:10])
+        if writer is None:
+            raise UndecodableMessage(f"unknown writer schema fingerprint {data[2:10].hex()}")
+        try:
+            record = fastavro.schemaless_reader(
+                io.BytesIO(data[10:]), writer, self.schema, return_record_name=False
+            )
+        except Exception as exc:  # fastavro raises assorted types on corrupt input
+            raise UndecodableMessage(f"corrupt Avro body: {type(exc).__name__}") from exc
+        if not isinstance(record, dict):
+            raise UndecodableMessage("Avro body is not a record")
+        return record
+
+    def decode(self, data: bytes, topic: str = "") -> OrderEvent:
+        record = self.decode_record(data)
+        try:
+            return from_record(record)
+        except ValueError as exc:
+            raise UndecodableMessage(f"order fails validation: {exc}") from exc
+
+
+class RegistrySerde:
+    """Confluent wire format (magic 0 + schema id) through `confluent_kafka.schema_registry`."""
+
+    def __init__(self, registry_url: str, schema_text: str | None = None) -> None:
+        from confluent_kafka.schema_registry import SchemaRegistryClient
+        from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+
+        text = schema_text if schema_text is not None else SCHEMA_FILE.read_text()
+        if registry_url.startswith("mock://"):
+            client = SchemaRegistryClient.new_client({"url": registry_url})
+        else:
+            client = SchemaRegistryClient({"url": registry_url})
+        self._serializer = AvroSerializer(client, text, lambda event, ctx: to_record(event))
+        self._deserializer = AvroDeserializer(client, text)
+
+    def encode(self, event: OrderEvent, topic: str) -> bytes:
+        from confluent_kafka.serialization import MessageField, SerializationContext
+
+        data = self._serializer(event, SerializationContext(topic, MessageField.VALUE))
+        assert data is not None
+        return bytes(data)
+
+    def decode(self, data: bytes, topic: str) -> OrderEvent:
+        from confluent_kafka.serialization import MessageField, SerializationContext
+
+        try:
+            record = self._deserializer(data, SerializationContext(topic, MessageField.VALUE))
+            return from_record(record)
+        except Exception as exc:  # the library raises SerializationError and friends
+            raise UndecodableMessage(f"not decodable with the registry: {exc}") from exc
+
+
+def make_serde(schema_registry_url: str | None) -> OrderSerde:
+    """The serde the settings ask for: registry framing when a URL is set, else single-object."""
+    if schema_registry_url:
+        return RegistrySerde(schema_registry_url)
+    return SingleObjectSerde()

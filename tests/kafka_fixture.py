@@ -1,0 +1,54 @@
+"""Where the tests' broker comes from: `KAFKA_BOOTSTRAP_SERVERS`, else testcontainers' Kafka when a
+Docker engine answers, else the embedded tansu. A test that needs a broker fails when none can be
+had: it never skips (a skipped integration test would let CI pass without testing anything).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+from confluent_kafka.admin import AdminClient
+
+from devstack.broker import start_tansu
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        client = docker.from_env(timeout=2)
+        client.ping()
+        return True
+    except Exception:
+        return False
+
+
+def _assert_reachable(bootstrap: str) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.list_topics(timeout=15)  # raises KafkaException when no broker answers
+
+
+@contextlib.contextmanager
+def kafka_bootstrap() -> Iterator[tuple[str, str]]:
+    """Yield (bootstrap servers, kind) for the session: kind is 'external', 'testcontainers' or 'tansu'."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        _assert_reachable(external)
+        yield external, "external"
+        return
+    if _docker_answers():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer() as kafka:
+            bootstrap = kafka.get_bootstrap_server()
+            _assert_reachable(bootstrap)
+            yield bootstrap, "testcontainers"
+        return
+    broker = start_tansu()
+    try:
+        _assert_reachable(broker.bootstrap)
+        yield broker.bootstrap, "tansu"
+    finally:
+        broker.stop()
