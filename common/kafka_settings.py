@@ -77,6 +77,8 @@ class KafkaSettings(BaseSettings):
             "enable.idempotence": True,
             "acks": "all",
             "compression.type": "lz4",
+            # murmur2, as the Java client: a key lands on the same partition whoever produced it.
+            "partitioner": "murmur2_random",
             "linger.ms": linger_ms,
             "delivery.timeout.ms": delivery_timeout_ms,
             "socket.keepalive.enable": True,

@@ -50,16 +50,25 @@ def to_record(event: OrderEvent) -> dict[str, Any]:
         {
             **li.model_dump(
                 include={
-                    "id", "name", "product_id", "variation_id", "quantity", "sku",
-                    "subtotal", "subtotal_tax", "total", "total_tax",
+                    "id",
+                    "name",
+                    "product_id",
+                    "variation_id",
+                    "quantity",
+                    "sku",
+                    "subtotal",
+                    "subtotal_tax",
+                    "total",
+                    "total_tax",
                 }
-            ),  # fmt: skip
+            ),
             "meta_data": _meta(li.meta_data),
         }
         for li in o.line_items
     ]
     order["shipping_lines"] = [
-        s.model_dump(include={"id", "method_id", "method_title", "total", "total_tax"}) for s in o.shipping_lines
+        s.model_dump(include={"id", "method_id", "method_title", "total", "total_tax"})
+        for s in o.shipping_lines
     ]
     order["fee_lines"] = [f.model_dump(include={"id", "name", "total", "total_tax"}) for f in o.fee_lines]
     order["coupon_lines"] = [

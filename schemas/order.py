@@ -20,7 +20,7 @@ def _money(value: Any) -> str:
     """Accept WooCommerce money: a decimal string (or an int); reject floats and junk."""
     if value is None or value == "":
         return "0"
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValueError("money must be a decimal string, not a float")
     text = str(value).strip()
     if not _MONEY.match(text):

@@ -1,0 +1,80 @@
+"""`python -m consumer [run | topics | replay | redrive | reconcile | audit]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+from pydantic import ValidationError
+
+from common import logs
+from common.kafka_settings import KafkaSettings
+
+log = logging.getLogger("consumer")
+RESERVED = ("replay", "redrive", "reconcile", "audit")
+
+
+def _settings_error(exc: ValidationError) -> int:
+    for err in exc.errors():
+        name = "_".join(str(p) for p in err["loc"]).upper() or "settings"
+        print(f"configuration error: {name}: {err['msg']}", file=sys.stderr)
+    return 2
+
+
+def cmd_topics() -> int:
+    from consumer.topics import ensure_topics
+
+    try:
+        settings = KafkaSettings()
+    except ValidationError as exc:
+        return _settings_error(exc)
+    for name, state in ensure_topics(settings).items():
+        print(f"{name}: {state}")
+    return 0
+
+
+def cmd_run() -> int:
+    from consumer import health
+    from consumer.member import build_member
+    from consumer.settings import ConsumerSettings
+
+    try:
+        settings = ConsumerSettings()
+    except ValidationError as exc:
+        return _settings_error(exc)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    if settings.metrics_port:
+        health.serve(settings.metrics_port)
+    member = build_member(settings, stop)
+    log.info(
+        "consumer starting: group=%s topics=%s concurrency=%d workers=%d",
+        settings.consumer_group,
+        settings.source_topics,
+        settings.netsuite_concurrency,
+        settings.consumer_workers,
+    )
+    member.run()
+    log.info("consumer stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m consumer", description=__doc__)
+    parser.add_argument("command", nargs="?", default="run", choices=("run", "topics", *RESERVED))
+    args = parser.parse_args(argv)
+    logs.configure()
+    if args.command == "topics":
+        return cmd_topics()
+    if args.command in RESERVED:
+        print(f"'{args.command}' is reserved for later work and not implemented yet", file=sys.stderr)
+        return 64
+    return cmd_run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The consumer's Prometheus metrics (names are part of the dashboards and alert rules in deploy/).
+
+Labels never carry order data: topic, partition, outcome, error class and retry level only.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+RECORDS = Counter("woo_consumer_records", "Records consumed, by topic", ["topic"])
+OUTCOMES = Counter(
+    "woo_consumer_outcomes",
+    "What became of each record: written, skipped_unpaid, skipped_closed, skipped_stale, "
+    "skipped_unchanged, retried, dead_lettered",
+    ["outcome"],
+)
+RETRIED = Counter("woo_consumer_retried", "Records handed to a retry topic, by retry level", ["level"])
+DEAD_LETTERED = Counter(
+    "woo_consumer_dead_lettered", "Records dead-lettered, by error class", ["error_class"]
+)
+IN_FLIGHT = Gauge("woo_consumer_in_flight_records", "Records being processed now")
+LAG = Gauge("woo_consumer_partition_lag", "High watermark minus committed offset", ["topic", "partition"])
+END_TO_END = Histogram(
+    "woo_order_end_to_end_seconds",
+    "From the receiver accepting the webhook to the sales order written in NetSuite",
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
+)
+HALTED = Gauge(
+    "woo_consumer_halted", "1 while consumption is paused because NetSuite refuses our credentials"
+)
+READY = Gauge("woo_consumer_ready", "1 when this member consumes and NetSuite accepts our credentials")

@@ -1,0 +1,43 @@
+"""Retry one NetSuite call in-process a few times before giving the record to a retry topic.
+
+A lone 503 or 429 should cost a few hundred milliseconds, not a trip through `.retry.1` (5 s).
+Only idempotent calls pass through here (upsert by externalId, GET, SuiteQL), so repeating one is
+safe even when the first attempt was written and only its answer was lost. Full-jitter backoff
+spreads the retries of many workers; the sleep is injected so tests never sleep.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from consumer.errors import RetryableError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CallRetry:
+    attempts: int = 4
+    base_delay_s: float = 0.2
+    max_delay_s: float = 5.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    jitter: Callable[[], float] = field(default=random.random, compare=False)
+
+    def delay(self, failures: int) -> float:
+        """Full jitter: uniform in [0, min(max, base * 2^(failures-1))]."""
+        ceiling = min(self.max_delay_s, self.base_delay_s * (2 ** (failures - 1)))
+        return float(ceiling * self.jitter())
+
+    def run(self, call: Callable[[], T]) -> T:
+        for failures in range(1, self.attempts + 1):
+            try:
+                return call()
+            except RetryableError:
+                if failures >= self.attempts:
+                    raise
+                self.sleep(self.delay(failures))
+        raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,122 @@
+"""One record, start to durable outcome: decode → write → (on failure) route → forward.
+
+Runs on a worker thread. It returns only when the record's outcome is durable — written to
+NetSuite, deliberately skipped, or acknowledged by the broker on the next retry/dead-letter topic —
+so the caller may then mark the offset finished. It returns False when the member is stopping
+before that point: the offset then stays uncommitted and the record is consumed again later.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from common import headers as h
+from common.acking_producer import ProduceFailed
+from consumer import metrics
+from consumer.errors import SyncError, Undecodable
+from consumer.pipeline.forward import Forwarder, SourceRecord
+from consumer.pipeline.halt import AuthHalt
+from consumer.pipeline.route import Forward, Halt, RetryPolicy
+from consumer.pipeline.sync import OrderWriter
+from schemas.order import OrderEvent
+from schemas.serde import OrderSerde, UndecodableMessage
+
+log = logging.getLogger(__name__)
+
+
+class RecordHandler:
+    def __init__(
+        self,
+        serde: OrderSerde,
+        writer: OrderWriter,
+        policy: RetryPolicy,
+        forwarder: Forwarder,
+        halt: AuthHalt,
+        stop: threading.Event,
+        *,
+        now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+    ) -> None:
+        self._serde = serde
+        self._writer = writer
+        self._policy = policy
+        self._forwarder = forwarder
+        self._halt = halt
+        self._stop = stop
+        self._now_ms = now_ms
+
+    def handle(self, record: SourceRecord) -> bool:
+        """True when the outcome is durable; False when abandoned because the member stops."""
+        level = self._policy.level_of(record.topic)
+        attempts = _attempts(record, level)
+        while True:
+            try:
+                event = self._decode(record)
+                outcome = self._writer.write(event, from_retry=level > 0)
+            except SyncError as error:
+                route = self._policy.decide(error, attempts_so_far=attempts, now_ms=self._now_ms())
+                if isinstance(route, Halt):
+                    self._halt.trip(error)
+                    if not self._halt.wait():
+                        return False
+                    continue  # credentials work again: the same record, from the top
+                return self._forward(record, route, error)
+            metrics.OUTCOMES.labels(outcome.value).inc()
+            log.info(
+                "order %s %s (topic=%s partition=%s offset=%s)",
+                event.order.id,
+                outcome.value,
+                record.topic,
+                record.partition,
+                record.offset,
+            )
+            return True
+
+    def _decode(self, record: SourceRecord) -> OrderEvent:
+        try:
+            return self._serde.decode(record.value, record.topic)
+        except UndecodableMessage as exc:
+            raise Undecodable(str(exc)) from exc
+
+    def _forward(self, record: SourceRecord, route: Forward, error: SyncError) -> bool:
+        delay = 0.5
+        while True:
+            try:
+                self._forwarder.forward(record, route, error)
+                break
+            except ProduceFailed as exc:
+                log.error("cannot forward to %s (%s); retrying", route.topic, exc)
+                if self._stop.wait(delay):
+                    return False
+                delay = min(delay * 2, 10.0)
+        if route.topic == self._policy.dead_letter_topic:
+            metrics.DEAD_LETTERED.labels(type(error).__name__).inc()
+            metrics.OUTCOMES.labels("dead_lettered").inc()
+        else:
+            metrics.RETRIED.labels(str(route.attempt)).inc()
+            metrics.OUTCOMES.labels("retried").inc()
+        log.warning(
+            "record %s/%s@%s → %s (attempt %s, %s: code=%s path=%s)",
+            record.topic,
+            record.partition,
+            record.offset,
+            route.topic,
+            route.attempt,
+            type(error).__name__,
+            error.error_code,
+            error.path,
+        )
+        return True
+
+
+def _attempts(record: SourceRecord, level: int) -> int:
+    """Failed attempts before this one: the x-attempt header, or the retry level when absent."""
+    for key, value in record.headers:
+        if key == h.ATTEMPT:
+            try:
+                return int(value.decode())
+            except ValueError:
+                break
+    return level

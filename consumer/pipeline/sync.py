@@ -1,0 +1,144 @@
+"""Write one order to NetSuite: the customer, then the sales order, each an upsert by externalId.
+
+Exactly-once effect = at-least-once delivery + idempotent writes:
+- `PUT …/customer/eid:WOO_CUST_<id>` and `PUT …/salesOrder/eid:WOO_ORDER_<id>?replace=item`
+  can be repeated any number of times and leave one record with the right lines;
+- every sales order carries the order's `date_modified_gmt` in the version field, and a version
+  older than the one NetSuite (or this member) already holds is skipped, never written;
+- an order whose mapped records did not change since this member wrote them (a status-only
+  update, a redelivery) makes no call at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import Any, Protocol
+
+from consumer import metrics
+from consumer.errors import Unmappable
+from consumer.netsuite import records
+from consumer.netsuite.settings import MappingPolicy
+from consumer.pipeline.calls import CallRetry
+from consumer.pipeline.memory import WriteMemory, WrittenCustomer, WrittenOrder
+from schemas.order import CLOSED_STATUSES, OrderEvent
+
+log = logging.getLogger(__name__)
+
+
+class Outcome(StrEnum):
+    WRITTEN = "written"
+    SKIPPED_UNPAID = "skipped_unpaid"
+    SKIPPED_CLOSED = "skipped_closed"
+    SKIPPED_STALE = "skipped_stale"
+    SKIPPED_UNCHANGED = "skipped_unchanged"
+
+
+class RecordStore(Protocol):
+    """The part of `NetSuiteClient` the writer needs (a fake in unit tests)."""
+
+    def upsert(
+        self, record_type: str, external_id: str, body: dict[str, Any], *, replace: Sequence[str] = ()
+    ) -> str: ...
+
+    def get(
+        self,
+        record_type: str,
+        *,
+        internal_id: str | None = None,
+        external_id: str | None = None,
+        expand_sub_resources: bool = False,
+        fields: Sequence[str] | None = None,
+    ) -> dict[str, Any] | None: ...
+
+
+class ItemLookup(Protocol):
+    def resolve(self, skus: Iterable[str]) -> dict[str, str]: ...
+
+
+def content_fingerprint(body: Mapping[str, Any], version_field: str) -> str:
+    """Hash of what the record says, without the version stamp (a status-only change keeps it)."""
+    content = {k: v for k, v in body.items() if k != version_field}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class OrderWriter:
+    def __init__(
+        self,
+        store: RecordStore,
+        items: ItemLookup,
+        policy: MappingPolicy,
+        *,
+        calls: CallRetry | None = None,
+        memory: WriteMemory | None = None,
+    ) -> None:
+        self._store = store
+        self._items = items
+        self._policy = policy
+        self._calls = calls or CallRetry()
+        self.memory = memory or WriteMemory()
+
+    def write(self, event: OrderEvent, *, from_retry: bool) -> Outcome:
+        order = event.order
+        if order.status in CLOSED_STATUSES:
+            return Outcome.SKIPPED_CLOSED  # cancellations/refunds: a later issue (README)
+        if not order.is_paid:
+            return Outcome.SKIPPED_UNPAID  # a later order.updated brings the paid version
+        version = order.date_modified_gmt or ""
+        known = self.memory.orders.get(order.id)
+        if known is not None and known.version > version:
+            return Outcome.SKIPPED_STALE
+
+        skus = records.required_skus(order)
+        item_ids = self._calls.run(lambda: self._items.resolve(skus)) if skus else {}
+        missing = [s for s in skus if s not in item_ids]
+        if missing:
+            raise Unmappable(f"unknown SKU(s) in NetSuite: {', '.join(missing)[:300]}")
+
+        customer_id = self._customer(event)
+        so = records.map_sales_order(order, customer_id=customer_id, item_ids=item_ids, policy=self._policy)
+        for warning in so.warnings:
+            log.warning("order %s: %s", order.id, warning)
+        fingerprint = content_fingerprint(so.body, self._policy.version_field)
+        if known is not None and known.fingerprint == fingerprint:
+            self.memory.orders.put(order.id, WrittenOrder(max(version, known.version), fingerprint))
+            return Outcome.SKIPPED_UNCHANGED
+        if known is None and (from_retry or event.webhook_topic != "order.created"):
+            held = self._held_version(so.external_id)
+            if held is not None and held > version:
+                return Outcome.SKIPPED_STALE
+        self._calls.run(
+            lambda: self._store.upsert(so.record_type, so.external_id, so.body, replace=("item",))
+        )
+        self.memory.orders.put(order.id, WrittenOrder(version, fingerprint))
+        if event.received_at_ms:
+            metrics.END_TO_END.observe(max(0.0, time.time() - event.received_at_ms / 1000))
+        return Outcome.WRITTEN
+
+    def _customer(self, event: OrderEvent) -> str:
+        customer = records.map_customer(event.order, self._policy)
+        fingerprint = content_fingerprint(customer.body, "")
+        known = self.memory.customers.get(customer.external_id)
+        if known is not None and known.fingerprint == fingerprint:
+            return known.internal_id
+        internal_id = self._calls.run(
+            lambda: self._store.upsert(customer.record_type, customer.external_id, customer.body)
+        )
+        self.memory.customers.put(customer.external_id, WrittenCustomer(internal_id, fingerprint))
+        return internal_id
+
+    def _held_version(self, external_id: str) -> str | None:
+        """The version NetSuite holds for this sales order (None when it has none)."""
+        field = self._policy.version_field
+        existing = self._calls.run(
+            lambda: self._store.get("salesOrder", external_id=external_id, fields=[field])
+        )
+        if existing is None:
+            return None
+        value = existing.get(field)
+        return str(value) if value else None

@@ -1,0 +1,59 @@
+"""Settings of one consumer-group member: Kafka, NetSuite, and how hard to work.
+
+The `consumer_config()` method is the single place the group's librdkafka knobs are decided:
+cooperative-sticky assignment, no auto commit (we commit the contiguous prefix of finished offsets
+ourselves), earliest reset so a new group starts from the beginning of the topic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from common.kafka_settings import ENV_FILE_CONFIG, KafkaSettings
+from consumer.netsuite.settings import NetSuiteSettings
+
+
+class ConsumerSettings(KafkaSettings, NetSuiteSettings):
+    model_config = ENV_FILE_CONFIG
+
+    consumer_group: str = Field("woo-netsuite-sync", description="consumer group id")
+    kafka_session_timeout_ms: int = Field(45_000, ge=1000)
+    kafka_max_poll_interval_ms: int = Field(300_000, ge=1000)
+    metrics_port: int = Field(9102, ge=0, le=65535, description="Prometheus + health port; 0 = off")
+    consumer_workers: int = Field(0, ge=0, description="worker threads; 0 = 2 x NETSUITE_CONCURRENCY")
+    consumer_max_buffered: int = Field(1000, ge=1, description="records held in memory before pausing")
+    consumer_commit_interval_s: float = Field(1.0, gt=0)
+    netsuite_call_attempts: int = Field(
+        4, ge=1, description="tries of one NetSuite call before a retry topic"
+    )
+    netsuite_call_backoff_s: float = Field(
+        0.2, ge=0, description="first in-process backoff, doubled each try"
+    )
+    auth_probe_max_interval_s: float = Field(60.0, gt=0, description="longest wait between credential probes")
+
+    @model_validator(mode="after")
+    def _workers_default(self) -> ConsumerSettings:
+        if self.consumer_workers == 0:
+            self.consumer_workers = max(2, 2 * self.netsuite_concurrency)
+        return self
+
+    @property
+    def source_topics(self) -> list[str]:
+        """The main topic and every retry topic: one member consumes them all."""
+        return [self.orders_topic, *self.retry_topics]
+
+    def consumer_config(self) -> dict[str, Any]:
+        return {
+            **self.client_config(),
+            "group.id": self.consumer_group,
+            "partition.assignment.strategy": "cooperative-sticky",
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+            "auto.offset.reset": "earliest",
+            "session.timeout.ms": self.kafka_session_timeout_ms,
+            "heartbeat.interval.ms": max(500, self.kafka_session_timeout_ms // 10),
+            "max.poll.interval.ms": self.kafka_max_poll_interval_ms,
+            "isolation.level": "read_committed",
+        }

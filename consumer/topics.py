@@ -1,0 +1,74 @@
+"""Create the main, retry and dead-letter topics, idempotently (`python -m consumer topics`).
+
+Every topic gets the same partition count so a key lands on the same partition number
+everywhere; retry topics keep records long enough to survive the longest delay many times over,
+and the dead-letter topic keeps them for people to inspect and redrive.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
+
+from common.kafka_settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class TopicPlan:
+    name: str
+    partitions: int
+    replication: int
+    config: dict[str, str]
+
+
+def plan_topics(settings: KafkaSettings) -> list[TopicPlan]:
+    """What `ensure_topics` creates: main (7 days), retry topics (7 days), dead letter (30 days)."""
+    n, rf = settings.orders_topic_partitions, settings.orders_topic_replication
+    durable = {"min.insync.replicas": str(min(2, rf))} if rf > 1 else {}
+    plans = [TopicPlan(settings.orders_topic, n, rf, {"retention.ms": str(7 * DAY_MS), **durable})]
+    plans += [
+        TopicPlan(t, n, rf, {"retention.ms": str(7 * DAY_MS), **durable}) for t in settings.retry_topics
+    ]
+    plans.append(TopicPlan(settings.dead_letter_topic, n, rf, {"retention.ms": str(30 * DAY_MS), **durable}))
+    return plans
+
+
+def ensure_topics(settings: KafkaSettings, *, timeout_s: float = 30.0) -> dict[str, str]:
+    """Create missing topics; report each as 'created' or 'exists'. Raises on any other error."""
+    admin = AdminClient(settings.client_config())
+    plans = plan_topics(settings)
+    futures = admin.create_topics(
+        [NewTopic(p.name, p.partitions, p.replication, config=p.config) for p in plans],
+        request_timeout=timeout_s,
+        operation_timeout=timeout_s,
+    )
+    result: dict[str, str] = {}
+    for name, future in futures.items():
+        try:
+            future.result(timeout=timeout_s)
+            result[name] = "created"
+        except KafkaException as exc:
+            error = exc.args[0]
+            if isinstance(error, KafkaError) and error.code() == KafkaError.TOPIC_ALREADY_EXISTS:
+                result[name] = "exists"
+            else:
+                raise
+    existing = admin.list_topics(timeout=timeout_s).topics
+    for plan in plans:
+        have = len(existing[plan.name].partitions) if plan.name in existing else 0
+        if have != plan.partitions:
+            log.warning(
+                "topic %s has %d partitions, settings ask for %d (not changed)",
+                plan.name,
+                have,
+                plan.partitions,
+            )
+    return result

@@ -1,0 +1,165 @@
+"""Realistic signed WooCommerce order webhooks, for `make run`, the benchmarks and the e2e tests.
+
+Bodies are encoded the way PHP's `json_encode` does it (compact, `\\/`, `\\uXXXX`) and signed the
+way WooCommerce does it: base64(HMAC-SHA256(entity-decoded secret, exact body bytes)). Totals
+are consistent, in decimal strings, like a real checkout's.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+CATALOGUE: dict[str, Decimal] = {
+    "COF-1KG": Decimal("19.90"),
+    "MUG-BLUE": Decimal("12.50"),
+    "TEA-250G": Decimal("8.40"),
+    "GRINDER-PRO": Decimal("89.00"),
+    "FILTER-100": Decimal("4.95"),
+}
+CENT = Decimal("0.01")
+FIRST = ["Jürgen", "Ana", "Li", "Chloé", "Oluwaseun", "Sören", "Maya", "João"]
+LAST = ["Müller", "García", "Wang", "Dubois", "Adeyemi", "Ørsted", "Cohen", "Conceição"]
+
+
+def php_json(payload: dict[str, Any]) -> bytes:
+    """PHP json_encode with default flags: compact, every non-ASCII as \\uXXXX, '/' as '\\/'."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=True).replace("/", "\\/").encode()
+
+
+def sign(body: bytes, key: str) -> str:
+    """X-WC-Webhook-Signature for `body`; `key` is the secret after entity decoding."""
+    return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def _money(value: Decimal) -> str:
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+@dataclass
+class OrderFactory:
+    """Deterministic orders: same seed, same orders."""
+
+    seed: int = 7
+    skus: tuple[str, ...] = tuple(CATALOGUE)
+    tax_rate: Decimal = Decimal("0.19")
+    repeat_customers: float = 0.5
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        self._customers: list[int] = []
+
+    def order(
+        self, order_id: int, *, status: str = "processing", sku_override: str | None = None
+    ) -> dict[str, Any]:
+        rng = self._rng
+        if self._customers and rng.random() < self.repeat_customers:
+            customer_id = rng.choice(self._customers)
+        else:
+            customer_id = 1000 + len(self._customers) + 1
+            self._customers.append(customer_id)
+        created = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(seconds=order_id * 37)
+        lines, subtotal = [], Decimal(0)
+        for n, sku in enumerate(rng.sample(list(self.skus), k=rng.randint(1, min(3, len(self.skus))))):
+            qty = rng.randint(1, 3)
+            price = CATALOGUE.get(sku, Decimal("10.00"))
+            total = price * qty
+            subtotal += total
+            lines.append(
+                {
+                    "id": order_id * 10 + n,
+                    "name": f"{sku} &ndash; demo",
+                    "product_id": 100 + n,
+                    "variation_id": 0,
+                    "quantity": qty,
+                    "tax_class": "",
+                    "subtotal": _money(total),
+                    "subtotal_tax": _money(total * self.tax_rate),
+                    "total": _money(total),
+                    "total_tax": _money(total * self.tax_rate),
+                    "taxes": [],
+                    "meta_data": [],
+                    "sku": sku_override or sku,
+                    "price": float(price),
+                }
+            )
+        shipping = Decimal("4.90") if subtotal < 50 else Decimal(0)
+        tax = sum((Decimal(str(li["total_tax"])) for li in lines), Decimal(0)) + (
+            shipping * self.tax_rate
+        ).quantize(CENT)
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        address = {
+            "first_name": first,
+            "last_name": last,
+            "company": "",
+            "address_1": f"Hauptstraße {order_id % 200}",
+            "address_2": "",
+            "city": "Köln",
+            "state": "",
+            "postcode": "50667",
+            "country": "DE",
+        }
+        stamp = created.strftime("%Y-%m-%dT%H:%M:%S")
+        return {
+            "id": order_id,
+            "parent_id": 0,
+            "number": str(order_id),
+            "status": status,
+            "currency": "EUR",
+            "prices_include_tax": False,
+            "date_created_gmt": stamp,
+            "date_modified_gmt": stamp,
+            "date_paid_gmt": stamp if status in ("processing", "completed") else None,
+            "discount_total": "0.00",
+            "discount_tax": "0.00",
+            "shipping_total": _money(shipping),
+            "shipping_tax": _money(shipping * self.tax_rate),
+            "cart_tax": _money(tax - shipping * self.tax_rate),
+            "total": _money(subtotal + shipping + tax),
+            "total_tax": _money(tax),
+            "customer_id": customer_id,
+            "billing": {**address, "email": f"customer{customer_id}@example.com", "phone": "+49 221 5550100"},
+            "shipping": {**address, "phone": ""},
+            "payment_method": "stripe",
+            "customer_note": "",
+            "line_items": lines,
+            "shipping_lines": [
+                {
+                    "id": order_id * 10 + 9,
+                    "method_id": "flat_rate",
+                    "method_title": "Flat rate",
+                    "total": _money(shipping),
+                    "total_tax": _money(shipping * self.tax_rate),
+                    "taxes": [],
+                }
+            ],
+            "fee_lines": [],
+            "coupon_lines": [],
+            "tax_lines": [],
+            "refunds": [],
+        }
+
+    def delivery(
+        self, order: dict[str, Any], key: str, *, topic: str = "order.created"
+    ) -> tuple[bytes, dict[str, str]]:
+        """Body bytes and headers of a WooCommerce delivery of `order`."""
+        body = php_json(order)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "WooCommerce/9.7.1 Hookshot (WordPress/6.7.2)",
+            "X-WC-Webhook-Source": "https://shop.example.com/",
+            "X-WC-Webhook-Topic": topic,
+            "X-WC-Webhook-Resource": "order",
+            "X-WC-Webhook-Event": topic.split(".", 1)[1],
+            "X-WC-Webhook-Signature": sign(body, key),
+            "X-WC-Webhook-ID": "12",
+            "X-WC-Webhook-Delivery-ID": hashlib.md5(body, usedforsecurity=False).hexdigest(),
+        }
+        return body, headers

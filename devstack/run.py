@@ -1,0 +1,178 @@
+"""`make run`: broker, NetSuite simulator, receiver and consumer, with demo orders and a progress line.
+
+Everything runs on loopback with demo credentials. The simulator adds some latency, a few 503s and
+429s, and every 25th demo order names an unknown SKU, so retries and dead letters show up too.
+Ctrl-C (or SIGTERM) stops every child process in order; logs are in `.run/`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from devstack.broker import free_port, start_tansu, wait_for_port
+from devstack.demo_orders import OrderFactory
+from devstack.netsuite_sim.config import DEFAULT_ITEMS_FILE, SimulatorConfig
+from devstack.processes import Children
+
+SECRET = "demo-webhook-s3cret"
+
+
+def metric_sums(url: str) -> dict[str, float]:
+    """Sum of every sample per metric name (labels folded): enough for a progress line."""
+    try:
+        text = requests.get(url, timeout=1).text
+    except requests.RequestException:
+        return {}
+    sums: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            sums[sample.name] = sums.get(sample.name, 0.0) + sample.value
+    return sums
+
+
+def outcome(url: str, label: str, value: str) -> float:
+    try:
+        text = requests.get(url, timeout=1).text
+    except requests.RequestException:
+        return 0.0
+    return sum(
+        s.value
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
+        if s.labels.get(label) == value and s.name.endswith("_total")
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__)
+    parser.add_argument("--rate", type=float, default=5.0, help="demo orders per second")
+    parser.add_argument(
+        "--orders", type=int, default=0, help="stop after this many orders (0 = until Ctrl-C)"
+    )
+    args = parser.parse_args(argv)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    run_dir = Path(".run")
+    children = Children(run_dir)
+    broker = None
+    try:
+        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if not bootstrap:
+            broker = start_tansu(log_path=run_dir / "broker.log")
+            bootstrap = broker.bootstrap
+        sim_port, receiver_port, metrics_port = free_port(), free_port(), free_port()
+        sim = SimulatorConfig()
+        service_items = sim.service_item_ids() if hasattr(sim, "service_item_ids") else {}
+        env = {
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "RETRY_DELAYS_SECONDS": "2,5,10",
+            "WOOCOMMERCE_WEBHOOK_SECRET": SECRET,
+            "PORT": str(receiver_port),
+            "METRICS_PORT": str(metrics_port),
+            "NETSUITE_ACCOUNT_ID": sim.account_id,
+            "NETSUITE_CONSUMER_KEY": sim.consumer_key,
+            "NETSUITE_CONSUMER_SECRET": sim.consumer_secret,
+            "NETSUITE_TOKEN_ID": sim.token_id,
+            "NETSUITE_TOKEN_SECRET": sim.token_secret,
+            "NETSUITE_BASE_URL": f"http://127.0.0.1:{sim_port}",
+            "NETSUITE_CONCURRENCY": "5",
+            **{f"NETSUITE_{k}_ITEM_ID": v for k, v in service_items.items()},
+        }
+        print(f"broker     {bootstrap}{' (embedded tansu)' if broker else ''}")
+        topics = children.start("topics", ["-m", "consumer", "topics"], env)
+        if topics.wait(60) != 0:
+            raise RuntimeError("topic creation failed; see .run/topics.log")
+        children.start(
+            "netsuite-sim",
+            [
+                "-m",
+                "devstack.netsuite_sim",
+                "--port",
+                str(sim_port),
+                "--items",
+                str(DEFAULT_ITEMS_FILE),
+                "--latency-ms",
+                "40",
+                "--error-rate",
+                "0.03",
+                "--throttle-rate",
+                "0.02",
+            ],
+            env,
+        )
+        wait_for_port("127.0.0.1", sim_port, 20)
+        print(f"netsuite   http://127.0.0.1:{sim_port} (simulator: 40 ms latency, 3% 503s, 2% 429s)")
+        children.start("receiver", ["-m", "receiver"], env)
+        wait_for_port("127.0.0.1", receiver_port, 30)
+        print(f"receiver   http://127.0.0.1:{receiver_port}/webhook/woocommerce/order-created")
+        children.start("consumer", ["-m", "consumer"], env)
+        wait_for_port("127.0.0.1", metrics_port, 30)
+        print(f"consumer   metrics http://127.0.0.1:{metrics_port}/metrics   logs in .run/")
+        drive(args, stop, children, receiver_port, metrics_port)
+    except RuntimeError as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        print("\nstopping…")
+        children.stop_all()
+        if broker:
+            broker.stop()
+    return 0
+
+
+def drive(
+    args: argparse.Namespace, stop: threading.Event, children: Children, rport: int, mport: int
+) -> None:
+    factory = OrderFactory(seed=int(time.time()))
+    session = requests.Session()
+    url = f"http://127.0.0.1:{rport}/webhook/woocommerce/order-created"
+    interval = 1.0 / args.rate
+    next_at = time.monotonic()
+    sent = failed = 0
+    for order_id in itertools.count(int(time.time()) % 100000 * 100 + 1):
+        if stop.is_set() or (args.orders and sent >= args.orders):
+            break
+        children.check()
+        poison = sent % 25 == 24
+        order = factory.order(order_id, sku_override="NO-SUCH-SKU" if poison else None)
+        body, headers = factory.delivery(order, SECRET)
+        try:
+            ok = session.post(url, data=body, headers=headers, timeout=15).status_code == 200
+        except requests.RequestException:
+            ok = False
+        sent, failed = sent + 1, failed + (not ok)
+        if sent % max(1, int(args.rate)) == 0:
+            progress(sent, failed, rport, mport)
+        next_at += interval
+        stop.wait(max(0.0, next_at - time.monotonic()))
+    progress(sent, failed, rport, mport)
+
+
+def progress(sent: int, failed: int, rport: int, mport: int) -> None:
+    r = f"http://127.0.0.1:{rport}/metrics"
+    c = f"http://127.0.0.1:{mport}/metrics"
+    line = (
+        f"received {sent:>6} | published {outcome(r, 'outcome', 'accepted'):>6.0f} | "
+        f"written to NetSuite {outcome(c, 'outcome', 'written'):>6.0f} | "
+        f"retrying {metric_sums(c).get('woo_consumer_retried_total', 0):>4.0f} | "
+        f"dead-lettered {metric_sums(c).get('woo_consumer_dead_lettered_total', 0):>4.0f}"
+        + (f" | rejected by receiver {failed}" if failed else "")
+    )
+    print("\r" + line, end="", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Drive the consumer end to end in tests: produce order events, run members, inspect the outcome.
+
+Members run in-process (threads) for speed; the crash test runs real processes instead.
+Waiting is always "poll a condition until a deadline", never a bare sleep.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from consumer.member import Member, build_member
+from consumer.settings import ConsumerSettings
+from consumer.topics import ensure_topics
+from devstack.demo_orders import OrderFactory
+from schemas import OrderEvent, WooOrder
+from schemas.serde import SingleObjectSerde
+from tests.conftest import TEST_SESSION_TIMEOUT_MS
+
+SERDE = SingleObjectSerde()
+
+
+def wait_until(condition: Callable[[], Any], timeout_s: float, what: str, interval_s: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s}s waiting for: {what}")
+        time.sleep(interval_s)
+
+
+def consumer_settings(
+    bootstrap: str, sim_env: dict[str, str], prefix: str, **overrides: Any
+) -> ConsumerSettings:
+    values: dict[str, Any] = {
+        "kafka_bootstrap_servers": bootstrap,
+        "orders_topic": f"{prefix}.orders",
+        "consumer_group": f"{prefix}-group",
+        "orders_topic_partitions": 3,
+        "retry_delays_seconds": "0.5,1,1.5",
+        "kafka_session_timeout_ms": TEST_SESSION_TIMEOUT_MS,
+        "consumer_commit_interval_s": 0.2,
+        "metrics_port": 0,
+        "netsuite_call_backoff_s": 0.02,
+        **{k.lower(): v for k, v in sim_env.items()},
+    }
+    values.update(overrides)
+    return ConsumerSettings(**values)
+
+
+def create_topics(settings: ConsumerSettings) -> None:
+    ensure_topics(settings)
+
+
+def event_for(order: dict[str, Any], *, topic: str = "order.created") -> OrderEvent:
+    import json
+
+    raw = json.dumps(order).encode()
+    return OrderEvent(
+        order=WooOrder.model_validate(order),
+        webhook_topic=topic,
+        received_at_ms=int(time.time() * 1000),
+        raw_body=raw,
+    )
+
+
+def produce(bootstrap: str, topic: str, events: list[OrderEvent]) -> None:
+    producer = Producer(
+        {"bootstrap.servers": bootstrap, "enable.idempotence": True, "partitioner": "murmur2_random"}
+    )
+    for event in events:
+        producer.produce(topic, key=event.key, value=SERDE.encode(event))
+    assert producer.flush(30) == 0
+
+
+def produce_raw(bootstrap: str, topic: str, key: bytes, value: bytes) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap})
+    producer.produce(topic, key=key, value=value)
+    assert producer.flush(30) == 0
+
+
+@contextmanager
+def running_member(settings: ConsumerSettings) -> Iterator[Member]:
+    """A member on a thread; stopped (gracefully) and joined on exit. Its crash fails the test."""
+    member = build_member(settings)
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            member.run()
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=target, name="member", daemon=True)
+    thread.start()
+    try:
+        yield member
+    finally:
+        member.stop.set()
+        thread.join(60)
+        assert not thread.is_alive(), "member did not stop within 60 s"
+    if errors:
+        raise errors[0]
+
+
+def read_all(bootstrap: str, topic: str, partitions: int, timeout_s: float = 10) -> list[Any]:
+    """Every record on `topic` (assign + read to the high watermark; no group)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader", "enable.auto.commit": False})
+    out: list[Any] = []
+    try:
+        ends = {}
+        for p in range(partitions):
+            _, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
+            ends[p] = high
+        consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+        want = sum(ends.values())
+        deadline = time.monotonic() + timeout_s
+        while len(out) < want and time.monotonic() < deadline:
+            msg = consumer.poll(0.2)
+            if msg is not None and msg.error() is None:
+                out.append(msg)
+    finally:
+        consumer.close()
+    return out
+
+
+def committed_offsets(bootstrap: str, group: str, topic: str, partitions: int) -> dict[int, int]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        parts = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
+        return {tp.partition: tp.offset for tp in parts}
+    finally:
+        consumer.close()
+
+
+def high_watermarks(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "hw"})
+    try:
+        return {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in range(partitions)
+        }
+    finally:
+        consumer.close()
+
+
+__all__ = ["OrderFactory"]
