@@ -6,10 +6,10 @@ the consumer's retry/dead-letter producer and the tooling cannot drift apart.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_FILE_CONFIG = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -27,7 +27,7 @@ class KafkaSettings(BaseSettings):
     orders_topic: str = Field("woocommerce.orders", description="main topic")
     orders_topic_partitions: int = Field(6, ge=1, description="partitions of every topic we create")
     orders_topic_replication: int = Field(1, ge=1, description="replication factor of topics we create")
-    retry_delays_seconds: tuple[float, ...] = Field(
+    retry_delays_seconds: Annotated[tuple[float, ...], NoDecode] = Field(
         (5.0, 30.0, 300.0), description="one retry topic per delay, in order; then the dead-letter topic"
     )
     schema_registry_url: str | None = Field(None, description="Confluent wire format when set")
@@ -37,7 +37,10 @@ class KafkaSettings(BaseSettings):
     def _split_delays(cls, value: Any) -> Any:
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",") if p.strip()]
-            return tuple(float(p) for p in parts)
+            try:
+                return tuple(float(p) for p in parts)
+            except ValueError:
+                raise ValueError("RETRY_DELAYS_SECONDS must be seconds separated by commas, e.g. 5,30,300") from None
         if isinstance(value, int | float):
             return (float(value),)
         return value

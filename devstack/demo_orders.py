@@ -19,10 +19,10 @@ from typing import Any
 
 CATALOGUE: dict[str, Decimal] = {
     "COF-1KG": Decimal("19.90"),
+    "COF-250G": Decimal("6.40"),
     "MUG-BLUE": Decimal("12.50"),
-    "TEA-250G": Decimal("8.40"),
-    "GRINDER-PRO": Decimal("89.00"),
-    "FILTER-100": Decimal("4.95"),
+    "MUG-RED": Decimal("12.50"),
+    "Bar3": Decimal("4.95"),
 }
 CENT = Decimal("0.01")
 FIRST = ["Jürgen", "Ana", "Li", "Chloé", "Oluwaseun", "Sören", "Maya", "João"]

@@ -21,10 +21,17 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from devstack.broker import free_port, start_tansu, wait_for_port
 from devstack.demo_orders import OrderFactory
-from devstack.netsuite_sim.config import DEFAULT_ITEMS_FILE, SimulatorConfig
+from devstack.netsuite_sim.config import DEFAULT_ITEMS_FILE, SimulatorConfig, load_items
+from devstack.netsuite_sim.simulator import SPECIAL_ITEMS
 from devstack.processes import Children
 
 SECRET = "demo-webhook-s3cret"
+
+
+def special_item_env() -> dict[str, str]:
+    """NETSUITE_SHIPPING/DISCOUNT/FEE/TAX_ITEM_ID for the items the simulator is seeded with."""
+    ids = {str(i["itemId"]): str(i["id"]) for i in load_items(None)}
+    return {var: ids[name] for name, var in SPECIAL_ITEMS.items() if name in ids}
 
 
 def metric_sums(url: str) -> dict[str, float]:
@@ -74,7 +81,6 @@ def main(argv: list[str] | None = None) -> int:
             bootstrap = broker.bootstrap
         sim_port, receiver_port, metrics_port = free_port(), free_port(), free_port()
         sim = SimulatorConfig()
-        service_items = sim.service_item_ids() if hasattr(sim, "service_item_ids") else {}
         env = {
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             "KAFKA_SESSION_TIMEOUT_MS": "6000",
@@ -89,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             "NETSUITE_TOKEN_SECRET": sim.token_secret,
             "NETSUITE_BASE_URL": f"http://127.0.0.1:{sim_port}",
             "NETSUITE_CONCURRENCY": "5",
-            **{f"NETSUITE_{k}_ITEM_ID": v for k, v in service_items.items()},
+            **special_item_env(),
         }
         print(f"broker     {bootstrap}{' (embedded tansu)' if broker else ''}")
         topics = children.start("topics", ["-m", "consumer", "topics"], env)

@@ -127,7 +127,9 @@ class OrderWriter:
         if known is not None and known.fingerprint == fingerprint:
             return known.internal_id
         internal_id = self._calls.run(
-            lambda: self._store.upsert(customer.record_type, customer.external_id, customer.body)
+            lambda: self._store.upsert(
+                customer.record_type, customer.external_id, customer.body, replace=("addressBook",)
+            )
         )
         self.memory.customers.put(customer.external_id, WrittenCustomer(internal_id, fingerprint))
         return internal_id

@@ -71,13 +71,25 @@ def event_for(order: dict[str, Any], *, topic: str = "order.created") -> OrderEv
     )
 
 
-def produce(bootstrap: str, topic: str, events: list[OrderEvent]) -> None:
+def produce(bootstrap: str, topic: str, events: list[OrderEvent]) -> dict[int, int]:
+    """Produce and return the end offset (last offset + 1) per partition, from the delivery reports.
+
+    The ends come from the acknowledgements, not from ListOffsets: tansu answers ListOffsets(latest)
+    with the last batch's base offset + 1 (see test_tansu_gaps.py).
+    """
     producer = Producer(
         {"bootstrap.servers": bootstrap, "enable.idempotence": True, "partitioner": "murmur2_random"}
     )
+    ends: dict[int, int] = {}
+
+    def on_delivery(err: Any, msg: Any) -> None:
+        assert err is None, err
+        ends[msg.partition()] = max(ends.get(msg.partition(), 0), msg.offset() + 1)
+
     for event in events:
-        producer.produce(topic, key=event.key, value=SERDE.encode(event))
+        producer.produce(topic, key=event.key, value=SERDE.encode(event), on_delivery=on_delivery)
     assert producer.flush(30) == 0
+    return ends
 
 
 def produce_raw(bootstrap: str, topic: str, key: bytes, value: bytes) -> None:
@@ -136,17 +148,6 @@ def committed_offsets(bootstrap: str, group: str, topic: str, partitions: int) -
     try:
         parts = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
         return {tp.partition: tp.offset for tp in parts}
-    finally:
-        consumer.close()
-
-
-def high_watermarks(bootstrap: str, topic: str, partitions: int) -> dict[int, int]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "hw"})
-    try:
-        return {
-            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-            for p in range(partitions)
-        }
     finally:
         consumer.close()
 

@@ -1,0 +1,295 @@
+"""The NetSuite SuiteTalk REST client: OAuth1-signed requests, governed, turned into typed errors.
+
+Why one small class: every call to NetSuite must be signed afresh (TBA nonces are single-use),
+hold a governor slot for its whole duration, be timed, and end either in data or in an exception
+from `consumer.errors` whose *type* decides the message's route. It knows only `netsuite_base_url`,
+never whether that is real NetSuite or the simulator. No retries here: retry topics own retrying.
+
+HTTP outcome → exception (checked top to bottom):
+
+```
+o:errorCode CONCURRENCY_LIMIT_EXCEEDED (any status), 429  → Throttled    (+ governor.on_throttled)
+401, 403                                                  → AuthFailure  (halt, probe, resume)
+5xx, requests.Timeout, ConnectionError, broken body       → Transient
+404                                                       → NotFound     (get() returns None instead)
+400 and every other 4xx                                   → Rejected     (message = NetSuite's detail)
+anything else that is not 2xx (1xx, 3xx)                  → Transient    (redirects are not followed)
+```
+Each exception carries `status`, `error_code` (`o:errorCode`) and `path` (`o:errorPath`, or the
+offending query parameter/header). Its message is `<operation>: <NetSuite's detail>` — the reason a
+dead-lettered order needs — so it may echo personal data: route it, don't log it.
+
+`X-NetSuite-PropertyNameValidation: Error` is sent on writes by default: a misspelt or missing field
+(e.g. the version custom field not created on the account) then fails loudly as `Rejected` instead
+of being silently dropped — silently dropping the version field would break "an older version never
+overwrites a newer one". `property_name_validation=False` falls back to the account's default
+(warn and ignore) for accounts that must run before their custom fields exist.
+
+Logs carry operation, status, o:errorCode, o:errorPath and latency — never bodies, URLs (an external
+id can embed an email), NetSuite's detail text or the Authorization header.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+from prometheus_client import Counter, Histogram
+from requests.adapters import HTTPAdapter
+from requests_oauthlib import OAuth1
+
+from consumer.errors import AuthFailure, NotFound, Rejected, SyncError, Throttled, Transient, Unmappable
+from consumer.netsuite.governor import Governor
+from consumer.netsuite.settings import NetSuiteSettings
+
+log = logging.getLogger(__name__)
+# Their DEBUG lines print the Authorization header, the signature base string and URLs (a guest
+# customer's external id is derived from an email): keep them quiet even when the root logs DEBUG.
+for _noisy in ("requests_oauthlib", "oauthlib", "urllib3.connectionpool"):
+    logging.getLogger(_noisy).setLevel(logging.INFO)
+
+REQUEST_SECONDS = Histogram(
+    "woo_netsuite_request_seconds",
+    "NetSuite REST request latency",
+    ["operation", "status"],
+    buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+THROTTLED = Counter("woo_netsuite_throttled", "NetSuite answers saying the concurrency limit was hit")
+
+RECORD = "/services/rest/record/v1"
+SUITEQL = "/services/rest/query/v1/suiteql"
+_RECORD_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+_MESSAGE_MAX = 500
+
+
+class NetSuiteClient:
+    """Record upserts/gets, SuiteQL and an auth probe against one NetSuite account."""
+
+    def __init__(
+        self,
+        settings: NetSuiteSettings,
+        governor: Governor | None = None,
+        *,
+        session: requests.Session | None = None,
+        property_name_validation: bool = True,
+        slot_timeout_s: float | None = None,
+    ) -> None:
+        """`governor` defaults to one sized `netsuite_concurrency`; a given `session` (tests mount
+        adapters on it) gets our auth and headers; `slot_timeout_s` bounds the wait for a slot."""
+        self._base = settings.netsuite_base_url
+        self._governor = governor or Governor(settings.netsuite_concurrency)
+        self._timeout = (settings.netsuite_connect_timeout_s, settings.netsuite_read_timeout_s)
+        self._slot_timeout = slot_timeout_s
+        validation = {"X-NetSuite-PropertyNameValidation": "Error"}
+        self._write_headers = validation if property_name_validation else {}
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_maxsize=max(settings.netsuite_concurrency, 4), max_retries=0)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+        session.auth = OAuth1(
+            settings.netsuite_consumer_key.get_secret_value(),
+            settings.netsuite_consumer_secret.get_secret_value(),
+            settings.netsuite_token_id.get_secret_value(),
+            settings.netsuite_token_secret.get_secret_value(),
+            signature_method="HMAC-SHA256",
+            realm=settings.netsuite_account_id,
+        )
+        session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
+        self._session = session
+
+    @property
+    def governor(self) -> Governor:
+        return self._governor
+
+    def close(self) -> None:
+        self._session.close()
+
+    def upsert(
+        self, record_type: str, external_id: str, body: Mapping[str, Any], *, replace: Sequence[str] = ()
+    ) -> str:
+        """PUT by external id (create or update); return the record's internal id."""
+        path = _record_path(record_type, None, external_id)
+        params = {"replace": ",".join(replace)} if replace else None
+        resp = self._request(
+            f"upsert:{record_type}", "PUT", path, params=params, json=body, headers=self._write_headers
+        )
+        internal_id = _id_from_location(resp.headers.get("Location"))
+        if internal_id is not None:
+            return internal_id
+        # An update may answer 204 without a Location (unconfirmed): ask for the id.
+        record = self.get(record_type, external_id=external_id, fields=["id"])
+        if record is None or not record.get("id"):
+            raise Transient(f"upsert:{record_type}: written but not found by external id")
+        return str(record["id"])
+
+    def get(
+        self,
+        record_type: str,
+        *,
+        internal_id: str | None = None,
+        external_id: str | None = None,
+        expand_sub_resources: bool = False,
+        fields: Sequence[str] | None = None,
+    ) -> dict[str, Any] | None:
+        """One record by internal or external id; None when NetSuite has no such record."""
+        path = _record_path(record_type, internal_id, external_id)
+        params: dict[str, str] = {}
+        if expand_sub_resources:
+            params["expandSubResources"] = "true"
+        if fields:
+            params["fields"] = ",".join(fields)
+        operation = f"get:{record_type}"
+        try:
+            resp = self._request(operation, "GET", path, params=params)
+        except NotFound:
+            return None
+        return _json_object(resp, operation)
+
+    def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """Rows of a SuiteQL query (lowercase column keys), page after page while `hasMore`."""
+        if not 1 <= page_size <= 1000:
+            raise ValueError("page_size must be within 1..1000")
+        offset = 0
+        while True:
+            params = {"limit": str(page_size), "offset": str(offset)}
+            resp = self._request(
+                "suiteql", "POST", SUITEQL, params=params, json={"q": query}, headers={"Prefer": "transient"}
+            )
+            page = _json_object(resp, "suiteql")
+            items = page.get("items") or []
+            for row in items:
+                if isinstance(row, dict):
+                    yield {k: v for k, v in row.items() if k != "links"}
+            if not page.get("hasMore") or not items:
+                return
+            offset += page_size  # NetSuite wants offsets that are multiples of the limit
+
+    def probe(self) -> None:
+        """A cheap authenticated read (the integration role can always list customers).
+
+        Returns when the credentials work; raises the typed error otherwise (AuthFailure while the
+        token is still refused). Used to decide when a halted consumer may resume.
+        """
+        self._request("probe", "GET", f"{RECORD}/customer", params={"limit": "1"})
+
+    def _request(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        with self._governor.slot(self._slot_timeout):
+            started = time.perf_counter()
+            try:
+                resp = self._session.request(
+                    method,
+                    self._base + path,
+                    params=params,
+                    json=json,
+                    headers=headers,
+                    timeout=self._timeout,
+                    allow_redirects=False,
+                )
+                label, err = str(resp.status_code), _error_for(operation, resp)
+            except requests.Timeout as exc:
+                label, err = "timeout", Transient(f"{operation}: timed out")
+                err.__cause__ = exc
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                label, err = "connection_error", Transient(f"{operation}: {type(exc).__name__}")
+                err.__cause__ = exc
+            elapsed = time.perf_counter() - started
+            REQUEST_SECONDS.labels(operation, label).observe(elapsed)
+            if err is None:
+                self._governor.on_success()
+                log.debug("netsuite %s status=%s latency=%.3fs", operation, label, elapsed)
+                return resp
+            if isinstance(err, Throttled):
+                THROTTLED.inc()
+                self._governor.on_throttled()
+            elif isinstance(err, Rejected | NotFound):
+                self._governor.on_success()  # NetSuite had the capacity to answer
+            log.log(
+                logging.DEBUG if isinstance(err, NotFound) else logging.WARNING,  # get() expects 404s
+                "netsuite %s status=%s code=%s path=%s latency=%.3fs -> %s",
+                *(operation, label, err.error_code, err.path, elapsed, type(err).__name__),
+            )
+            raise err
+
+
+def _error_for(operation: str, resp: requests.Response) -> SyncError | None:
+    """None for 2xx, else the error-tree exception (see the module docstring)."""
+    status = resp.status_code
+    if 200 <= status < 300:
+        return None
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    body = body if isinstance(body, dict) else {}
+    details = body.get("o:errorDetails")
+    first = details[0] if isinstance(details, list) and details and isinstance(details[0], dict) else {}
+    code, detail = first.get("o:errorCode") or None, first.get("detail") or None
+    path = first.get("o:errorPath") or first.get("o:errorQueryParam") or first.get("o:errorHeader") or None
+    message = f"{operation}: {detail or body.get('title') or resp.reason or 'no detail'}"[:_MESSAGE_MAX]
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "error_code": None if code is None else str(code),
+        "path": None if path is None else str(path),
+    }
+    if code == "CONCURRENCY_LIMIT_EXCEEDED" or status == 429:
+        return Throttled(message, **kwargs)
+    if status in (401, 403):
+        return AuthFailure(message, **kwargs)
+    if status >= 500:
+        return Transient(message, **kwargs)
+    if status == 404:
+        return NotFound(message, **kwargs)
+    if 400 <= status < 500:
+        return Rejected(message, **kwargs)
+    return Transient(f"{operation}: unexpected HTTP {status}", **kwargs)
+
+
+def _json_object(resp: requests.Response, operation: str) -> dict[str, Any]:
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise Transient(f"{operation}: answer is not a JSON object", status=resp.status_code)
+    return body
+
+
+def _id_from_location(location: str | None) -> str | None:
+    """`…/record/v1/salesOrder/647` → `647`; None when absent or not an internal id."""
+    last = urlparse(location or "").path.rstrip("/").rsplit("/", 1)[-1]
+    return last if last.isdigit() else None
+
+
+def _record_path(record_type: str, internal_id: str | None, external_id: str | None) -> str:
+    """`/services/rest/record/v1/<type>/<id>` or `…/eid:<externalId>`, each part checked first.
+
+    External ids allow letters, digits, `_` and `-` only (which also keeps the path safe): a bad one
+    is the order's problem (Unmappable). A bad record type or id is ours (ValueError, a bug).
+    """
+    if not _RECORD_TYPE.match(record_type):
+        raise ValueError(f"not a record type: {record_type!r}")
+    if (internal_id is None) == (external_id is None):
+        raise ValueError("give exactly one of internal_id and external_id")
+    if external_id is not None:
+        if not _EXTERNAL_ID.match(external_id):
+            raise Unmappable("external id has characters NetSuite does not allow")
+        return f"{RECORD}/{record_type}/eid:{external_id}"
+    if not str(internal_id).isdigit():
+        raise ValueError("internal ids are digits")
+    return f"{RECORD}/{record_type}/{internal_id}"

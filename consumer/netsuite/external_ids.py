@@ -1,0 +1,62 @@
+"""External ids: the keys that make every write an idempotent upsert (`PUT …/eid:<id>`).
+
+NetSuite allows only letters, digits, `_` and `-` in an external id. A registered customer is keyed
+by WooCommerce's customer id; a guest by the normalised (stripped, lowercased) billing email, so
+one guest email is one NetSuite customer however many orders it places.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from consumer.errors import Unmappable
+from schemas.order import WooOrder
+
+EXTERNAL_ID_LIMIT = 200
+_HASH_MARK = "--h"  # never produced by _escape_email: keeps shortened ids apart from plain ones
+
+
+def _escape_email(email: str) -> str:
+    """Injective, externalId-safe: a-z0-9 kept, '.' → '_', '@' → '-at-', other bytes → '-%02x'.
+
+    Decodable left to right ('-a' then 't' can only be '@', since 't' is no hex digit), hence
+    injective. The output is lowercase, so it stays injective even if NetSuite compares ids
+    case-insensitively.
+    """
+    out = []
+    for ch in email:
+        if "a" <= ch <= "z" or "0" <= ch <= "9":
+            out.append(ch)
+        elif ch == ".":
+            out.append("_")
+        elif ch == "@":
+            out.append("-at-")
+        else:
+            out.extend(f"-{byte:02x}" for byte in ch.encode())
+    return "".join(out)
+
+
+def customer_external_id(order: WooOrder) -> str:
+    """`WOO_CUST_<customer_id>`, or for guests `WOO_GUEST_<escaped lowercased email>`.
+
+    Over 200 characters, a guest id keeps a prefix and ends in `--h` + 16 hex of the email's
+    SHA-256. `--h` cannot occur in an escaped email ('-' starts '-at-' or a hex escape, or ends
+    '-at-' after a 't'), so a shortened id never equals an unshortened one.
+    """
+    if order.customer_id > 0:
+        return f"WOO_CUST_{order.customer_id}"
+    if order.customer_id < 0:
+        raise Unmappable(f"order {order.id}: negative customer_id")
+    email = order.billing.email.strip().lower()
+    if not email:
+        raise Unmappable(f"order {order.id}: guest order without billing.email, no customer key")
+    external_id = "WOO_GUEST_" + _escape_email(email)
+    if len(external_id) > EXTERNAL_ID_LIMIT:
+        digest = hashlib.sha256(email.encode()).hexdigest()[:16]
+        keep = EXTERNAL_ID_LIMIT - len(_HASH_MARK) - len(digest)
+        external_id = external_id[:keep] + _HASH_MARK + digest
+    return external_id
+
+
+def sales_order_external_id(order: WooOrder) -> str:
+    return f"WOO_ORDER_{order.id}"

@@ -1,0 +1,140 @@
+"""The concurrency governor: never more NetSuite requests in flight than this process's share.
+
+Why: NetSuite rejects (never queues) requests over the account's concurrency limit, and that limit
+is shared by every integration on the account. A 429 costs a round trip and a retry-topic hop, so
+the cheapest 429 is the one never provoked. Three layers keep us under the limit:
+
+* **share** — the consumer group as a whole may hold `limit` (`NETSUITE_CONCURRENCY`) requests.
+  Each member takes `max(1, floor(limit * owned / total))` of them, recomputed on every rebalance
+  (`set_share`). A member that owns no partition keeps 1 so its auth probe can still run; with more
+  members than `limit` the floors of 1 may add up to a little more than `limit` — the AIMD window
+  below absorbs that.
+* **window** — AIMD on what NetSuite tells us: `on_throttled()` halves it (min 1) at most once per
+  `decrease_cooldown_s` (a burst of 429s caused by one overshoot counts once); `on_success()` adds 1
+  after `window` consecutive successes, never above the share. When the share grows the window
+  does not jump: it climbs additively, because other members may not have shrunk yet.
+* **slot()** — a blocking semaphore whose size is the current window (a `threading.Condition`),
+  so a shrinking window takes effect as in-flight requests finish.
+
+The clock is injected so tests drive cooldowns without sleeping.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from prometheus_client import Gauge
+
+from consumer.errors import Transient
+
+WINDOW = Gauge("woo_netsuite_governor_window", "NetSuite requests this process may have in flight")
+IN_FLIGHT = Gauge("woo_netsuite_governor_in_flight", "NetSuite requests this process has in flight")
+
+
+class Governor:
+    """Bounds in-flight NetSuite requests of one process; thread-safe."""
+
+    def __init__(
+        self,
+        limit: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        decrease_cooldown_s: float = 1.0,
+    ) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        if decrease_cooldown_s < 0:
+            raise ValueError("decrease_cooldown_s must not be negative")
+        self._limit = limit
+        self._clock = clock
+        self._cooldown = decrease_cooldown_s
+        self._cond = threading.Condition()
+        self._share = limit
+        self._window = limit
+        self._in_flight = 0
+        self._successes = 0
+        self._last_decrease: float | None = None
+        WINDOW.set(self._window)
+
+    @property
+    def limit(self) -> int:
+        """The whole group's budget (`NETSUITE_CONCURRENCY`)."""
+        return self._limit
+
+    @property
+    def share(self) -> int:
+        """This member's part of the budget, from its partition assignment."""
+        with self._cond:
+            return self._share
+
+    @property
+    def window(self) -> int:
+        """Requests allowed in flight now (1 ≤ window ≤ share)."""
+        with self._cond:
+            return self._window
+
+    @property
+    def in_flight(self) -> int:
+        with self._cond:
+            return self._in_flight
+
+    @contextmanager
+    def slot(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold one in-flight slot for the body; block while the window is full.
+
+        With a `timeout` (seconds), raise `Transient` when no slot frees up in time.
+        """
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._in_flight < self._window, timeout):
+                raise Transient(f"no NetSuite request slot within {timeout}s (window {self._window})")
+            self._in_flight += 1
+            IN_FLIGHT.inc()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._in_flight -= 1
+                IN_FLIGHT.dec()
+                self._cond.notify()
+
+    def set_share(self, owned_partitions: int, total_partitions: int) -> None:
+        """Recompute this member's share after a rebalance; the window is clamped to it."""
+        if total_partitions < 1 or not 0 <= owned_partitions <= total_partitions:
+            raise ValueError(f"bad assignment: {owned_partitions} of {total_partitions} partitions")
+        share = max(1, math.floor(self._limit * owned_partitions / total_partitions))
+        with self._cond:
+            self._share = share
+            self._set_window(min(self._window, share))
+
+    def on_throttled(self) -> None:
+        """NetSuite said 429: halve the window, once per cooldown."""
+        with self._cond:
+            now = self._clock()
+            if self._last_decrease is not None and now - self._last_decrease < self._cooldown:
+                return
+            self._last_decrease = now
+            self._successes = 0
+            self._set_window(max(1, self._window // 2))
+
+    def on_success(self) -> None:
+        """A request went through: after `window` successes in a row, widen by one (up to share)."""
+        with self._cond:
+            if self._window >= self._share:
+                self._successes = 0
+                return
+            self._successes += 1
+            if self._successes >= self._window:
+                self._successes = 0
+                self._set_window(self._window + 1)
+
+    def _set_window(self, window: int) -> None:
+        """Caller holds the condition."""
+        grew = window > self._window
+        self._window = window
+        WINDOW.set(window)
+        if grew:
+            self._cond.notify_all()

@@ -1,0 +1,172 @@
+"""SKU → NetSuite item internal id, through batched SuiteQL and a TTL cache.
+
+Why: a sales-order line references its item by internal id, and WooCommerce only knows the SKU
+(NetSuite's `itemid`, "Name/Number"). Asking NetSuite per line would spend the account's scarce
+concurrency on lookups, so one SuiteQL query resolves every uncached SKU of a call
+(`SELECT id, itemid FROM item WHERE itemid IN (…)`, at most `batch_size` per query), answers are
+cached for `ttl_s`, and unknown SKUs are cached for `negative_ttl_s` so a poison order cannot hammer
+NetSuite. Unknown SKUs are simply absent from the result: the mapping raises `Unmappable`.
+
+SKUs are quoted SQL-style (single quotes doubled). A SKU that cannot be quoted safely — empty,
+blank, longer than `MAX_SKU_LENGTH`, or holding control characters — is never sent and counts as unknown.
+
+Thread-safe: several workers resolve at once, and a SKU already being fetched by another thread is
+waited for (a per-SKU latch) instead of queried twice. A failed query caches nothing; its waiters
+then query themselves, so the error (Transient, Throttled, AuthFailure) reaches every caller.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+MAX_SKU_LENGTH = 255
+
+
+class SuiteQLClient(Protocol):
+    def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]: ...
+
+
+@dataclass
+class _Fetch:
+    """One in-flight lookup of `skus`; threads wanting one of them wait on `done`."""
+
+    skus: list[str]
+    done: threading.Event = field(default_factory=threading.Event)
+    found: dict[str, str] = field(default_factory=dict)
+    ok: bool = False
+
+
+class ItemResolver:
+    """Resolves SKUs to item internal ids; cached, batched, thread-safe."""
+
+    def __init__(
+        self,
+        client: SuiteQLClient,
+        *,
+        ttl_s: float,
+        negative_ttl_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        batch_size: int = 100,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._client = client
+        self._ttl = ttl_s
+        self._negative_ttl = negative_ttl_s
+        self._clock = clock
+        self._batch_size = batch_size
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[str | None, float]] = {}  # sku -> (id or None, expires at)
+        self._fetching: dict[str, _Fetch] = {}
+
+    def resolve(self, skus: Iterable[str]) -> dict[str, str]:
+        """{sku: item internal id} for every known SKU among `skus`; unknown ones are absent."""
+        result: dict[str, str] = {}
+        pending = [sku for sku in dict.fromkeys(skus) if _quotable(sku)]
+        while pending:
+            mine, theirs = self._claim(pending, result)
+            if mine is not None:
+                self._fetch(mine)
+                result.update(mine.found)
+            retry: list[str] = []
+            for sku, fetch in theirs.items():
+                fetch.done.wait()
+                if not fetch.ok:
+                    retry.append(sku)  # their query failed: try ourselves (and surface the error)
+                elif sku in fetch.found:
+                    result[sku] = fetch.found[sku]
+            pending = retry
+        return result
+
+    def invalidate(self, sku: str | None = None) -> None:
+        """Forget one SKU (or everything), e.g. after NetSuite rejected a stale item id."""
+        with self._lock:
+            if sku is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(sku, None)
+
+    def _claim(self, skus: list[str], result: dict[str, str]) -> tuple[_Fetch | None, dict[str, _Fetch]]:
+        """Answer from the cache; claim the rest for us unless another thread is fetching them."""
+        mine: list[str] = []
+        theirs: dict[str, _Fetch] = {}
+        with self._lock:
+            now = self._clock()
+            for sku in skus:
+                cached = self._cache.get(sku)
+                if cached is not None and cached[1] > now:
+                    if cached[0] is not None:
+                        result[sku] = cached[0]
+                elif sku in self._fetching:
+                    theirs[sku] = self._fetching[sku]
+                else:
+                    mine.append(sku)
+            if not mine:
+                return None, theirs
+            fetch = _Fetch(mine)
+            for sku in mine:
+                self._fetching[sku] = fetch
+        return fetch, theirs
+
+    def _fetch(self, fetch: _Fetch) -> None:
+        wanted = fetch.skus
+        found: dict[str, str] = {}
+        try:
+            for start in range(0, len(wanted), self._batch_size):
+                found.update(self._query(wanted[start : start + self._batch_size]))
+            fetch.ok = True
+        finally:
+            fetch.found = found
+            with self._lock:
+                now = self._clock()
+                for sku in wanted:
+                    del self._fetching[sku]
+                    if fetch.ok:
+                        item_id = found.get(sku)
+                        ttl = self._ttl if item_id is not None else self._negative_ttl
+                        self._cache[sku] = (item_id, now + ttl)
+            fetch.done.set()
+        unknown = len(wanted) - len(found)
+        log.debug("item lookup: %d SKUs queried, %d unknown", len(wanted), unknown)
+
+    def _query(self, skus: list[str]) -> dict[str, str]:
+        quoted = ", ".join(_quote(sku) for sku in skus)
+        rows = self._client.suiteql(f"SELECT id, itemid FROM item WHERE itemid IN ({quoted})")  # noqa: S608
+        by_itemid: dict[str, str] = {}
+        for row in rows:
+            itemid, item_id = row.get("itemid"), row.get("id")
+            if itemid is not None and item_id is not None:
+                by_itemid.setdefault(str(itemid), str(item_id))
+        found = {sku: by_itemid[sku] for sku in skus if sku in by_itemid}
+        # NetSuite may compare case-insensitively: accept a row whose itemid differs only in case,
+        # when exactly one row does.
+        folded: dict[str, list[str]] = {}
+        for itemid, item_id in by_itemid.items():
+            folded.setdefault(itemid.casefold(), []).append(item_id)
+        for sku in skus:
+            candidates = folded.get(sku.casefold(), [])
+            if sku not in found and len(candidates) == 1:
+                found[sku] = candidates[0]
+        return found
+
+
+def _quotable(sku: str) -> bool:
+    return (
+        isinstance(sku, str)
+        and 0 < len(sku) <= MAX_SKU_LENGTH
+        and not sku.isspace()
+        and not any(unicodedata.category(ch).startswith("C") for ch in sku)
+    )
+
+
+def _quote(sku: str) -> str:
+    """A SuiteQL string literal: single quotes doubled (no backslash escapes in SuiteQL)."""
+    return "'" + sku.replace("'", "''") + "'"

@@ -1,0 +1,68 @@
+"""The consumer against a real broker and the NetSuite simulator: the happy path and its counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from devstack.demo_orders import OrderFactory
+from devstack.netsuite_sim import NetSuiteSimulator, SimulatorConfig
+from tests.conftest import Broker
+from tests.integration.pipeline_harness import (
+    committed_offsets,
+    consumer_settings,
+    create_topics,
+    event_for,
+    produce,
+    running_member,
+    wait_until,
+)
+
+
+@pytest.fixture
+def sim() -> Iterator[NetSuiteSimulator]:
+    with NetSuiteSimulator(SimulatorConfig(concurrency_limit=5)) as simulator:
+        yield simulator
+
+
+def line_sum(record: dict[str, object]) -> Decimal:
+    items = record["item"]["items"]  # type: ignore[index]
+    return sum((Decimal(str(line["amount"])) for line in items), Decimal(0))  # type: ignore[union-attr]
+
+
+def test_200_orders_each_written_once_with_offsets_committed_to_the_end(
+    broker: Broker, sim: NetSuiteSimulator, unique_name: str
+) -> None:
+    settings = consumer_settings(broker.bootstrap, sim.env(), unique_name)
+    create_topics(settings)
+    factory = OrderFactory(seed=3)
+    orders = [factory.order(n) for n in range(1, 201)]
+    ends = produce(broker.bootstrap, settings.orders_topic, [event_for(o) for o in orders])
+
+    with running_member(settings):
+        wait_until(lambda: len(sim.records("salesOrder")) >= 200, 60, "200 sales orders")
+        wait_until(
+            lambda: (
+                committed_offsets(broker.bootstrap, settings.consumer_group, settings.orders_topic, 3) == ends
+            ),
+            20,
+            "offsets committed to the end",
+        )
+
+    sales_orders = sim.records("salesOrder")
+    by_eid = Counter(r["externalId"] for r in sales_orders)
+    assert len(sales_orders) == 200 and max(by_eid.values()) == 1
+    customers = sim.records("customer")
+    assert sorted(c["externalId"] for c in customers) == sorted(
+        {f"WOO_CUST_{o['customer_id']}" for o in orders}
+    )
+    by_order = {f"WOO_ORDER_{o['id']}": o for o in orders}
+    for record in sales_orders:
+        order = by_order[record["externalId"]]
+        assert line_sum(record) == Decimal(order["total"])
+        shipping = Decimal(order["shipping_total"]) != 0
+        assert len(record["item"]["items"]) == len(order["line_items"]) + shipping + 1  # + tax line
+    assert sim.stats()["throttled"] == 0

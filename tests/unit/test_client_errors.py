@@ -1,0 +1,376 @@
+"""NetSuiteClient against a tiny local HTTP server with canned answers: the status → error mapping,
+request shape (signing, headers, replace, pagination) and what reaches the governor and metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from prometheus_client import REGISTRY
+
+from consumer.errors import AuthFailure, NotFound, Rejected, SyncError, Throttled, Transient, Unmappable
+from consumer.netsuite.client import NetSuiteClient
+from consumer.netsuite.governor import Governor
+from consumer.netsuite.settings import NetSuiteSettings
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Canned:
+    """Answers every request with `answer(seen)`; remembers what it saw."""
+
+    answer: Callable[[Seen], Answer] = lambda seen: (204, {}, b"")
+    seen: list[Seen] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+def ns_error(status: int, code: str | None, detail: str = "", path: str | None = None) -> Answer:
+    detail_obj: dict[str, Any] = {"detail": detail, "o:errorCode": code}
+    if path:
+        detail_obj["o:errorPath"] = path
+    body = {"type": "https://www.rfc-editor.org/rfc/rfc9110.html", "title": "t", "status": status}
+    body["o:errorDetails"] = [detail_obj]
+    return status, {"Content-Type": "application/vnd.oracle.resource+json"}, json.dumps(body).encode()
+
+
+def ok_json(body: Any) -> Answer:
+    return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[Canned, str]]:
+    canned = Canned()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _any(self) -> None:
+            url = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            seen = Seen(
+                self.command, url.path, parse_qs(url.query), dict(self.headers), self.rfile.read(length)
+            )
+            canned.seen.append(seen)
+            status, headers, body = canned.answer(seen)
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_PUT = do_POST = _any
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    yield canned, f"http://127.0.0.1:{httpd.server_address[1]}"
+    canned.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def make_settings(base_url: str, **extra: Any) -> NetSuiteSettings:
+    return NetSuiteSettings(
+        netsuite_account_id="1234567_SB1",
+        netsuite_consumer_key="ck-key-1",
+        netsuite_consumer_secret="cs-secret-XYZ",
+        netsuite_token_id="tok-id-1",
+        netsuite_token_secret="ts-secret-XYZ",
+        netsuite_base_url=base_url,
+        **extra,
+    )
+
+
+@pytest.fixture
+def client(server: tuple[Canned, str]) -> Iterator[NetSuiteClient]:
+    c = NetSuiteClient(make_settings(server[1]), Governor(4))
+    yield c
+    c.close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "code", "path"),
+    [
+        (
+            ns_error(400, "USER_ERROR", "Invalid value", "item.items[2]"),
+            Rejected,
+            "USER_ERROR",
+            "item.items[2]",
+        ),
+        (ns_error(401, "INVALID_LOGIN", "Invalid login attempt."), AuthFailure, "INVALID_LOGIN", None),
+        (ns_error(403, "INSUFFICIENT_PERMISSION", "No."), AuthFailure, "INSUFFICIENT_PERMISSION", None),
+        (ns_error(404, "NONEXISTENT_ID", "Not there."), NotFound, "NONEXISTENT_ID", None),
+        (ns_error(409, "CONFLICT", "Conflict."), Rejected, "CONFLICT", None),
+        (
+            ns_error(429, "CONCURRENCY_LIMIT_EXCEEDED", "Blocked."),
+            Throttled,
+            "CONCURRENCY_LIMIT_EXCEEDED",
+            None,
+        ),
+        (ns_error(429, None), Throttled, None, None),
+        (
+            ns_error(400, "CONCURRENCY_LIMIT_EXCEEDED", "Blocked."),
+            Throttled,
+            "CONCURRENCY_LIMIT_EXCEEDED",
+            None,
+        ),
+        (
+            ns_error(401, "CONCURRENCY_LIMIT_EXCEEDED", "Blocked."),
+            Throttled,
+            "CONCURRENCY_LIMIT_EXCEEDED",
+            None,
+        ),
+        (ns_error(500, "UNEXPECTED_ERROR", "Oops."), Transient, "UNEXPECTED_ERROR", None),
+        (ns_error(503, "UNEXPECTED_ERROR", "Oops."), Transient, "UNEXPECTED_ERROR", None),
+        ((502, {"Content-Type": "text/html"}, b"<html>Bad gateway</html>"), Transient, None, None),
+        ((400, {}, b"not json at all"), Rejected, None, None),
+        ((401, {}, b""), AuthFailure, None, None),
+        ((302, {"Location": "https://elsewhere/"}, b""), Transient, None, None),
+    ],
+)
+def test_status_maps_to_typed_error(
+    server: tuple[Canned, str],
+    client: NetSuiteClient,
+    answer: Answer,
+    error: type[SyncError],
+    code: str | None,
+    path: str | None,
+) -> None:
+    canned, _ = server
+    canned.answer = lambda seen: answer
+    with pytest.raises(error) as caught:
+        client.upsert("customer", "WOO_CUST_1", {"firstName": "A"})
+    assert type(caught.value) is error
+    assert (caught.value.status, caught.value.error_code, caught.value.path) == (answer[0], code, path)
+    assert caught.value.message.startswith("upsert:customer: ")
+
+
+def test_rejected_message_is_netsuites_detail(server: tuple[Canned, str], client: NetSuiteClient) -> None:
+    server[0].answer = lambda seen: ns_error(
+        400, "USER_ERROR", "Invalid value for field zip", "shippingAddress"
+    )
+    with pytest.raises(Rejected, match="Invalid value for field zip"):
+        client.upsert("salesOrder", "WOO_ORDER_1", {})
+
+
+def test_suiteql_bad_query_param_is_the_path(server: tuple[Canned, str], client: NetSuiteClient) -> None:
+    body = {"status": 400, "o:errorDetails": [{"detail": "bad", "o:errorCode": "INVALID_PARAMETER"}]}
+    body["o:errorDetails"][0]["o:errorQueryParam"] = "q"  # type: ignore[index]
+    server[0].answer = lambda seen: (400, {}, json.dumps(body).encode())
+    with pytest.raises(Rejected) as caught:
+        list(client.suiteql("SELEC nonsense"))
+    assert (caught.value.error_code, caught.value.path) == ("INVALID_PARAMETER", "q")
+
+
+def test_get_returns_none_on_404_and_the_record_otherwise(
+    server: tuple[Canned, str], client: NetSuiteClient
+) -> None:
+    canned, _ = server
+    canned.answer = lambda seen: ns_error(404, "NONEXISTENT_ID", "gone")
+    assert client.get("salesOrder", external_id="WOO_ORDER_9") is None
+    canned.answer = lambda seen: ok_json({"id": "77", "links": []})
+    record = client.get("salesOrder", internal_id="77", expand_sub_resources=True, fields=["id", "memo"])
+    assert record == {"id": "77", "links": []}
+    assert [s.path for s in canned.seen] == [
+        "/services/rest/record/v1/salesOrder/eid:WOO_ORDER_9",
+        "/services/rest/record/v1/salesOrder/77",
+    ]
+    assert canned.seen[1].query == {"expandSubResources": ["true"], "fields": ["id,memo"]}
+
+
+def test_get_raises_other_errors(server: tuple[Canned, str], client: NetSuiteClient) -> None:
+    server[0].answer = lambda seen: ns_error(503, "UNEXPECTED_ERROR")
+    with pytest.raises(Transient):
+        client.get("salesOrder", external_id="WOO_ORDER_9")
+
+
+def test_upsert_request_shape_and_location_id(server: tuple[Canned, str], client: NetSuiteClient) -> None:
+    canned, base = server
+    canned.answer = lambda seen: (204, {"Location": f"{base}/services/rest/record/v1/salesOrder/647"}, b"")
+    body = {"externalId": "WOO_ORDER_5", "item": {"items": [{"item": {"id": "1"}, "quantity": 1}]}}
+    assert client.upsert("salesOrder", "WOO_ORDER_5", body, replace=["item"]) == "647"
+    assert client.upsert("salesOrder", "WOO_ORDER_5", body, replace=["item"]) == "647"
+    first, second = canned.seen
+    assert (first.method, first.path) == ("PUT", "/services/rest/record/v1/salesOrder/eid:WOO_ORDER_5")
+    assert first.query == {"replace": ["item"]}
+    assert json.loads(first.body) == body
+    assert first.headers["Content-Type"] == "application/json"
+    assert first.headers["Accept"] == "application/json"
+    assert first.headers["X-NetSuite-PropertyNameValidation"] == "Error"
+    auth = first.headers["Authorization"]
+    assert auth.startswith('OAuth realm="1234567_SB1"')
+    assert 'oauth_signature_method="HMAC-SHA256"' in auth
+    assert 'oauth_token="tok-id-1"' in auth
+    assert 'oauth_consumer_key="ck-key-1"' in auth
+
+    def nonce(seen: Seen) -> str:
+        return seen.headers["Authorization"].split('oauth_nonce="')[1].split('"')[0]
+
+    assert nonce(first) != nonce(second)  # every request signed afresh
+
+
+def test_property_name_validation_can_be_switched_off(server: tuple[Canned, str]) -> None:
+    canned, base = server
+    canned.answer = lambda seen: (204, {"Location": "/services/rest/record/v1/customer/3"}, b"")
+    client = NetSuiteClient(make_settings(base), property_name_validation=False)
+    assert client.upsert("customer", "WOO_CUST_3", {}) == "3"
+    assert "X-NetSuite-PropertyNameValidation" not in canned.seen[0].headers
+
+
+def test_upsert_without_location_falls_back_to_get(
+    server: tuple[Canned, str], client: NetSuiteClient
+) -> None:
+    canned, _ = server
+    canned.answer = lambda seen: (204, {}, b"") if seen.method == "PUT" else ok_json({"id": "88"})
+    assert client.upsert("customer", "WOO_CUST_8", {"email": "x@example.com"}) == "88"
+    get = canned.seen[1]
+    assert (get.method, get.path, get.query) == (
+        "GET",
+        "/services/rest/record/v1/customer/eid:WOO_CUST_8",
+        {"fields": ["id"]},
+    )
+
+
+def test_upsert_without_location_and_not_found_is_transient(
+    server: tuple[Canned, str], client: NetSuiteClient
+) -> None:
+    canned, _ = server
+    canned.answer = lambda seen: (204, {}, b"") if seen.method == "PUT" else ns_error(404, "NONEXISTENT_ID")
+    with pytest.raises(Transient):
+        client.upsert("customer", "WOO_CUST_8", {})
+
+
+@pytest.mark.parametrize("bad", ["WOO_GUEST_a@b.com", "x/../y", "a b", "", "WOO?x=1"])
+def test_unsafe_external_id_never_reaches_the_wire(
+    server: tuple[Canned, str], client: NetSuiteClient, bad: str
+) -> None:
+    with pytest.raises(Unmappable):
+        client.upsert("customer", bad, {})
+    assert server[0].seen == []
+
+
+def test_suiteql_follows_pages(server: tuple[Canned, str], client: NetSuiteClient) -> None:
+    canned, _ = server
+    rows = [{"links": [], "id": str(i), "itemid": f"S{i}"} for i in range(5)]
+
+    def page(seen: Seen) -> Answer:
+        limit, offset = int(seen.query["limit"][0]), int(seen.query["offset"][0])
+        items = rows[offset : offset + limit]
+        return ok_json({"items": items, "hasMore": offset + limit < len(rows), "count": len(items)})
+
+    canned.answer = page
+    assert list(client.suiteql("SELECT id, itemid FROM item", page_size=2)) == [
+        {"id": str(i), "itemid": f"S{i}"} for i in range(5)
+    ]
+    assert [(s.query["limit"][0], s.query["offset"][0]) for s in canned.seen] == [
+        ("2", "0"),
+        ("2", "2"),
+        ("2", "4"),
+    ]
+    assert all(s.method == "POST" and s.path == "/services/rest/query/v1/suiteql" for s in canned.seen)
+    assert all(s.headers["Prefer"] == "transient" for s in canned.seen)
+    assert json.loads(canned.seen[0].body) == {"q": "SELECT id, itemid FROM item"}
+
+
+def test_probe(server: tuple[Canned, str], client: NetSuiteClient) -> None:
+    canned, _ = server
+    canned.answer = lambda seen: ok_json({"items": [], "count": 0, "hasMore": False})
+    client.probe()
+    assert (canned.seen[0].method, canned.seen[0].path) == ("GET", "/services/rest/record/v1/customer")
+    canned.answer = lambda seen: ns_error(401, "INVALID_LOGIN", "Invalid login attempt.")
+    with pytest.raises(AuthFailure):
+        client.probe()
+
+
+def test_read_timeout_is_transient(server: tuple[Canned, str]) -> None:
+    canned, base = server
+
+    def hang(seen: Seen) -> Answer:
+        canned.release.wait(10)
+        return 204, {}, b""
+
+    canned.answer = hang
+    client = NetSuiteClient(make_settings(base, netsuite_read_timeout_s=0.2))
+    before = REGISTRY.get_sample_value(
+        "woo_netsuite_request_seconds_count", {"operation": "probe", "status": "timeout"}
+    )
+    with pytest.raises(Transient, match="timed out"):
+        client.probe()
+    after = REGISTRY.get_sample_value(
+        "woo_netsuite_request_seconds_count", {"operation": "probe", "status": "timeout"}
+    )
+    assert after == (before or 0) + 1
+    assert client.governor.in_flight == 0
+
+
+def test_connection_refused_is_transient() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = NetSuiteClient(make_settings(f"http://127.0.0.1:{port}"))
+    with pytest.raises(Transient):
+        client.probe()
+    assert client.governor.in_flight == 0
+
+
+def test_throttle_feeds_governor_and_counter(server: tuple[Canned, str]) -> None:
+    canned, base = server
+    canned.answer = lambda seen: ns_error(429, "CONCURRENCY_LIMIT_EXCEEDED", "Blocked.")
+    governor = Governor(8, clock=lambda: 0.0)
+    client = NetSuiteClient(make_settings(base), governor)
+    before = REGISTRY.get_sample_value("woo_netsuite_throttled_total") or 0
+    for _ in range(3):
+        with pytest.raises(Throttled):
+            client.probe()
+    assert REGISTRY.get_sample_value("woo_netsuite_throttled_total") == before + 3
+    assert governor.window == 4  # one burst (same instant) halves once
+    canned.answer = lambda seen: ok_json({"items": []})
+    for _ in range(4):
+        client.probe()
+    assert governor.window == 5  # additive increase on success
+    assert governor.in_flight == 0
+
+
+def test_metrics_label_operation_and_status(server: tuple[Canned, str], client: NetSuiteClient) -> None:
+    labels = {"operation": "upsert:salesOrder", "status": "400"}
+    before = REGISTRY.get_sample_value("woo_netsuite_request_seconds_count", labels) or 0
+    server[0].answer = lambda seen: ns_error(400, "USER_ERROR", "bad")
+    with pytest.raises(Rejected):
+        client.upsert("salesOrder", "WOO_ORDER_1", {})
+    assert REGISTRY.get_sample_value("woo_netsuite_request_seconds_count", labels) == before + 1
+
+
+def test_logs_hold_no_detail_body_or_secret(
+    server: tuple[Canned, str], client: NetSuiteClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    canned, _ = server
+    canned.answer = lambda seen: ns_error(400, "USER_ERROR", "jane@example.com is not valid", "email")
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(Rejected):
+        client.upsert("customer", "WOO_GUEST_jane-example-com", {"email": "jane@example.com"})
+    assert "upsert:customer" in caplog.text
+    assert "USER_ERROR" in caplog.text
+    for secret in ("jane", "example", "oauth_signature", "OAuth ", "secret-XYZ", "tok-id-1", "ck-key-1"):
+        assert secret not in caplog.text, secret

@@ -1,0 +1,81 @@
+"""Settings read the contract's variable names, say which one is wrong, and build librdkafka configs."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from common.kafka_settings import KafkaSettings
+from consumer.__main__ import main as consumer_main
+from consumer.settings import ConsumerSettings
+
+NETSUITE_ENV = {
+    "NETSUITE_ACCOUNT_ID": "1234567_SB1",
+    "NETSUITE_CONSUMER_KEY": "ck",
+    "NETSUITE_CONSUMER_SECRET": "cs-secret-value",
+    "NETSUITE_TOKEN_ID": "tid",
+    "NETSUITE_TOKEN_SECRET": "ts-secret-value",
+}
+
+
+@pytest.fixture
+def netsuite_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in NETSUITE_ENV.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_contract_defaults(netsuite_env: None) -> None:
+    s = ConsumerSettings()
+    assert s.kafka_bootstrap_servers == "127.0.0.1:9092"
+    assert s.orders_topic == "woocommerce.orders"
+    assert s.retry_topics == ["woocommerce.orders.retry.1", "woocommerce.orders.retry.2", "woocommerce.orders.retry.3"]
+    assert s.dead_letter_topic == "woocommerce.orders.dlq"
+    assert s.retry_delays_seconds == (5.0, 30.0, 300.0)
+    assert s.consumer_group == "woo-netsuite-sync"
+    assert s.netsuite_concurrency == 5
+    assert s.kafka_session_timeout_ms == 45000
+    assert s.metrics_port == 9102
+    assert s.netsuite_version_field == "custbody_woo_modified_gmt"
+    assert s.netsuite_base_url == "https://1234567-sb1.suitetalk.api.netsuite.com"
+
+
+def test_environment_overrides(netsuite_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETRY_DELAYS_SECONDS", "1, 2.5")
+    monkeypatch.setenv("ORDERS_TOPIC", "shop.orders")
+    monkeypatch.setenv("NETSUITE_BASE_URL", "http://127.0.0.1:9999/")
+    s = ConsumerSettings()
+    assert s.retry_delays_seconds == (1.0, 2.5)
+    assert s.source_topics == ["shop.orders", "shop.orders.retry.1", "shop.orders.retry.2"]
+    assert s.netsuite_base_url == "http://127.0.0.1:9999"
+
+
+def test_librdkafka_configs(netsuite_env: None) -> None:
+    s = ConsumerSettings()
+    conf = s.consumer_config()
+    assert conf["enable.auto.commit"] is False
+    assert conf["enable.auto.offset.store"] is False
+    assert conf["partition.assignment.strategy"] == "cooperative-sticky"
+    producer = s.producer_config()
+    assert producer["enable.idempotence"] is True and producer["acks"] == "all"
+
+
+def test_secrets_do_not_show_in_repr(netsuite_env: None) -> None:
+    text = repr(ConsumerSettings())
+    assert "cs-secret-value" not in text and "ts-secret-value" not in text
+
+
+def test_a_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETRY_DELAYS_SECONDS", "5,soon")
+    with pytest.raises(ValidationError, match="retry_delays_seconds"):
+        KafkaSettings()
+
+
+def test_the_consumer_command_names_missing_variables(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key in NETSUITE_ENV:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.chdir("/")  # no .env file
+    assert consumer_main(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "NETSUITE_ACCOUNT_ID" in err and "NETSUITE_TOKEN_SECRET" in err
