@@ -18,6 +18,9 @@ RETRIED = Counter("woo_consumer_retried", "Records handed to a retry topic, by r
 DEAD_LETTERED = Counter(
     "woo_consumer_dead_lettered", "Records dead-lettered, by error class", ["error_class"]
 )
+CALL_RETRIES = Counter(
+    "woo_consumer_call_retries", "NetSuite calls repeated in-process after a retryable error", ["error_class"]
+)
 IN_FLIGHT = Gauge("woo_consumer_in_flight_records", "Records being processed now")
 LAG = Gauge("woo_consumer_partition_lag", "High watermark minus committed offset", ["topic", "partition"])
 END_TO_END = Histogram(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from consumer import metrics
 from consumer.errors import RetryableError
 
 T = TypeVar("T")
@@ -36,8 +37,9 @@ class CallRetry:
         for failures in range(1, self.attempts + 1):
             try:
                 return call()
-            except RetryableError:
+            except RetryableError as exc:
                 if failures >= self.attempts:
                     raise
+                metrics.CALL_RETRIES.labels(type(exc).__name__).inc()
                 self.sleep(self.delay(failures))
         raise AssertionError("unreachable")  # pragma: no cover

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from decimal import Decimal
 
-import pytest
-
 from devstack.demo_orders import OrderFactory
-from devstack.netsuite_sim import NetSuiteSimulator, SimulatorConfig
+from devstack.netsuite_sim import NetSuiteSimulator
 from tests.conftest import Broker
 from tests.integration.pipeline_harness import (
     committed_offsets,
@@ -20,12 +17,6 @@ from tests.integration.pipeline_harness import (
     running_member,
     wait_until,
 )
-
-
-@pytest.fixture
-def sim() -> Iterator[NetSuiteSimulator]:
-    with NetSuiteSimulator(SimulatorConfig(concurrency_limit=5)) as simulator:
-        yield simulator
 
 
 def line_sum(record: dict[str, object]) -> Decimal:

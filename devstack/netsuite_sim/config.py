@@ -1,0 +1,112 @@
+"""What a simulator instance is: credentials, account limits, seed items and the faults in force.
+
+Frozen dataclasses so a test can build one, hand it over and know nothing mutates it behind its back;
+the faults that change at runtime are replaced whole (`NetSuiteSimulator.set_faults`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+DEFAULT_ITEMS_FILE = Path(__file__).with_name("items.json")
+
+# Demo credentials: used when neither the caller nor the environment gives any.
+DEMO_ACCOUNT_ID = "1234567_SB1"
+DEMO_CONSUMER_KEY = "demo-consumer-key"
+DEMO_CONSUMER_SECRET = "demo-consumer-secret"
+DEMO_TOKEN_ID = "demo-token-id"
+DEMO_TOKEN_SECRET = "demo-token-secret"
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Misbehaviour to inject. Random draws come from the simulator's seeded RNG (deterministic).
+
+    Latency is spent while holding a concurrency slot, as real server work would be.
+    `hang_s` must exceed the client's read timeout to look like a timeout: the request is held that
+    long (slot included), then the connection is dropped without an answer.
+    """
+
+    latency_ms: float = 0.0
+    latency_jitter_ms: float = 0.0  # plus uniform [0, jitter)
+    latency_sigma: float = 0.0  # > 0: latency_ms scaled by a lognormal(0, sigma) draw
+    error_rate: float = 0.0  # 503 UNEXPECTED_ERROR before any work
+    throttle_rate: float = 0.0  # 429 besides the real concurrency limit (other integrations)
+    throttle_next_n: int = 0  # the next n API requests get 429
+    timeout_rate: float = 0.0  # hold hang_s, then drop the connection, before any work
+    hang_s: float = 65.0
+    outage: bool = False  # every API request 503 until faults change
+    outage_s: float | None = None  # ... or for this many seconds from when the faults were set
+    fail_after_commit_rate: float = 0.0  # write committed, then 503 (or a timeout, see mode)
+    fail_after_commit_next_n: int = 0
+    fail_after_commit_mode: Literal["error", "timeout"] = "error"
+
+    def __post_init__(self) -> None:
+        for name in ("error_rate", "throttle_rate", "timeout_rate", "fail_after_commit_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be within [0, 1], got {value}")
+        for name in ("latency_ms", "latency_jitter_ms", "latency_sigma", "hang_s"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        if self.throttle_next_n < 0 or self.fail_after_commit_next_n < 0:
+            raise ValueError("*_next_n must not be negative")
+        if self.fail_after_commit_mode not in ("error", "timeout"):
+            raise ValueError("fail_after_commit_mode must be 'error' or 'timeout'")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Faults:
+        """Build from JSON (the admin endpoint); unknown keys are an error, not silently ignored."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown fault fields: {', '.join(unknown)}")
+        return cls(**dict(data))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+ItemsSeed = Sequence[Mapping[str, Any]] | str | Path | None
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    """One simulated NetSuite account. Every field has a demo default so `SimulatorConfig()` works."""
+
+    account_id: str = DEMO_ACCOUNT_ID
+    consumer_key: str = DEMO_CONSUMER_KEY
+    consumer_secret: str = field(default=DEMO_CONSUMER_SECRET, repr=False)
+    token_id: str = DEMO_TOKEN_ID
+    token_secret: str = field(default=DEMO_TOKEN_SECRET, repr=False)
+    concurrency_limit: int = 5
+    faults: Faults = Faults()
+    items: ItemsSeed = None  # None: the shipped items.json
+    seed: int = 0
+    timestamp_window_s: float = 300.0
+    require_prefer_transient: bool = True
+    host: str = "127.0.0.1"
+    port: int = 0  # 0: any free port
+
+    def __post_init__(self) -> None:
+        if self.concurrency_limit < 1:
+            raise ValueError("concurrency_limit must be at least 1")
+
+
+def load_items(seed: ItemsSeed) -> list[dict[str, Any]]:
+    """The seed items as a list of dicts: from the list given, a JSON file, or the shipped default."""
+    if seed is None:
+        seed = DEFAULT_ITEMS_FILE
+    if isinstance(seed, str | Path):
+        data = json.loads(Path(seed).read_text(encoding="utf-8"))
+        if isinstance(data, dict):
+            data = data.get("items", [])
+        if not isinstance(data, list):
+            raise ValueError(f"{seed}: expected a JSON list of items")
+        return [dict(item) for item in data]
+    return [dict(item) for item in seed]

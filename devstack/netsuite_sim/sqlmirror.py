@@ -1,0 +1,180 @@
+"""SuiteQL's tables (`item`, `customer`, `transaction`, `transactionline`) mirrored into SQLite.
+
+The records themselves live in `store.RecordStore`; this mirror is rewritten row by row on every
+write so SuiteQL sees what the record API wrote. Column names are lowercase, as SuiteQL returns them;
+custom fields (`custbody_*`, `custentity_*`, ...) become columns the first time they are written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from typing import Any
+
+ITEM_TYPE_CODES = {"inventoryItem": "InvtPart", "serviceItem": "Service", "nonInventoryItem": "NonInvtPart"}
+
+_SCHEMA = """
+CREATE TABLE item (id INTEGER PRIMARY KEY, itemid TEXT, itemtype TEXT, externalid TEXT,
+    displayname TEXT, description TEXT, isinactive TEXT);
+CREATE TABLE customer (id INTEGER PRIMARY KEY, entityid TEXT, externalid TEXT, email TEXT,
+    firstname TEXT, lastname TEXT, companyname TEXT, isperson TEXT, phone TEXT, subsidiary INTEGER);
+CREATE TABLE "transaction" (id INTEGER PRIMARY KEY, externalid TEXT, tranid TEXT, otherrefnum TEXT,
+    entity INTEGER, type TEXT, trandate TEXT, memo TEXT, currency INTEGER, subsidiary INTEGER,
+    total REAL, foreigntotal REAL);
+CREATE TABLE transactionline (id INTEGER, "transaction" INTEGER, linesequencenumber INTEGER,
+    item INTEGER, quantity REAL, rate REAL, amount REAL, netamount REAL, memo TEXT, mainline TEXT,
+    PRIMARY KEY ("transaction", id));
+"""
+_CUSTOM_COLUMN = re.compile(r"^cust(body|entity|item|col)_[a-z0-9_]+$")
+_CUSTOM_PREFIX = {
+    "transaction": "custbody_",
+    "customer": "custentity_",
+    "item": "custitem_",
+    "transactionline": "custcol_",
+}
+# `transaction` is an SQLite keyword; SuiteQL uses it as a bare table/column name. Quote it, leaving
+# string literals and already-quoted identifiers alone.
+_TRANSACTION_WORD = re.compile(r"('(?:[^']|'')*')|(\"(?:[^\"]|\"\")*\")|\b(transaction)\b", re.IGNORECASE)
+
+
+def sql_value(value: Any) -> Any:
+    """A record value as SuiteQL stores it: references by id, booleans as 'T'/'F'."""
+    if isinstance(value, bool):
+        return "T" if value else "F"
+    if isinstance(value, dict):
+        return value.get("id") if "id" in value else json.dumps(value)
+    if isinstance(value, list):
+        return json.dumps(value)
+    return value
+
+
+def quote_transaction(sql: str) -> str:
+    def repl(match: re.Match[str]) -> str:
+        return match.group(0) if match.group(3) is None else '"transaction"'
+
+    return _TRANSACTION_WORD.sub(repl, sql)
+
+
+class SqlMirror:
+    """The SQLite side. Not thread-safe by itself: `RecordStore` calls it under its lock."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._db.executescript(_SCHEMA)
+        self._columns: dict[str, set[str]] = {}
+        for table in ("item", "customer", "transaction", "transactionline"):
+            rows = self._db.execute(f'PRAGMA table_info("{table}")').fetchall()
+            self._columns[table] = {str(r[1]) for r in rows}
+
+    def close(self) -> None:
+        self._db.close()
+
+    def put(self, record_type: str, record: dict[str, Any]) -> None:
+        if record_type in ITEM_TYPE_CODES:
+            self._put_item(record_type, record)
+        elif record_type == "customer":
+            self._put_customer(record)
+        elif record_type == "salesOrder":
+            self._put_sales_order(record)
+
+    def remove(self, record_type: str, record_id: str) -> None:
+        if record_type in ITEM_TYPE_CODES:
+            self._db.execute("DELETE FROM item WHERE id = ?", (int(record_id),))
+        elif record_type == "customer":
+            self._db.execute("DELETE FROM customer WHERE id = ?", (int(record_id),))
+        elif record_type == "salesOrder":
+            self._db.execute('DELETE FROM "transaction" WHERE id = ?', (int(record_id),))
+            self._db.execute('DELETE FROM transactionline WHERE "transaction" = ?', (int(record_id),))
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one read-only statement; SQLite's authorizer refuses anything but reading."""
+        self._db.set_authorizer(_read_only)
+        try:
+            cursor = self._db.execute(quote_transaction(sql))
+            names = [str(d[0]).lower() for d in cursor.description or ()]
+            return names, cursor.fetchall()
+        finally:
+            self._db.set_authorizer(None)
+
+    def _upsert(self, table: str, row: dict[str, Any], record: dict[str, Any]) -> None:
+        prefix = _CUSTOM_PREFIX.get(table)
+        if prefix:
+            for key, value in record.items():
+                column = key.lower()
+                if column.startswith(prefix) and _CUSTOM_COLUMN.match(column):
+                    self._ensure_column(table, column)
+                    row[column] = sql_value(value)
+        names = ", ".join(f'"{name}"' for name in row)
+        marks = ", ".join("?" for _ in row)
+        self._db.execute(f'INSERT OR REPLACE INTO "{table}" ({names}) VALUES ({marks})', tuple(row.values()))
+
+    def _ensure_column(self, table: str, column: str) -> None:
+        if column not in self._columns[table]:
+            self._db.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}"')
+            self._columns[table].add(column)
+
+    def _put_item(self, record_type: str, rec: dict[str, Any]) -> None:
+        row = {
+            "id": int(rec["id"]),
+            "itemid": rec.get("itemId"),
+            "itemtype": ITEM_TYPE_CODES[record_type],
+            "externalid": rec.get("externalId"),
+            "displayname": rec.get("displayName"),
+            "description": rec.get("description"),
+            "isinactive": sql_value(bool(rec.get("isInactive", False))),
+        }
+        self._upsert("item", row, rec)
+
+    def _put_customer(self, rec: dict[str, Any]) -> None:
+        row = {
+            "id": int(rec["id"]),
+            "entityid": rec.get("entityId"),
+            "externalid": rec.get("externalId"),
+            "email": rec.get("email"),
+            "firstname": rec.get("firstName"),
+            "lastname": rec.get("lastName"),
+            "companyname": rec.get("companyName"),
+            "isperson": sql_value(bool(rec.get("isPerson", False))),
+            "phone": rec.get("phone"),
+            "subsidiary": sql_value(rec.get("subsidiary")),
+        }
+        self._upsert("customer", row, rec)
+
+    def _put_sales_order(self, rec: dict[str, Any]) -> None:
+        tran_id = int(rec["id"])
+        row = {
+            "id": tran_id,
+            "externalid": rec.get("externalId"),
+            "tranid": rec.get("tranId"),
+            "otherrefnum": rec.get("otherRefNum"),
+            "entity": sql_value(rec.get("entity")),
+            "type": "SalesOrd",
+            "trandate": rec.get("tranDate"),
+            "memo": rec.get("memo"),
+            "currency": sql_value(rec.get("currency")),
+            "subsidiary": sql_value(rec.get("subsidiary")),
+            "total": rec.get("total"),
+            "foreigntotal": rec.get("total"),
+        }
+        self._upsert("transaction", row, rec)
+        self._db.execute('DELETE FROM transactionline WHERE "transaction" = ?', (tran_id,))
+        for line in rec.get("item", {}).get("items", []):
+            line_row = {
+                "id": line["line"],
+                "transaction": tran_id,
+                "linesequencenumber": line["line"],
+                "item": sql_value(line.get("item")),
+                "quantity": line.get("quantity"),
+                "rate": line.get("rate"),
+                "amount": line.get("amount"),
+                "netamount": line.get("amount"),
+                "memo": line.get("description"),
+                "mainline": "F",
+            }
+            self._upsert("transactionline", line_row, line)
+
+
+def _read_only(action: int, *_args: object) -> int:
+    allowed = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+    return sqlite3.SQLITE_OK if action in allowed else sqlite3.SQLITE_DENY
