@@ -8,8 +8,8 @@ how "answer 2xx / commit the offset only after the record is durable" is kept ev
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer

@@ -22,8 +22,8 @@ class KafkaSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="brokers, comma-separated")
     kafka_security_protocol: str | None = Field(None, description="e.g. SASL_SSL; unset = PLAINTEXT")
     kafka_sasl_mechanism: str | None = Field(None, description="e.g. PLAIN, SCRAM-SHA-512")
-    kafka_sasl_username: str | None = None
-    kafka_sasl_password: SecretStr | None = None
+    kafka_sasl_username: str | None = Field(None, description="SASL user")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SASL password")
     orders_topic: str = Field("woocommerce.orders", description="main topic")
     orders_topic_partitions: int = Field(6, ge=1, description="partitions of every topic we create")
     orders_topic_replication: int = Field(1, ge=1, description="replication factor of topics we create")
@@ -40,7 +40,9 @@ class KafkaSettings(BaseSettings):
             try:
                 return tuple(float(p) for p in parts)
             except ValueError:
-                raise ValueError("RETRY_DELAYS_SECONDS must be seconds separated by commas, e.g. 5,30,300") from None
+                raise ValueError(
+                    "RETRY_DELAYS_SECONDS must be seconds separated by commas, e.g. 5,30,300"
+                ) from None
         if isinstance(value, int | float):
             return (float(value),)
         return value

@@ -19,12 +19,14 @@ class ConsumerSettings(KafkaSettings, NetSuiteSettings):
     model_config = ENV_FILE_CONFIG
 
     consumer_group: str = Field("woo-netsuite-sync", description="consumer group id")
-    kafka_session_timeout_ms: int = Field(45_000, ge=1000)
-    kafka_max_poll_interval_ms: int = Field(300_000, ge=1000)
+    kafka_session_timeout_ms: int = Field(45_000, ge=1000, description="consumer group session timeout")
+    kafka_max_poll_interval_ms: int = Field(300_000, ge=1000, description="librdkafka max.poll.interval.ms")
     metrics_port: int = Field(9102, ge=0, le=65535, description="Prometheus + health port; 0 = off")
     consumer_workers: int = Field(0, ge=0, description="worker threads; 0 = 2 x NETSUITE_CONCURRENCY")
     consumer_max_buffered: int = Field(1000, ge=1, description="records held in memory before pausing")
-    consumer_commit_interval_s: float = Field(1.0, gt=0)
+    consumer_commit_interval_s: float = Field(
+        1.0, gt=0, description="how often finished offsets are committed"
+    )
     netsuite_call_attempts: int = Field(
         4, ge=1, description="tries of one NetSuite call before a retry topic"
     )

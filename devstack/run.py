@@ -11,6 +11,7 @@ import argparse
 import itertools
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -98,8 +99,16 @@ def main(argv: list[str] | None = None) -> int:
             **special_item_env(),
         }
         print(f"broker     {bootstrap}{' (embedded tansu)' if broker else ''}")
-        topics = children.start("topics", ["-m", "consumer", "topics"], env)
-        if topics.wait(60) != 0:
+        with (run_dir / "topics.log").open("wb") as log:
+            created = subprocess.run(
+                [sys.executable, "-m", "consumer", "topics"],
+                env={**os.environ, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=60,
+                check=False,
+            )
+        if created.returncode != 0:
             raise RuntimeError("topic creation failed; see .run/topics.log")
         children.start(
             "netsuite-sim",
@@ -164,6 +173,14 @@ def drive(
             progress(sent, failed, rport, mport)
         next_at += interval
         stop.wait(max(0.0, next_at - time.monotonic()))
+    deadline = time.monotonic() + 60
+    while args.orders and not stop.is_set() and time.monotonic() < deadline:  # let the last orders land
+        c = f"http://127.0.0.1:{mport}/metrics"
+        done = outcome(c, "outcome", "written") + metric_sums(c).get("woo_consumer_dead_lettered_total", 0)
+        if done >= sent - failed:
+            break
+        progress(sent, failed, rport, mport)
+        stop.wait(0.5)
     progress(sent, failed, rport, mport)
 
 

@@ -17,22 +17,26 @@ class NetSuiteSettings(BaseSettings):
     model_config = ENV_FILE_CONFIG
 
     netsuite_account_id: str = Field(description="account id as NetSuite shows it, e.g. 1234567_SB1")
-    netsuite_consumer_key: SecretStr
-    netsuite_consumer_secret: SecretStr
-    netsuite_token_id: SecretStr
-    netsuite_token_secret: SecretStr
+    netsuite_consumer_key: SecretStr = Field(description="TBA consumer key (integration record)")
+    netsuite_consumer_secret: SecretStr = Field(description="TBA consumer secret")
+    netsuite_token_id: SecretStr = Field(description="TBA token id (access token)")
+    netsuite_token_secret: SecretStr = Field(description="TBA token secret")
     netsuite_base_url: str = Field("", description="root URL; default from the account id")
     netsuite_concurrency: int = Field(5, ge=1, description="most requests in flight for the whole group")
-    netsuite_subsidiary_id: str | None = None
-    netsuite_version_field: str = "custbody_woo_modified_gmt"
-    netsuite_shipping_item_id: str | None = None
-    netsuite_discount_item_id: str | None = None
-    netsuite_fee_item_id: str | None = None
-    netsuite_tax_mode: Literal["line", "netsuite"] = "line"
-    netsuite_tax_item_id: str | None = None
-    netsuite_connect_timeout_s: float = Field(5.0, gt=0)
-    netsuite_read_timeout_s: float = Field(60.0, gt=0)
-    netsuite_item_cache_ttl_s: float = Field(3600.0, ge=0)
+    netsuite_subsidiary_id: str | None = Field(None, description="set on new customers (OneWorld accounts)")
+    netsuite_version_field: str = Field(
+        "custbody_woo_modified_gmt", description="custom body field holding the order's date_modified_gmt"
+    )
+    netsuite_shipping_item_id: str | None = Field(None, description="item id of shipping lines")
+    netsuite_discount_item_id: str | None = Field(None, description="item id of the discount line")
+    netsuite_fee_item_id: str | None = Field(None, description="item id of fee lines")
+    netsuite_tax_mode: Literal["line", "netsuite"] = Field(
+        "line", description="line: WooCommerce's tax as one line; netsuite: NetSuite computes tax"
+    )
+    netsuite_tax_item_id: str | None = Field(None, description="item id of the tax line (line mode)")
+    netsuite_connect_timeout_s: float = Field(5.0, gt=0, description="TCP/TLS connect timeout")
+    netsuite_read_timeout_s: float = Field(60.0, gt=0, description="longest wait for an answer")
+    netsuite_item_cache_ttl_s: float = Field(3600.0, ge=0, description="SKU → item id cache lifetime")
 
     @model_validator(mode="after")
     def _default_base_url(self) -> NetSuiteSettings:
