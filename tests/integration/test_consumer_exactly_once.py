@@ -58,8 +58,10 @@ def test_redeliveries_and_an_older_version_leave_one_order_with_the_newest_data(
 
     with running_member(settings):
         wait_until(
-            lambda: metric_delta("woo_consumer_outcomes_total", outcome="skipped_unchanged") >= 4
-            and metric_delta("woo_consumer_outcomes_total", outcome="skipped_stale") >= 1,
+            lambda: (
+                metric_delta("woo_consumer_outcomes_total", outcome="skipped_unchanged") >= 4
+                and metric_delta("woo_consumer_outcomes_total", outcome="skipped_stale") >= 1
+            ),
             30,
             "four redeliveries skipped and the old version refused",
         )
@@ -84,7 +86,9 @@ def test_a_retried_old_version_does_not_overwrite_the_newer_one_written_meanwhil
     produce(broker.bootstrap, settings.orders_topic, [event_for(v1), event_for(v2)])
 
     with running_member(settings):
-        wait_until(lambda: metric_delta("woo_consumer_retried_total", level="1") >= 1, 20, "v1 in the retry topic")
+        wait_until(
+            lambda: metric_delta("woo_consumer_retried_total", level="1") >= 1, 20, "v1 in the retry topic"
+        )
         wait_until(
             lambda: metric_delta("woo_consumer_outcomes_total", outcome="skipped_stale") >= 1,
             20,
@@ -141,7 +145,9 @@ def test_killing_a_member_mid_run_writes_every_order_exactly_once(
     assert survivor.returncode == 0, (tmp_path / "survivor.log").read_text()[-2000:]
 
     sales_orders = sim.records("salesOrder")
-    assert Counter(r["externalId"] for r in sales_orders) == Counter({f"WOO_ORDER_{o['id']}": 1 for o in orders})
+    assert Counter(r["externalId"] for r in sales_orders) == Counter(
+        {f"WOO_ORDER_{o['id']}": 1 for o in orders}
+    )
     by_id = {f"WOO_ORDER_{o['id']}": o for o in orders}
     for record in sales_orders:
         order = by_id[record["externalId"]]

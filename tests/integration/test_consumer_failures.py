@@ -85,7 +85,9 @@ def test_a_poison_order_is_dead_lettered_and_the_orders_behind_it_are_written(
     with running_member(settings):
         wait_until(lambda: len(sales_order_ids(sim)) >= 20, 30, "the 20 good orders")
         wait_until(
-            lambda: committed_offsets(broker.bootstrap, settings.consumer_group, settings.orders_topic, 1) == ends,
+            lambda: (
+                committed_offsets(broker.bootstrap, settings.consumer_group, settings.orders_topic, 1) == ends
+            ),
             20,
             "offsets committed past the poison order",
         )
@@ -97,7 +99,8 @@ def test_a_poison_order_is_dead_lettered_and_the_orders_behind_it_are_written(
     assert hdrs[h.ERROR_CLASS] == "Unmappable"
     assert "NO-SUCH-SKU" in hdrs[h.ERROR_MESSAGE]
     assert hdrs[h.ORIGINAL_TOPIC] == settings.orders_topic
-    assert hdrs[h.ORIGINAL_PARTITION] == "0" and hdrs[h.ORIGINAL_OFFSET] == "10"
+    assert hdrs[h.ORIGINAL_PARTITION] == "0"
+    assert hdrs[h.ORIGINAL_OFFSET] == "10"
     assert hdrs[h.ATTEMPT] == "1"
 
 
@@ -106,7 +109,10 @@ def test_wrong_credentials_halt_without_losing_or_dead_lettering_anything(
 ) -> None:
     good = sim.env()
     bad = consumer_settings(
-        broker.bootstrap, {**good, "NETSUITE_TOKEN_SECRET": "not-the-secret"}, unique_name, auth_probe_max_interval_s=1
+        broker.bootstrap,
+        {**good, "NETSUITE_TOKEN_SECRET": "not-the-secret"},
+        unique_name,
+        auth_probe_max_interval_s=1,
     )
     create_topics(bad)
     factory = OrderFactory(seed=9)
@@ -115,12 +121,16 @@ def test_wrong_credentials_halt_without_losing_or_dead_lettering_anything(
 
     with running_member(bad) as member:
         wait_until(lambda: member.halt.halted, 20, "the member halts on 401")
-        wait_until(lambda: member.halt.trips >= 1 and sim.stats()["auth_failures"] >= 3, 20, "probes keep failing")
-        assert metrics.READY._value.get() == 0  # noqa: SLF001 - not-ready while halted
+        wait_until(
+            lambda: member.halt.trips >= 1 and sim.stats()["auth_failures"] >= 3, 20, "probes keep failing"
+        )
+        assert metrics.READY._value.get() == 0
         assert sim.records("salesOrder") == []
     assert read_all(broker.bootstrap, bad.dead_letter_topic, 3, timeout_s=2) == []
-    assert all(offset < 0 or offset < ends.get(p, 0) for p, offset in
-               committed_offsets(broker.bootstrap, bad.consumer_group, bad.orders_topic, 3).items())  # fmt: skip
+    assert all(
+        offset < 0 or offset < ends.get(p, 0)
+        for p, offset in committed_offsets(broker.bootstrap, bad.consumer_group, bad.orders_topic, 3).items()
+    )
 
     fixed = consumer_settings(broker.bootstrap, good, unique_name)
     with running_member(fixed):

@@ -45,7 +45,8 @@ def test_200_orders_each_written_once_with_offsets_committed_to_the_end(
 
     sales_orders = sim.records("salesOrder")
     by_eid = Counter(r["externalId"] for r in sales_orders)
-    assert len(sales_orders) == 200 and max(by_eid.values()) == 1
+    assert len(sales_orders) == 200
+    assert max(by_eid.values()) == 1
     customers = sim.records("customer")
     assert sorted(c["externalId"] for c in customers) == sorted(
         {f"WOO_CUST_{o['customer_id']}" for o in orders}

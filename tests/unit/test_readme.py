@@ -17,4 +17,5 @@ def test_readme_env_table_is_generated_from_the_settings() -> None:
 
 def test_readme_names_the_two_commands() -> None:
     text = README.read_text()
-    assert "make run" in text and "make test" in text
+    assert "make run" in text
+    assert "make test" in text

@@ -28,7 +28,11 @@ def test_contract_defaults(netsuite_env: None) -> None:
     s = ConsumerSettings()
     assert s.kafka_bootstrap_servers == "127.0.0.1:9092"
     assert s.orders_topic == "woocommerce.orders"
-    assert s.retry_topics == ["woocommerce.orders.retry.1", "woocommerce.orders.retry.2", "woocommerce.orders.retry.3"]
+    assert s.retry_topics == [
+        "woocommerce.orders.retry.1",
+        "woocommerce.orders.retry.2",
+        "woocommerce.orders.retry.3",
+    ]
     assert s.dead_letter_topic == "woocommerce.orders.dlq"
     assert s.retry_delays_seconds == (5.0, 30.0, 300.0)
     assert s.consumer_group == "woo-netsuite-sync"
@@ -56,12 +60,14 @@ def test_librdkafka_configs(netsuite_env: None) -> None:
     assert conf["enable.auto.offset.store"] is False
     assert conf["partition.assignment.strategy"] == "cooperative-sticky"
     producer = s.producer_config()
-    assert producer["enable.idempotence"] is True and producer["acks"] == "all"
+    assert producer["enable.idempotence"] is True
+    assert producer["acks"] == "all"
 
 
 def test_secrets_do_not_show_in_repr(netsuite_env: None) -> None:
     text = repr(ConsumerSettings())
-    assert "cs-secret-value" not in text and "ts-secret-value" not in text
+    assert "cs-secret-value" not in text
+    assert "ts-secret-value" not in text
 
 
 def test_a_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,4 +84,5 @@ def test_the_consumer_command_names_missing_variables(
     monkeypatch.chdir("/")  # no .env file
     assert consumer_main(["run"]) == 2
     err = capsys.readouterr().err
-    assert "NETSUITE_ACCOUNT_ID" in err and "NETSUITE_TOKEN_SECRET" in err
+    assert "NETSUITE_ACCOUNT_ID" in err
+    assert "NETSUITE_TOKEN_SECRET" in err

@@ -1,0 +1,153 @@
+"""The receiver against a real broker: signed samples land on the topic and decode back."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+from flask.testing import FlaskClient
+
+from common import headers as h
+from receiver.app import create_app
+from receiver.intake import parse_order
+from receiver.publisher import KafkaPublisher, producer_config
+from receiver.settings import ReceiverSettings, load_settings
+from receiver.testing import SAMPLE_SECRET, sample_body, signed_headers
+from schemas.avro_record import to_record
+from schemas.order import OrderEvent
+from schemas.serde import make_serde
+from tests.conftest import Broker
+
+pytestmark = pytest.mark.integration
+PARTITIONS = 3
+
+
+def create_topic(bootstrap: str, topic: str, partitions: int = PARTITIONS) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for future in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
+        future.result(15)
+
+
+def read_all(bootstrap: str, topic: str, expected: int, timeout_s: float = 15.0) -> list[object]:
+    """Every message of the topic, by assign() (no group join, no commits)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"reader-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(PARTITIONS)])
+    out: list[object] = []
+    try:
+        deadline = time.monotonic() + timeout_s
+        while len(out) < expected and time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is not None and msg.error() is None:
+                out.append(msg)
+    finally:
+        consumer.close()
+    return out
+
+
+def end_offsets(bootstrap: str, topic: str) -> int:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "offsets-only"})
+    try:
+        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), 10)[1] for p in range(PARTITIONS))
+    finally:
+        consumer.close()
+
+
+@pytest.fixture
+def settings(broker: Broker, unique_name: str) -> ReceiverSettings:
+    create_topic(broker.bootstrap, unique_name)
+    return load_settings(
+        woocommerce_webhook_secret=SAMPLE_SECRET,
+        kafka_bootstrap_servers=broker.bootstrap,
+        orders_topic=unique_name,
+        receiver_produce_timeout_s=10,
+    )
+
+
+@pytest.fixture
+def client(settings: ReceiverSettings) -> Iterator[FlaskClient]:
+    publisher = KafkaPublisher(producer_config(settings))
+    try:
+        yield create_app(settings, publisher).test_client()
+    finally:
+        assert publisher.close(5) == 0
+
+
+@pytest.mark.parametrize("sample", ["woo_order_created_body.json", "woo_order_v3_docs_example.json"])
+def test_signed_sample_lands_on_the_topic_and_decodes_back(
+    client: FlaskClient, settings: ReceiverSettings, broker: Broker, sample: str
+) -> None:
+    body = sample_body(sample)
+    response = client.post("/webhook/woocommerce/order-created", data=body, headers=signed_headers(body))
+    assert response.status_code == 200
+    order = parse_order(body)
+    assert response.json == {"status": "accepted", "order_id": order.id}
+
+    [msg] = read_all(broker.bootstrap, settings.orders_topic, 1)
+    assert msg.key() == str(order.id).encode()  # type: ignore[attr-defined]
+    event = make_serde(None).decode(msg.value(), settings.orders_topic)  # type: ignore[attr-defined]
+    expected = to_record(OrderEvent(order=order, raw_body=body))
+    got = to_record(event)
+    assert got["order"] == expected["order"]
+    assert got["raw_body"] == body
+    assert (got["webhook_topic"], got["webhook_id"], got["source"]) == (
+        "order.created",
+        "12",
+        "https://shop.example.com/",
+    )
+    assert got["delivery_id"] == "7d5c0c2b9a6e4f1a8b3c2d1e0f9a8b7c"
+    assert got["received_at_ms"] > 1_700_000_000_000
+    headers = h.header_map(msg.headers())  # type: ignore[attr-defined]
+    assert headers == {
+        h.WEBHOOK_TOPIC: "order.created",
+        h.WEBHOOK_ID: "12",
+        h.WEBHOOK_DELIVERY_ID: "7d5c0c2b9a6e4f1a8b3c2d1e0f9a8b7c",
+        h.WEBHOOK_SOURCE: "https://shop.example.com/",
+    }
+
+
+def test_created_and_updated_of_one_order_share_key_and_partition(
+    client: FlaskClient, settings: ReceiverSettings, broker: Broker
+) -> None:
+    body = sample_body()
+    for path, topic in (("order-created", "order.created"), ("order-updated", "order.updated")):
+        response = client.post(
+            f"/webhook/woocommerce/{path}", data=body, headers=signed_headers(body, topic=topic)
+        )
+        assert response.status_code == 200
+    ping = client.post("/webhook/woocommerce/order-created", data=b"webhook_id=3")
+    assert ping.status_code == 200
+    unsigned = client.post("/webhook/woocommerce/order-created", data=body)
+    assert unsigned.status_code == 401
+
+    # Every 200 above came after the broker's acknowledgement: the end offsets are final already.
+    assert end_offsets(broker.bootstrap, settings.orders_topic) == 2  # nothing from ping or unsigned
+    messages = read_all(broker.bootstrap, settings.orders_topic, 2)
+    assert {m.key() for m in messages} == {b"4711"}  # type: ignore[attr-defined]
+    assert len({m.partition() for m in messages}) == 1  # type: ignore[attr-defined]
+    topics = [h.header_map(m.headers())[h.WEBHOOK_TOPIC] for m in messages]  # type: ignore[attr-defined]
+    assert topics == ["order.created", "order.updated"]
+
+
+def test_ready_with_a_broker_and_not_without(client: FlaskClient, settings: ReceiverSettings) -> None:
+    assert client.get("/readyz").status_code == 200
+    from devstack.broker import free_port
+
+    dead = settings.model_copy(
+        update={"kafka_bootstrap_servers": f"127.0.0.1:{free_port()}", "receiver_ready_timeout_s": 0.5}
+    )
+    publisher = KafkaPublisher(producer_config(dead))
+    try:
+        assert create_app(dead, publisher).test_client().get("/readyz").status_code == 503
+    finally:
+        publisher.close(0)

@@ -1,0 +1,91 @@
+"""Broker down → 503 within the produce timeout; broker back → 200 again, with no restart."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from confluent_kafka.admin import AdminClient, NewTopic
+from flask.testing import FlaskClient
+
+from devstack.broker import EmbeddedBroker, free_port, start_tansu
+from receiver.app import create_app
+from receiver.publisher import KafkaPublisher, producer_config
+from receiver.settings import ReceiverSettings, load_settings
+from receiver.testing import SAMPLE_SECRET, sample_body, signed_headers
+
+pytestmark = pytest.mark.integration
+PRODUCE_TIMEOUT_S = 2.0
+PATH = "/webhook/woocommerce/order-created"
+
+
+def create_topic(bootstrap: str, topic: str, deadline_s: float = 15.0) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for future in admin.create_topics([NewTopic(topic, 3, 1)], request_timeout=deadline_s).values():
+        future.result(deadline_s)
+
+
+@pytest.fixture
+def dedicated() -> Iterator[list[EmbeddedBroker]]:
+    """A tansu of this test's own (the shared one must not go down); the list holds the live one."""
+    brokers = [start_tansu(port=free_port())]
+    try:
+        yield brokers
+    finally:
+        brokers[-1].stop()
+
+
+@pytest.fixture
+def settings(dedicated: list[EmbeddedBroker], unique_name: str) -> ReceiverSettings:
+    create_topic(dedicated[0].bootstrap, unique_name)
+    return load_settings(
+        woocommerce_webhook_secret=SAMPLE_SECRET,
+        kafka_bootstrap_servers=dedicated[0].bootstrap,
+        orders_topic=unique_name,
+        receiver_produce_timeout_s=PRODUCE_TIMEOUT_S,
+        receiver_ready_cache_s=0,
+        receiver_ready_timeout_s=0.5,
+    )
+
+
+@pytest.fixture
+def client(settings: ReceiverSettings) -> Iterator[FlaskClient]:
+    publisher = KafkaPublisher(producer_config(settings))
+    try:
+        yield create_app(settings, publisher).test_client()
+    finally:
+        publisher.close(1)
+
+
+def post(client: FlaskClient) -> tuple[int, float]:
+    body = sample_body()
+    started = time.monotonic()
+    response = client.post(PATH, data=body, headers=signed_headers(body))
+    return response.status_code, time.monotonic() - started
+
+
+def test_broker_down_is_503_within_the_timeout_and_recovers_by_itself(
+    client: FlaskClient, settings: ReceiverSettings, dedicated: list[EmbeddedBroker]
+) -> None:
+    assert post(client)[0] == 200
+
+    port = dedicated[0].port
+    dedicated[0].stop()
+    status, elapsed = post(client)
+    assert status == 503
+    assert elapsed < PRODUCE_TIMEOUT_S + 1.0
+    assert client.get("/readyz").status_code == 503
+
+    dedicated.append(start_tansu(port=port))  # same address, empty memory: recreate the topic
+    create_topic(dedicated[-1].bootstrap, settings.orders_topic)
+    deadline = time.monotonic() + 30
+    statuses = []
+    while True:
+        status, elapsed = post(client)
+        statuses.append(status)
+        assert elapsed < PRODUCE_TIMEOUT_S + 1.0
+        if status == 200:
+            break
+        assert time.monotonic() < deadline, f"no recovery within 30 s: {statuses}"
+    assert client.get("/readyz").status_code == 200
