@@ -28,6 +28,11 @@ END_TO_END = Histogram(
     "From the receiver accepting the webhook to the sales order written in NetSuite",
     buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
 )
+ORDER_AGE_AT_WRITE = Histogram(
+    "woo_order_age_at_write_seconds",
+    "From the order's creation in WooCommerce (date_created_gmt) to the sales order written in NetSuite",
+    buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600),
+)
 HALTED = Gauge(
     "woo_consumer_halted", "1 while consumption is paused because NetSuite refuses our credentials"
 )

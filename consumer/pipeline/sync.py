@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import time
+from datetime import UTC, datetime
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, Protocol
@@ -116,8 +117,7 @@ class OrderWriter:
             lambda: self._store.upsert(so.record_type, so.external_id, so.body, replace=("item",))
         )
         self.memory.orders.put(order.id, WrittenOrder(version, fingerprint))
-        if event.received_at_ms:
-            metrics.END_TO_END.observe(max(0.0, time.time() - event.received_at_ms / 1000))
+        _observe_latency(event)
         return Outcome.WRITTEN
 
     def _customer(self, event: OrderEvent) -> str:
@@ -144,3 +144,13 @@ class OrderWriter:
             return None
         value = existing.get(field)
         return str(value) if value else None
+
+
+def _observe_latency(event: OrderEvent) -> None:
+    now = time.time()
+    if event.received_at_ms:
+        metrics.END_TO_END.observe(max(0.0, now - event.received_at_ms / 1000))
+    created = event.order.date_created_gmt
+    if created:
+        created_at = datetime.fromisoformat(created[:19]).replace(tzinfo=UTC).timestamp()
+        metrics.ORDER_AGE_AT_WRITE.observe(max(0.0, now - created_at))
