@@ -5,6 +5,7 @@ from __future__ import annotations
 import requests
 
 from consumer import health, metrics
+from consumer.netsuite import client  # noqa: F401 - registers the NetSuite request metrics
 
 
 def test_readyz_follows_the_ready_gauge_and_metrics_are_served() -> None:
