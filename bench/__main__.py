@@ -1,0 +1,38 @@
+"""`python -m bench [name ...]` (`make bench`): run every benchmark present, one after the other.
+
+Each runs in its own process (`python -m bench.<name>`, default arguments), so one benchmark's
+threads, metrics and signal handlers cannot disturb the next. Names limit the run to those given.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+BENCHMARKS = ("receiver", "consumer")
+
+
+def main(argv: list[str] | None = None) -> int:
+    wanted = list(sys.argv[1:] if argv is None else argv) or list(BENCHMARKS)
+    unknown = [name for name in wanted if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    failed: list[str] = []
+    for name in wanted:
+        module = f"bench.{name}"
+        if importlib.util.find_spec(module) is None:
+            print(f"== {module}: not present, skipped", flush=True)
+            continue
+        print(f"== {module}", flush=True)
+        if subprocess.run([sys.executable, "-m", module], check=False).returncode != 0:
+            failed.append(module)
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
