@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 
 from confluent_kafka.admin import AdminClient
+from confluent_kafka.cimpl import NewTopic
 
 from devstack.broker import start_tansu
 
@@ -52,3 +53,11 @@ def kafka_bootstrap() -> Iterator[tuple[str, str]]:
         yield broker.bootstrap, "tansu"
     finally:
         broker.stop()
+
+
+def create_topic(bootstrap: str, topic: str, partitions: int = 3, timeout_s: float = 15.0) -> None:
+    """Create one topic for a test (tests use unique names, so it never exists yet)."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    futures = admin.create_topics([NewTopic(topic, partitions, 1)], request_timeout=timeout_s)
+    for future in futures.values():
+        future.result(timeout_s)

@@ -15,8 +15,8 @@ import hashlib
 import json
 import logging
 import time
-from datetime import UTC, datetime
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
 from flask.testing import FlaskClient
 
 from common import headers as h
@@ -21,15 +21,10 @@ from schemas.avro_record import to_record
 from schemas.order import OrderEvent
 from schemas.serde import make_serde
 from tests.conftest import Broker
+from tests.kafka_fixture import create_topic
 
 pytestmark = pytest.mark.integration
 PARTITIONS = 3
-
-
-def create_topic(bootstrap: str, topic: str, partitions: int = PARTITIONS) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    for future in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
-        future.result(15)
 
 
 def read_all(bootstrap: str, topic: str, expected: int, timeout_s: float = 15.0) -> list[object]:
@@ -151,3 +146,18 @@ def test_ready_with_a_broker_and_not_without(client: FlaskClient, settings: Rece
         assert create_app(dead, publisher).test_client().get("/readyz").status_code == 503
     finally:
         publisher.close(0)
+
+
+def test_an_order_near_the_body_limit_is_accepted(
+    client: FlaskClient, settings: ReceiverSettings, broker: Broker
+) -> None:
+    """The Avro value carries the raw body and the parsed order: about twice the body, before lz4."""
+    order = json.loads(sample_body())
+    line = order["line_items"][0]
+    order["line_items"] = [dict(line, id=n, sku=f"SKU-{n:05d}") for n in range(1, 1900)]
+    body = json.dumps(order, separators=(",", ":")).encode()
+    assert 800_000 < len(body) <= settings.receiver_max_body_bytes
+    response = client.post("/webhook/woocommerce/order-created", data=body, headers=signed_headers(body))
+    assert response.status_code == 200, response.json
+    [msg] = read_all(broker.bootstrap, settings.orders_topic, 1)
+    assert make_serde(None).decode(msg.value(), settings.orders_topic).raw_body == body  # type: ignore[attr-defined]

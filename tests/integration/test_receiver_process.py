@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from confluent_kafka.admin import AdminClient, NewTopic
 
 from devstack.broker import free_port
 from receiver.testing import SAMPLE_SECRET, sample_body, signed_headers
 from tests.conftest import Broker
+from tests.kafka_fixture import create_topic
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,9 +42,7 @@ class Receiver:
 
 @pytest.fixture
 def receiver(broker: Broker, unique_name: str, tmp_path: Path) -> Iterator[Receiver]:
-    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
-    for future in admin.create_topics([NewTopic(unique_name, 3, 1)]).values():
-        future.result(15)
+    create_topic(broker.bootstrap, unique_name)
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PROMETHEUS", "prometheus"))},

@@ -6,7 +6,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from confluent_kafka.admin import AdminClient, NewTopic
 from flask.testing import FlaskClient
 
 from devstack.broker import EmbeddedBroker, free_port, start_tansu
@@ -14,16 +13,11 @@ from receiver.app import create_app
 from receiver.publisher import KafkaPublisher, producer_config
 from receiver.settings import ReceiverSettings, load_settings
 from receiver.testing import SAMPLE_SECRET, sample_body, signed_headers
+from tests.kafka_fixture import create_topic
 
 pytestmark = pytest.mark.integration
 PRODUCE_TIMEOUT_S = 2.0
 PATH = "/webhook/woocommerce/order-created"
-
-
-def create_topic(bootstrap: str, topic: str, deadline_s: float = 15.0) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    for future in admin.create_topics([NewTopic(topic, 3, 1)], request_timeout=deadline_s).values():
-        future.result(deadline_s)
 
 
 @pytest.fixture

@@ -7,16 +7,13 @@ Real Kafka is the production target; product code is never bent around these. On
 from __future__ import annotations
 
 from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient
-from confluent_kafka.cimpl import NewTopic
 
 from tests.conftest import Broker
+from tests.kafka_fixture import create_topic
 
 
 def test_list_offsets_latest_after_a_multi_record_batch(broker: Broker, unique_name: str) -> None:
-    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
-    for future in admin.create_topics([NewTopic(unique_name, 1, 1)]).values():
-        future.result(10)
+    create_topic(broker.bootstrap, unique_name, partitions=1)
     producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 100})
     for _ in range(5):
         producer.produce(unique_name, value=b"x")  # one batch of five records

@@ -1,0 +1,1 @@
+"""The webhook receiver: verified WooCommerce webhooks into Kafka (`python -m receiver`)."""

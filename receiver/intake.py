@@ -1,0 +1,115 @@
+"""What a webhook delivery is, independent of Flask: ping detection, order parsing, the event.
+
+Pure functions over bytes and header values, so the decisions are unit-tested without a server.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from pydantic import ValidationError
+
+from common import headers as h
+from receiver.publisher import Headers
+from schemas.order import OrderEvent, WooOrder
+
+SIGNATURE_HEADER = "X-WC-Webhook-Signature"
+TOPIC_HEADER = "X-WC-Webhook-Topic"
+ID_HEADER = "X-WC-Webhook-ID"
+DELIVERY_ID_HEADER = "X-WC-Webhook-Delivery-ID"
+SOURCE_HEADER = "X-WC-Webhook-Source"
+
+# Topics whose body is a full order and that the consumer acts on. Others (order.deleted,
+# order.restored, product.*, action.*) are verified, answered 200 and not published: a non-2xx
+# answer would count toward WooCommerce disabling the webhook, and reconciliation covers the rest.
+PUBLISHED_TOPICS = frozenset({"order.created", "order.updated"})
+
+_PING = re.compile(rb"\s*webhook_id=\d{1,20}\s*")
+_MAX_HEADER_CHARS = 512
+
+
+class InvalidOrder(ValueError):
+    """The body is not an order we can accept; `reason` is short and quotes no values."""
+
+    def __init__(self, reason: str, log_reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.log_reason = log_reason
+
+
+class _HeaderLookup(Protocol):
+    def get(self, key: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class DeliveryHeaders:
+    """The X-WC-Webhook-* headers of one delivery (values as sent, bounded in length)."""
+
+    signature: str | None
+    topic: str | None
+    webhook_id: str
+    delivery_id: str
+    source: str
+
+    @classmethod
+    def from_headers(cls, headers: _HeaderLookup) -> DeliveryHeaders:
+        def get(name: str) -> str:
+            return (headers.get(name) or "").strip()[:_MAX_HEADER_CHARS]
+
+        topic = get(TOPIC_HEADER).lower()
+        return cls(
+            signature=headers.get(SIGNATURE_HEADER),
+            topic=topic or None,
+            webhook_id=get(ID_HEADER),
+            delivery_id=get(DELIVERY_ID_HEADER),
+            source=get(SOURCE_HEADER),
+        )
+
+
+def is_ping(body: bytes, delivery: DeliveryHeaders) -> bool:
+    """WooCommerce's activation ping: `webhook_id=N`, form-encoded, with no signature."""
+    return delivery.signature is None and _PING.fullmatch(body) is not None
+
+
+def parse_order(body: bytes) -> WooOrder:
+    """Validate the body as a WooCommerce order (JSON object with an integer `id` > 0)."""
+    try:
+        return WooOrder.model_validate_json(body)
+    except ValidationError as exc:
+        errors = exc.errors(include_input=False, include_url=False)
+        public = [f"{_loc(e['loc'])}: {e['msg']}" for e in errors[:3]]
+        private = [f"{_loc(e['loc'])}: {e['type']}" for e in errors[:3]]
+        more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
+        raise InvalidOrder("; ".join(public) + more, "; ".join(private) + more) from None
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "body"
+
+
+def build_event(order: WooOrder, body: bytes, delivery: DeliveryHeaders, topic: str) -> OrderEvent:
+    return OrderEvent(
+        order=order,
+        webhook_topic=topic,
+        received_at_ms=time.time_ns() // 1_000_000,
+        webhook_id=delivery.webhook_id,
+        delivery_id=delivery.delivery_id,
+        source=delivery.source,
+        raw_body=body,
+    )
+
+
+def kafka_headers(delivery: DeliveryHeaders, topic: str) -> Headers:
+    """Tracing headers: the webhook topic always, the ids and source when WooCommerce sent them."""
+    out: Headers = [(h.WEBHOOK_TOPIC, topic.encode())]
+    for name, value in (
+        (h.WEBHOOK_ID, delivery.webhook_id),
+        (h.WEBHOOK_DELIVERY_ID, delivery.delivery_id),
+        (h.WEBHOOK_SOURCE, delivery.source),
+    ):
+        if value:
+            out.append((name, value.encode("latin-1", "replace")))  # WSGI: latin-1 text of the bytes
+    return out

@@ -1,0 +1,70 @@
+"""The receiver's Prometheus metrics.
+
+With one worker they live in a `CollectorRegistry` of the app. With several gunicorn workers
+`python -m receiver` sets `PROMETHEUS_MULTIPROC_DIR` before prometheus-client is imported: every
+worker then writes its values to files there and `/metrics` merges all workers' files, so a scrape
+that lands on any worker sees the whole process tree (the in-flight gauge sums live workers only).
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+OUTCOMES = ("accepted", "ping", "unauthorized", "invalid", "too_large", "unavailable", "ignored")
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+SIZE_BUCKETS = tuple(float(2**n) for n in range(8, 22))  # 256 B … 2 MiB
+
+
+def multiprocess_mode() -> bool:
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+
+class ReceiverMetrics:
+    """The four metric families of the issue, registered in `registry` (a fresh one by default)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.requests = Counter(
+            "woo_receiver_requests",
+            "Webhook requests by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
+        for outcome in OUTCOMES:  # every series exists from the start (rate() needs a zero)
+            self.requests.labels(outcome)
+        self.produce_latency = Histogram(
+            "woo_receiver_produce_latency_seconds",
+            "Time from produce to the broker's acknowledgement (or the timeout)",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "woo_receiver_in_flight_requests",
+            "Webhook requests being handled now",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.payload_bytes = Histogram(
+            "woo_receiver_payload_bytes",
+            "Size of webhook bodies (Content-Length when refused unread)",
+            buckets=SIZE_BUCKETS,
+            registry=self.registry,
+        )
+
+    def render(self) -> tuple[bytes, str]:
+        """The exposition text: this registry, or every worker's files in multiprocess mode."""
+        if multiprocess_mode():
+            merged = CollectorRegistry()
+            multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+            return generate_latest(merged), CONTENT_TYPE_LATEST
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -1,0 +1,189 @@
+"""The blueprint: the webhook endpoints, health, readiness and metrics.
+
+Order of decisions for a webhook: size (413, before reading) → ping (200) → signature (401) →
+topic (200 "ignored" for topics we don't publish) → order validation (400) → publish and wait for
+the broker's acknowledgement (200, or 503). Nothing is published on any path but the last.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from flask import Blueprint, Response, current_app, request
+
+from receiver.intake import (
+    PUBLISHED_TOPICS,
+    DeliveryHeaders,
+    InvalidOrder,
+    build_event,
+    is_ping,
+    kafka_headers,
+    parse_order,
+)
+from receiver.publisher import Headers, PublishError
+
+if TYPE_CHECKING:
+    from receiver.app import ReceiverContext
+
+bp = Blueprint("receiver", __name__)
+access_log = logging.getLogger("receiver.access")
+log = logging.getLogger(__name__)
+
+_DEFAULT_TOPIC = {"order-created": "order.created", "order-updated": "order.updated"}
+
+
+@dataclass
+class Outcome:
+    outcome: str
+    status: int
+    body: dict[str, Any]
+    log: dict[str, Any] = field(default_factory=dict)
+    close: bool = False
+
+
+def _ctx() -> ReceiverContext:
+    return cast("ReceiverContext", current_app.extensions["woo_receiver"])
+
+
+@bp.post("/webhook/woocommerce/<any('order-created', 'order-updated'):kind>")
+def webhook(kind: str) -> Response:
+    ctx = _ctx()
+    started = time.perf_counter()
+    ctx.metrics.in_flight.inc()
+    try:
+        result = _handle(ctx, _DEFAULT_TOPIC[kind])
+    finally:
+        ctx.metrics.in_flight.dec()
+    ctx.metrics.requests.labels(result.outcome).inc()
+    if access_log.isEnabledFor(logging.INFO):
+        fields = {
+            "outcome": result.outcome,
+            "status": result.status,
+            "path_kind": kind,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
+            **result.log,
+        }
+        access_log.info("webhook", extra={"fields": fields})
+    response = _json(result.body, result.status)
+    if result.close:  # the body was not read: don't keep the connection for the next request
+        response.headers["Connection"] = "close"
+    return response
+
+
+def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
+    settings = ctx.settings
+    length = request.content_length
+    if length is not None and length > settings.receiver_max_body_bytes:
+        ctx.metrics.payload_bytes.observe(length)
+        return _too_large(settings.receiver_max_body_bytes, length)
+    body = _read_body(settings.receiver_max_body_bytes)
+    if body is None:  # a chunked body that grew past the limit
+        return _too_large(settings.receiver_max_body_bytes, None)
+    ctx.metrics.payload_bytes.observe(len(body))
+    delivery = DeliveryHeaders.from_headers(request.headers)
+    ids = {"webhook_id": delivery.webhook_id, "delivery_id": delivery.delivery_id, "body_bytes": len(body)}
+    if is_ping(body, delivery):
+        return Outcome("ping", 200, {"status": "ok"}, ids)
+    if not ctx.verifier.verify(body, delivery.signature):
+        reason = "missing signature" if not delivery.signature else "signature does not match"
+        return Outcome(
+            "unauthorized", 401, {"error": "unauthorized", "reason": reason}, {**ids, "reason": reason}
+        )
+    topic = delivery.topic or default_topic
+    ids["webhook_topic"] = topic[:64]
+    if topic not in PUBLISHED_TOPICS:
+        return Outcome("ignored", 200, {"status": "ignored", "topic": topic[:64]}, ids)
+    try:
+        order = parse_order(body)
+    except InvalidOrder as exc:
+        return Outcome(
+            "invalid", 400, {"error": "invalid", "reason": exc.reason}, {**ids, "reason": exc.log_reason}
+        )
+    ids["order_id"] = order.id
+    event = build_event(order, body, delivery, topic)
+    try:
+        value = ctx.serde.encode(event, settings.orders_topic)
+    except (ValueError, OverflowError, TypeError) as exc:  # e.g. an id beyond Avro's long
+        reason = f"order does not fit the schema ({type(exc).__name__})"
+        return Outcome("invalid", 400, {"error": "invalid", "reason": reason}, {**ids, "reason": reason})
+    except Exception as exc:  # a registry that does not answer: not the sender's fault
+        log.warning("encoding failed", exc_info=True)
+        reason = f"encoding unavailable ({type(exc).__name__})"
+        return Outcome(
+            "unavailable", 503, {"error": "unavailable", "reason": reason}, {**ids, "reason": reason}
+        )
+    return _publish(ctx, event.key, value, kafka_headers(delivery, topic), ids, order.id)
+
+
+def _publish(
+    ctx: ReceiverContext, key: bytes, value: bytes, headers: Headers, ids: dict[str, Any], order_id: int
+) -> Outcome:
+    settings = ctx.settings
+    started = time.perf_counter()
+    try:
+        delivery = ctx.publisher.publish(
+            settings.orders_topic, key, value, headers, settings.receiver_produce_timeout_s
+        )
+    except PublishError as exc:
+        ctx.metrics.produce_latency.observe(time.perf_counter() - started)
+        produce_ms = round((time.perf_counter() - started) * 1000, 2)
+        info = {**ids, "reason": exc.reason, "produce_ms": produce_ms}
+        if exc.too_large:
+            return Outcome("too_large", 413, {"error": "too_large", "reason": exc.reason}, info)
+        return Outcome("unavailable", 503, {"error": "unavailable", "reason": exc.reason}, info)
+    elapsed = time.perf_counter() - started
+    ctx.metrics.produce_latency.observe(elapsed)
+    info = {**ids, "produce_ms": round(elapsed * 1000, 2), "partition": delivery.partition}
+    body = {"status": "accepted", "order_id": order_id}
+    return Outcome("accepted", 200, body, {**info, "offset": delivery.offset})
+
+
+def _read_body(limit: int) -> bytes | None:
+    """The raw body, or None past `limit` bytes (read at most limit + 1 of a chunked body)."""
+    if request.content_length is not None or not request.environ.get("wsgi.input_terminated"):
+        return request.get_data(cache=False)  # bounded by Content-Length (checked) or empty
+    stream = request.environ["wsgi.input"]
+    buf = bytearray()
+    while len(buf) <= limit:
+        chunk = stream.read(min(65536, limit + 1 - len(buf)))
+        if not chunk:
+            return bytes(buf)
+        buf += chunk
+    return None
+
+
+def _too_large(limit: int, length: int | None) -> Outcome:
+    reason = f"body over {limit} bytes"
+    return Outcome(
+        "too_large",
+        413,
+        {"error": "too_large", "reason": reason},
+        {"reason": reason, "body_bytes": length},
+        True,
+    )
+
+
+def _json(body: dict[str, Any], status: int) -> Response:
+    """A small JSON answer (cheaper than `jsonify`, which matters on the hot path)."""
+    return Response(json.dumps(body, separators=(",", ":")), status=status, mimetype="application/json")
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return _json({"status": "ok"}, 200)
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    ready = _ctx().readiness.check()
+    return _json({"status": "ready" if ready else "broker unreachable"}, 200 if ready else 503)
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    payload, content_type = _ctx().metrics.render()
+    return Response(payload, status=200, content_type=content_type)

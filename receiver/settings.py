@@ -1,0 +1,77 @@
+"""Receiver settings (pydantic-settings; the contract's variable names).
+
+`load_settings()` turns a validation failure into one message naming each wrong variable the way
+an operator typed it (`RECEIVER_WORKERS: ...`), never its value (the secret is one of them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from common.kafka_settings import ENV_FILE_CONFIG, KafkaSettings
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a runnable receiver; the message names the variables."""
+
+
+class ReceiverSettings(KafkaSettings):
+    """Everything `python -m receiver` reads from the environment (and `.env`)."""
+
+    model_config = SettingsConfigDict(**ENV_FILE_CONFIG)
+
+    woocommerce_webhook_secret: SecretStr = Field(
+        description="the webhook secret as stored in WooCommerce (entity-decoded like WooCommerce does)"
+    )
+    port: int = Field(8080, ge=1, le=65535, description="HTTP port")
+    receiver_host: str = Field("0.0.0.0", description="bind address")  # noqa: S104 - a container's port
+    receiver_workers: int = Field(2, ge=1, le=64, description="gunicorn worker processes")
+    receiver_threads: int = Field(8, ge=1, le=512, description="request threads per worker")
+    receiver_max_body_bytes: int = Field(1_048_576, ge=1024, description="larger bodies get 413")
+    receiver_produce_timeout_s: float = Field(
+        10.0, gt=0, le=50, description="longest wait for the broker's acknowledgement before 503"
+    )
+    receiver_linger_ms: int = Field(1, ge=0, le=100, description="producer linger (batching window)")
+    receiver_ready_timeout_s: float = Field(1.0, gt=0, le=30, description="broker metadata probe timeout")
+    receiver_ready_cache_s: float = Field(2.0, ge=0, le=60, description="how long a probe answer is reused")
+    receiver_graceful_timeout_s: float = Field(
+        15.0, gt=0, le=300, description="on SIGTERM, how long in-flight requests may finish"
+    )
+    receiver_log_level: str = Field("INFO", description="log level of the JSON log lines")
+
+    @field_validator("woocommerce_webhook_secret")
+    @classmethod
+    def _secret_not_empty(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty (copy the webhook's secret from WooCommerce)")
+        return value
+
+    @field_validator("receiver_log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return value.upper()
+
+
+def _env_name(loc: tuple[Any, ...]) -> str:
+    return str(loc[0]).upper() if loc else "(settings)"
+
+
+def describe(exc: ValidationError) -> str:
+    """One line per wrong variable: `NAME: what is wrong` (no input values: secrets live here)."""
+    lines = []
+    for err in exc.errors(include_input=False, include_url=False):
+        lines.append(f"{_env_name(tuple(err['loc']))}: {err['msg']}")
+    return "; ".join(lines)
+
+
+def load_settings(**overrides: Any) -> ReceiverSettings:
+    """Read the settings; raise `SettingsError` naming each wrong variable."""
+    try:
+        return ReceiverSettings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(f"invalid receiver settings: {describe(exc)}") from None
