@@ -1,6 +1,7 @@
-"""One JSON line per log record, so log pipelines can index fields without parsing prose.
+"""JSON log lines: one object per line, the message plus whatever `extra=` fields a call adds.
 
-Callers never pass personal data or secrets to a log call; this module does not scrub, it formats.
+Callers pass only safe fields (ids, outcomes, timings, error class names): never a body, a
+signature, a secret, an email or an address. The formatter adds nothing from the request itself.
 """
 
 from __future__ import annotations
@@ -9,29 +10,78 @@ import json
 import logging
 import os
 import sys
+import time
+import traceback
 from typing import Any
 
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# Attributes every LogRecord has; anything else on a record came from `extra=`.
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 
 
 class JsonFormatter(logging.Formatter):
+    """`extra={"fields": {...}}` (the fast path, used per request) or any other `extra=` keys."""
+
+    _second = -1
+    _stamp = ""
+
+    def _time(self, created: float) -> str:
+        second = int(created)
+        if second != self._second:  # strftime once per second, not per line
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = second
+        return f"{self._stamp}.{int((created - second) * 1000):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": round(record.created, 3),
-            "level": record.levelname.lower(),
+        out: dict[str, Any] = {
+            "ts": self._time(record.created),
+            "level": record.levelname,
             "logger": record.name,
+            "pid": record.process,
             "msg": record.getMessage(),
         }
-        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        fields = record.__dict__.get("fields")
+        if isinstance(fields, dict):
+            out.update(fields)
+        else:
+            for key, value in record.__dict__.items():
+                if key not in _STANDARD and not key.startswith("_"):
+                    out[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            # The class and where it was raised; not the message, which can quote request data.
+            out["exc_class"] = record.exc_info[0].__name__
+            frames = traceback.extract_tb(record.exc_info[2])
+            out["exc_where"] = [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames[-6:]]
+        return json.dumps(out, default=str, ensure_ascii=False)
 
 
-def configure(level: str | None = None) -> None:
-    """JSON lines on stderr at LOG_LEVEL (default INFO)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+def configure_logging(level: str | None = None) -> None:
+    """Root logger → stdout as JSON lines (idempotent)."""
     root = logging.getLogger()
-    root.handlers[:] = [handler]
     root.setLevel((level or os.environ.get("LOG_LEVEL", "INFO")).upper())
+    for handler in list(root.handlers):
+        if getattr(handler, "_woo_json", False):
+            return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    handler._woo_json = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+
+
+def gunicorn_logger_class() -> type:
+    """gunicorn's logger with JSON error lines and no access log (the app writes one line itself).
+
+    Using a logger class rather than `logconfig_dict` keeps gunicorn from building its access-log
+    atoms for every request only to drop them.
+    """
+    from gunicorn import glogging
+
+    class JsonGunicornLogger(glogging.Logger):  # type: ignore[misc]
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
+
+        def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+            return None
+
+    return JsonGunicornLogger

@@ -10,8 +10,8 @@ import threading
 
 from pydantic import ValidationError
 
-from common import logs
 from common.kafka_settings import KafkaSettings
+from common.logs import configure_logging
 
 log = logging.getLogger("consumer")
 RESERVED = ("replay", "redrive", "reconcile", "audit")
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m consumer", description=__doc__)
     parser.add_argument("command", nargs="?", default="run", choices=("run", "topics", *RESERVED))
     args = parser.parse_args(argv)
-    logs.configure()
+    configure_logging()
     if args.command == "topics":
         return cmd_topics()
     if args.command in RESERVED:

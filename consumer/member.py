@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from common.acking_producer import AckingProducer
+from common.publisher import KafkaPublisher
 from consumer.netsuite.client import NetSuiteClient
 from consumer.netsuite.governor import Governor
 from consumer.netsuite.items import ItemResolver
@@ -30,14 +30,14 @@ class Member:
     client: NetSuiteClient
     governor: Governor
     halt: AuthHalt
-    producer: AckingProducer
+    producer: KafkaPublisher
     stop: threading.Event
 
     def run(self) -> None:
         try:
             self.runner.run()
         finally:
-            self.producer.close()
+            self.producer.close(30.0)
 
 
 def build_member(settings: ConsumerSettings, stop: threading.Event | None = None) -> Member:
@@ -49,7 +49,7 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
     calls = CallRetry(attempts=settings.netsuite_call_attempts, base_delay_s=settings.netsuite_call_backoff_s)
     writer = OrderWriter(client, items, settings.mapping_policy(), calls=calls, memory=memory)
     policy = RetryPolicy(settings.orders_topic, settings.retry_delays_seconds)
-    producer = AckingProducer(settings.producer_config())
+    producer = KafkaPublisher({**settings.producer_config(), "client.id": "woo-consumer"})
     halt = AuthHalt(client.probe, max_interval_s=settings.auth_probe_max_interval_s, stop=stop)
     handler = RecordHandler(
         make_serde(settings.schema_registry_url), writer, policy, Forwarder(producer), halt, stop

@@ -40,7 +40,7 @@ def prepare_metrics_dir(workers: int) -> None:
 
 
 def main() -> int:
-    from receiver.logs import configure_logging
+    from common.logs import configure_logging
     from receiver.settings import SettingsError, load_settings
 
     try:

@@ -104,7 +104,7 @@ def build_event(order: WooOrder, body: bytes, delivery: DeliveryHeaders, topic: 
 
 def kafka_headers(delivery: DeliveryHeaders, topic: str) -> Headers:
     """Tracing headers: the webhook topic always, the ids and source when WooCommerce sent them."""
-    out: Headers = [(h.WEBHOOK_TOPIC, topic.encode())]
+    out: list[tuple[str, str | bytes | None]] = [(h.WEBHOOK_TOPIC, topic.encode())]
     for name, value in (
         (h.WEBHOOK_ID, delivery.webhook_id),
         (h.WEBHOOK_DELIVERY_ID, delivery.delivery_id),

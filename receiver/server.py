@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from receiver.logs import gunicorn_logger_class
+from common.logs import gunicorn_logger_class
 from receiver.settings import ReceiverSettings
 
 log = logging.getLogger(__name__)

@@ -16,13 +16,15 @@ class FakePublisher:
     """Records what would be published; `fail` makes every publish raise like a dead broker."""
 
     def __init__(self, *, fail: str | None = None, ready: bool = True) -> None:
-        self.calls: list[tuple[str, bytes, bytes, Headers]] = []
+        self.calls: list[tuple[str, bytes | None, bytes, Headers]] = []
         self.fail = fail
         self.is_ready = ready
         self.ready_calls = 0
         self._lock = threading.Lock()
 
-    def publish(self, topic: str, key: bytes, value: bytes, headers: Headers, timeout_s: float) -> Delivery:
+    def publish(
+        self, topic: str, key: bytes | None, value: bytes, headers: Headers, timeout_s: float
+    ) -> Delivery:
         if self.fail is not None:
             raise PublishError(self.fail)
         with self._lock:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from common import headers as h
-from common.acking_producer import AckingProducer
+from common.publisher import Publisher
 from consumer.pipeline.route import Forward
 
 MAX_MESSAGE_CHARS = 1000  # a header, not a log: NetSuite's detail is kept, but bounded
@@ -53,16 +53,16 @@ def forward_headers(record: SourceRecord, route: Forward, error: Exception) -> l
 
 
 class Forwarder:
-    def __init__(self, producer: AckingProducer, *, timeout_s: float = 30.0) -> None:
+    def __init__(self, producer: Publisher, *, timeout_s: float = 30.0) -> None:
         self._producer = producer
         self._timeout_s = timeout_s
 
     def forward(self, record: SourceRecord, route: Forward, error: Exception) -> None:
-        """Raises `ProduceFailed` when the broker does not acknowledge: the offset stays uncommitted."""
-        self._producer.send(
+        """Raises `PublishError` when the broker does not acknowledge: the offset stays uncommitted."""
+        self._producer.publish(
             route.topic,
             record.key,
             record.value,
             forward_headers(record, route, error),
-            timeout_s=self._timeout_s,
+            self._timeout_s,
         )

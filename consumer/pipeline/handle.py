@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from common import headers as h
-from common.acking_producer import ProduceFailed
+from common.publisher import PublishError
 from consumer import metrics
 from consumer.errors import SyncError, Undecodable
 from consumer.pipeline.forward import Forwarder, SourceRecord
@@ -86,7 +86,7 @@ class RecordHandler:
             try:
                 self._forwarder.forward(record, route, error)
                 break
-            except ProduceFailed as exc:
+            except PublishError as exc:
                 log.error("cannot forward to %s (%s); retrying", route.topic, exc)
                 if self._stop.wait(delay):
                     return False

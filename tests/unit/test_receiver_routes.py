@@ -270,7 +270,7 @@ def test_unknown_paths_and_methods_are_short_json(client: FlaskClient) -> None:
 def test_log_lines_are_json_without_personal_data_or_signature(
     client: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from receiver.logs import JsonFormatter
+    from common.logs import JsonFormatter
 
     body = sample_body()
     bad = body.replace(b'"id":4711', b'"id":"4711"')
