@@ -51,7 +51,9 @@ class Runner:
         drain_timeout_s: float = 30.0,
         now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
     ) -> None:
-        self._consumer = Consumer({**consumer_config, "error_cb": self._on_error})
+        self._consumer = Consumer(
+            {**consumer_config, "error_cb": self._on_error, "on_commit": self._on_commit}
+        )
         self._topics, self._retry_topics = topics, retry_topics
         self._handler, self._governor, self._halt = handler, governor, halt
         self._memory, self._stop = memory, stop
@@ -60,6 +62,8 @@ class Runner:
         self._max_buffered, self._commit_interval_s = max_buffered, commit_interval_s
         self._drain_timeout_s, self._now_ms = drain_timeout_s, now_ms
         self._assigned: set[TP] = set()
+        self._epochs: dict[TP, int] = {}  # bumped on every assignment: a record knows whose it was
+        self._shutting_down = False
         self._paused: set[TP] = set()
         self._fatal: BaseException | None = None
         self._total_partitions = 0
@@ -85,6 +89,8 @@ class Runner:
                     last_commit = time.monotonic()
         finally:
             self._shutdown()
+        if self._fatal is not None:  # a worker's bug stopped the loop: crash loudly, not exit 0
+            raise self._fatal
 
     def _dispatch(self, msg: Message) -> None:
         error = msg.error()
@@ -106,11 +112,27 @@ class Runner:
         record = SourceRecord(topic, partition, offset, msg.key(), msg.value() or b"", headers)
         self._tracker.add(tp, offset)
         metrics.IN_FLIGHT.inc()
-        self._executor.submit(msg.key() or f"{topic}:{partition}".encode(), lambda: self._run_one(record))
+        epoch = self._epochs.get(tp, 0)
+        self._executor.submit(
+            msg.key() or f"{topic}:{partition}".encode(), lambda: self._run_one(record, epoch)
+        )
 
-    def _run_one(self, record: SourceRecord) -> None:
+    def assigned_partitions(self) -> set[TP]:
+        return set(self._assigned)
+
+    def held_partitions(self) -> set[TP]:
+        return self._holds.held()
+
+    def owns(self, tp: TP, epoch: int) -> bool:
+        """Still this member's partition, in the assignment the record came from (no zombie writes)."""
+        return tp in self._assigned and self._epochs.get(tp) == epoch
+
+    def _run_one(self, record: SourceRecord, epoch: int) -> None:
+        tp = (record.topic, record.partition)
         try:
-            durable = self._handler.handle(record)
+            if self._stop.is_set() or not self.owns(tp, epoch):
+                return  # stopping, or the partition moved on: the record is consumed again later
+            durable = self._handler.handle(record, lambda: self.owns(tp, epoch))
         except BaseException as exc:  # a bug: crash the member loudly, offsets stay uncommitted
             log.exception("unexpected error on %s/%s@%s", record.topic, record.partition, record.offset)
             self._fatal = exc
@@ -143,7 +165,8 @@ class Runner:
 
     # -- commits --------------------------------------------------------------------------
     def _commit(self, *, asynchronous: bool, only: set[TP] | None = None) -> None:
-        offsets = self._tracker.committable()
+        """Commit finished prefixes; a position counts as committed only once the broker said so."""
+        offsets = self._tracker.committable(force=not asynchronous)
         if only is not None:
             offsets = {tp: o for tp, o in offsets.items() if tp in only}
         if not offsets:
@@ -151,13 +174,18 @@ class Runner:
         parts = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
         try:
             if asynchronous:
-                self._consumer.commit(offsets=parts, asynchronous=True)
+                self._consumer.commit(offsets=parts, asynchronous=True)  # acknowledged in _on_commit
             else:
-                self._consumer.commit(offsets=parts, asynchronous=False)
+                self._on_commit(None, self._consumer.commit(offsets=parts, asynchronous=False))
         except Exception as exc:  # KafkaException: e.g. during a rebalance; the next commit retries
             log.warning("commit failed: %s", exc)
+
+    def _on_commit(self, error: KafkaError | None, partitions: list[TopicPartition]) -> None:
+        if error is not None:
+            log.warning("commit failed: %s", error.name())
             return
-        self._tracker.mark_committed(offsets)
+        done = {(p.topic, p.partition): p.offset for p in partitions if p.error is None and p.offset >= 0}
+        self._tracker.mark_committed(done)
 
     def _report_lag(self) -> None:
         for topic, partition in self._assigned:
@@ -171,6 +199,13 @@ class Runner:
 
     # -- rebalance ------------------------------------------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        consumer.incremental_assign(partitions)
+        # librdkafka keeps a partition's pause flag across revoke and re-assign: a partition that
+        # was held or paused when it left must not come back paused with nobody to resume it.
+        consumer.resume(partitions)
+        for p in partitions:
+            tp = (p.topic, p.partition)
+            self._epochs[tp] = self._epochs.get(tp, 0) + 1
         self._assigned |= {(p.topic, p.partition) for p in partitions}
         self._reshare()
         self.assigned_event.set()
@@ -178,10 +213,10 @@ class Runner:
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         revoked = {(p.topic, p.partition) for p in partitions}
-        deadline = time.monotonic() + self._drain_timeout_s
+        deadline = time.monotonic() + (0 if self._shutting_down else self._drain_timeout_s)
         while any(self._tracker.in_flight(tp) for tp in revoked) and time.monotonic() < deadline:
             if self._halt.halted or self._fatal is not None:
-                break
+                break  # halted records are abandoned: they see the partition is gone when they wake
             time.sleep(0.01)  # workers finish the revoked partitions' records; poll on a short beat
         self._commit(asynchronous=False, only=revoked)
         self._forget(revoked)
@@ -191,6 +226,8 @@ class Runner:
         self._forget({(p.topic, p.partition) for p in partitions})
 
     def _forget(self, tps: set[TP]) -> None:
+        for tp in tps:
+            self._epochs[tp] = self._epochs.get(tp, 0) + 1  # in-flight records of tp become zombies
         self._tracker.forget(list(tps))
         self._holds.forget(list(tps))
         self._assigned -= tps
@@ -213,6 +250,7 @@ class Runner:
     def _shutdown(self) -> None:
         log.info("stopping: finishing in-flight records, committing, leaving the group")
         metrics.READY.set(0)
+        self._shutting_down = True
         try:
             if self._assigned:
                 self._consumer.pause([TopicPartition(t, p) for t, p in self._assigned])

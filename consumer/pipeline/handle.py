@@ -2,8 +2,14 @@
 
 Runs on a worker thread. It returns only when the record's outcome is durable — written to
 NetSuite, deliberately skipped, or acknowledged by the broker on the next retry/dead-letter topic —
-so the caller may then mark the offset finished. It returns False when the member is stopping
-before that point: the offset then stays uncommitted and the record is consumed again later.
+so the caller may then mark the offset finished. It returns False when it gives the record up
+before that point: the member is stopping, or the partition was revoked meanwhile (`owned()` turns
+false), so another member owns the record now and this one must not write or forward it. The
+offset then stays uncommitted and the record is consumed again.
+
+A 401 halts the member (credentials). A 403 halts it too — a role without permission affects every
+order — but if the credential probe succeeds and the same record is refused again with 403, it is
+this record's problem (a location or subsidiary the role may not use): it is dead-lettered.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from collections.abc import Callable
 from common import headers as h
 from common.publisher import PublishError
 from consumer import metrics
-from consumer.errors import SyncError, Undecodable
+from consumer.errors import Rejected, SyncError, Undecodable
 from consumer.pipeline.forward import Forwarder, SourceRecord
 from consumer.pipeline.halt import AuthHalt
 from consumer.pipeline.route import Forward, Halt, RetryPolicy
@@ -47,22 +53,33 @@ class RecordHandler:
         self._stop = stop
         self._now_ms = now_ms
 
-    def handle(self, record: SourceRecord) -> bool:
-        """True when the outcome is durable; False when abandoned because the member stops."""
+    def handle(self, record: SourceRecord, owned: Callable[[], bool] = lambda: True) -> bool:
+        """True when the outcome is durable; False when given up (stopping, or no longer ours)."""
         level = self._policy.level_of(record.topic)
         attempts = _attempts(record, level)
+        refused_after_probe = False
         while True:
+            if self._stop.is_set() or not owned():
+                return False
+            event: OrderEvent | None = None
             try:
                 event = self._decode(record)
                 outcome = self._writer.write(event, from_retry=level > 0)
             except SyncError as error:
+                if self._stop.is_set() or not owned():
+                    return False
+                if refused_after_probe and error.status == 403:
+                    error = Rejected(f"refused again after a successful probe: {error}", status=403)
                 route = self._policy.decide(error, attempts_so_far=attempts, now_ms=self._now_ms())
                 if isinstance(route, Halt):
                     self._halt.trip(error)
                     if not self._halt.wait():
                         return False
+                    refused_after_probe = True
                     continue  # credentials work again: the same record, from the top
-                return self._forward(record, route, error)
+                if event is not None and level == 0:
+                    self._writer.parked(event)  # an older copy behind it on the main topic is stale
+                return self._forward(record, route, error, owned)
             metrics.OUTCOMES.labels(outcome.value).inc()
             log.info(
                 "order %s %s (topic=%s partition=%s offset=%s)",
@@ -80,9 +97,13 @@ class RecordHandler:
         except UndecodableMessage as exc:
             raise Undecodable(str(exc)) from exc
 
-    def _forward(self, record: SourceRecord, route: Forward, error: SyncError) -> bool:
+    def _forward(
+        self, record: SourceRecord, route: Forward, error: SyncError, owned: Callable[[], bool]
+    ) -> bool:
         delay = 0.5
         while True:
+            if not owned():
+                return False
             try:
                 self._forwarder.forward(record, route, error)
                 break

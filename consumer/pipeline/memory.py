@@ -56,7 +56,10 @@ class WriteMemory:
     def __init__(self, capacity: int = 100_000) -> None:
         self.customers: _Lru[str, WrittenCustomer] = _Lru(capacity)
         self.orders: _Lru[int, WrittenOrder] = _Lru(capacity)
+        # order id → newest version this member sent from the main topic to a retry topic
+        self.parked: _Lru[int, str] = _Lru(capacity)
 
     def clear(self) -> None:
         self.customers.clear()
         self.orders.clear()
+        self.parked.clear()

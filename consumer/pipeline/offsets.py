@@ -46,13 +46,14 @@ class OffsetTracker:
                 return  # the partition was revoked meanwhile: its new owner re-processes it
             state.pending.discard(offset)
 
-    def committable(self) -> dict[TopicPartitionKey, int]:
-        """Next offset to commit per partition, only where it moved since the last `mark_committed`."""
+    def committable(self, *, force: bool = False) -> dict[TopicPartitionKey, int]:
+        """Next offset to commit per partition: where it moved since the last acknowledged commit,
+        or (`force`, for revoke and shutdown) every known position."""
         out: dict[TopicPartitionKey, int] = {}
         with self._lock:
             for tp, state in self._parts.items():
                 position = state.position()
-                if position is not None and position != state.committed:
+                if position is not None and (force or position != state.committed):
                     out[tp] = position
         return out
 

@@ -1,12 +1,18 @@
 """Write one order to NetSuite: the customer, then the sales order, each an upsert by externalId.
 
 Exactly-once effect = at-least-once delivery + idempotent writes:
-- `PUT …/customer/eid:WOO_CUST_<id>` and `PUT …/salesOrder/eid:WOO_ORDER_<id>?replace=item`
-  can be repeated any number of times and leave one record with the right lines;
+- `PUT …/customer/eid:WOO_CUST_<id>?replace=addressBook` and
+  `PUT …/salesOrder/eid:WOO_ORDER_<id>?replace=item` can be repeated any number of times and
+  leave one record with the right lines;
 - every sales order carries the order's `date_modified_gmt` in the version field, and a version
   older than the one NetSuite (or this member) already holds is skipped, never written;
 - an order whose mapped records did not change since this member wrote them (a status-only
   update, a redelivery) makes no call at all.
+
+What this member remembers is trusted only for records of the main topic, which it reads in key
+order. A record from a retry topic may be older than what *another* member wrote meanwhile (the
+retry topics of one key can be owned by other members), so it always reads the version NetSuite
+holds first, and it never updates an existing customer (it could carry an older address).
 """
 
 from __future__ import annotations
@@ -91,8 +97,9 @@ class OrderWriter:
         if not order.is_paid:
             return Outcome.SKIPPED_UNPAID  # a later order.updated brings the paid version
         version = order.date_modified_gmt or ""
-        known = self.memory.orders.get(order.id)
-        if known is not None and known.version > version:
+        known = None if from_retry else self.memory.orders.get(order.id)
+        parked = None if from_retry else self.memory.parked.get(order.id)
+        if (known is not None and known.version > version) or (parked is not None and parked > version):
             return Outcome.SKIPPED_STALE
 
         skus = records.required_skus(order)
@@ -101,7 +108,7 @@ class OrderWriter:
         if missing:
             raise Unmappable(f"unknown SKU(s) in NetSuite: {', '.join(missing)[:300]}")
 
-        customer_id = self._customer(event)
+        customer_id = self._customer(event, update=not from_retry)
         so = records.map_sales_order(order, customer_id=customer_id, item_ids=item_ids, policy=self._policy)
         for warning in so.warnings:
             log.warning("order %s: %s", order.id, warning)
@@ -116,16 +123,31 @@ class OrderWriter:
         self._calls.run(
             lambda: self._store.upsert(so.record_type, so.external_id, so.body, replace=("item",))
         )
-        self.memory.orders.put(order.id, WrittenOrder(version, fingerprint))
+        previous = self.memory.orders.get(order.id)
+        if previous is None or version >= previous.version:
+            self.memory.orders.put(order.id, WrittenOrder(version, fingerprint))
         _observe_latency(event)
         return Outcome.WRITTEN
 
-    def _customer(self, event: OrderEvent) -> str:
+    def parked(self, event: OrderEvent) -> None:
+        """A main-topic version went to a retry topic: an older copy behind it is stale."""
+        version = event.order.date_modified_gmt or ""
+        current = self.memory.parked.get(event.order.id)
+        if current is None or version > current:
+            self.memory.parked.put(event.order.id, version)
+
+    def _customer(self, event: OrderEvent, *, update: bool) -> str:
         customer = records.map_customer(event.order, self._policy)
         fingerprint = content_fingerprint(customer.body, "")
         known = self.memory.customers.get(customer.external_id)
-        if known is not None and known.fingerprint == fingerprint:
+        if known is not None and (known.fingerprint == fingerprint or not update):
             return known.internal_id
+        if not update:  # a retry record: use the customer as it is, create it only when missing
+            existing = self._calls.run(
+                lambda: self._store.get(customer.record_type, external_id=customer.external_id, fields=["id"])
+            )
+            if existing is not None and existing.get("id"):
+                return str(existing["id"])
         internal_id = self._calls.run(
             lambda: self._store.upsert(
                 customer.record_type, customer.external_id, customer.body, replace=("addressBook",)

@@ -36,7 +36,8 @@ class FakeNetSuite:
 
     def get(self, record_type: str, *, external_id: str | None = None, **_: Any) -> dict[str, Any] | None:
         self.calls.append(("get", record_type))
-        return self.records.get((record_type, external_id or ""))
+        record = self.records.get((record_type, external_id or ""))
+        return None if record is None else {**record, "id": str(abs(hash(external_id)) % 10_000)}
 
     def resolve(self, skus: Iterable[str]) -> dict[str, str]:
         self.calls.append(("resolve", ",".join(skus)))
@@ -136,3 +137,33 @@ def test_transient_failures_are_retried_in_process(ns: FakeNetSuite) -> None:
     ns.fail_next = [Transient("503"), Transient("503")]
     assert writer(ns).write(event(), from_retry=False) is Outcome.WRITTEN
     assert ("salesOrder", "WOO_ORDER_4711") in ns.records
+
+
+def test_a_retry_record_reads_netsuite_even_when_this_member_remembers_an_older_write(
+    ns: FakeNetSuite,
+) -> None:
+    a = writer(ns)
+    a.write(event(modified="2025-03-14T09:00:00"), from_retry=False)  # A wrote v1 and remembers it
+    writer(ns).write(event(modified="2025-03-14T11:00:00"), from_retry=True)  # B wrote v3 meanwhile
+    ns.calls.clear()
+    assert a.write(event(modified="2025-03-14T10:00:00"), from_retry=True) is Outcome.SKIPPED_STALE  # v2 on A
+    assert ("get", "salesOrder") in ns.calls
+    assert ns.records[("salesOrder", "WOO_ORDER_4711")][VERSION] == "2025-03-14T11:00:00"
+
+
+def test_a_retry_record_never_updates_an_existing_customer(ns: FakeNetSuite) -> None:
+    newer = event(modified="2025-03-15T10:00:00")
+    writer(ns).write(newer, from_retry=False)
+    before = dict(ns.records[("customer", "WOO_CUST_58")])
+    old_address = newer.order.billing.model_copy(update={"address_1": "Altstraße 1"})
+    older = event(modified="2025-03-14T09:00:00", billing=old_address, id=4799, number="4799")
+    assert writer(ns).write(older, from_retry=True) is Outcome.WRITTEN  # its own sales order is fine
+    assert ns.records[("customer", "WOO_CUST_58")] == before
+    assert ("upsert", "customer") not in ns.calls[-3:]
+
+
+def test_an_older_copy_behind_a_parked_version_is_stale(ns: FakeNetSuite) -> None:
+    w = writer(ns)
+    w.parked(event(modified="2025-03-15T10:00:00"))  # v2 went to a retry topic
+    assert w.write(event(modified="2025-03-14T09:00:00"), from_retry=False) is Outcome.SKIPPED_STALE
+    assert upserts(ns) == []
