@@ -3,7 +3,7 @@
 One idempotent (acks=all) producer per process, shared by its threads: the receiver's request
 threads answer 2xx only after it returned, and the consumer's workers commit an offset only after
 a retry/dead-letter hand-off returned. A background thread polls the producer, which runs the
-delivery callbacks; each caller waits on its own `threading.Event`, bounded by a timeout. A fatal
+delivery callbacks; each caller waits on its own one-shot lock, bounded by a timeout. A fatal
 producer error (an idempotence state the broker no longer knows, e.g. after a broker was replaced)
 swaps in a new producer, so the process recovers by itself.
 """
@@ -55,10 +55,17 @@ def _name(err: object) -> str:
 
 
 class _Pending:
-    __slots__ = ("done", "error", "offset", "partition")
+    """One message's delivery report; `wait` returns once the poller's callback ran (or times out).
+
+    A lock taken at creation and released by the callback: cheaper than a `threading.Event`
+    (a Condition with a lock per waiter), which matters at one per request.
+    """
+
+    __slots__ = ("_done", "error", "offset", "partition")
 
     def __init__(self) -> None:
-        self.done = threading.Event()
+        self._done = threading.Lock()
+        self._done.acquire()
         self.error: KafkaError | None = None
         self.partition = -1
         self.offset = -1
@@ -67,7 +74,10 @@ class _Pending:
         self.error = err
         if err is None:
             self.partition, self.offset = msg.partition(), msg.offset()
-        self.done.set()
+        self._done.release()
+
+    def wait(self, timeout_s: float) -> bool:
+        return self._done.acquire(timeout=timeout_s)
 
 
 class KafkaPublisher:
@@ -130,7 +140,7 @@ class KafkaPublisher:
             raise PublishError(
                 f"produce refused: {err.name() if err else 'error'}", too_large=code in _TOO_LARGE
             ) from None
-        if not pending.done.wait(timeout_s):
+        if not pending.wait(timeout_s):
             raise PublishError(f"no acknowledgement within {timeout_s:g}s")
         if pending.error is not None:
             code = pending.error.code()

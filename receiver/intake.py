@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from common import headers as h
 from receiver.publisher import Headers
-from schemas.order import OrderEvent, WooOrder
+from schemas.order import OrderEvent, WooOrder, order_errors
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 TOPIC_HEADER = "X-WC-Webhook-Topic"
@@ -79,7 +79,7 @@ def parse_order(body: bytes) -> WooOrder:
     try:
         return WooOrder.model_validate_json(body)
     except ValidationError as exc:
-        errors = exc.errors(include_input=False, include_url=False)
+        errors = order_errors(exc)
         public = [f"{_loc(e['loc'])}: {e['msg']}" for e in errors[:3]]
         private = [f"{_loc(e['loc'])}: {e['type']}" for e in errors[:3]]
         more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""

@@ -170,7 +170,8 @@ def test_signed_with_wrong_secret_is_401(client: FlaskClient, publisher: FakePub
         (b'{"id":7,"total":12.5}', "total"),
         (b'{"id":7,"line_items":{"a":1}}', "line_items"),
         (b'{"id":7,"billing":"x"}', "billing"),
-        (b'{"id":99999999999999999999999}', "schema"),  # valid JSON int, too big for Avro's long
+        (b'{"id":99999999999999999999999}', "id"),  # valid JSON int, too big for Avro's long
+        (b'{"id":7,"line_items":[{"product_id":9223372036854775808}]}', "line_items.0.product_id"),
         (b"\xff\xfe", "JSON"),
     ],
 )

@@ -11,10 +11,12 @@ from typing import Any
 
 import fastavro
 import pytest
+from pydantic import ValidationError
 
 from schemas import OrderEvent, WooOrder
 from schemas.avro_record import to_record
 from schemas.compat import full_compatible
+from schemas.order import Address, order_errors
 from schemas.serde import (
     SCHEMA_DIR,
     SCHEMA_FILE,
@@ -118,3 +120,85 @@ def test_incompatible_changes_are_caught(change: str, expected: str) -> None:
     ok, why = full_compatible(load_schema(), fastavro.parse_schema(new))
     assert not ok
     assert why.startswith(expected)
+
+
+def _order(**fields: Any) -> WooOrder:
+    return WooOrder.model_validate_json(json.dumps({"id": 7, **fields}))
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("64.22", "64.22"),
+        ("-0.50", "-0.50"),
+        (" 12.50 ", "12.50"),
+        ("12\n", "12"),
+        (None, "0"),
+        ("", "0"),
+        (12, "12"),
+    ],
+)
+def test_money_keeps_decimal_text_and_accepts_ints_and_none(given: Any, kept: str) -> None:
+    order = _order(total=given, line_items=[{"total": given}])
+    assert (order.total, order.line_items[0].total) == (kept, kept)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (12.5, "Value error, money must be a decimal string, not a float"),
+        (True, "Value error, money must be a decimal string, not a float"),
+        ("1e5", "Value error, not a decimal amount: '1e5'"),
+        ("12,50", "Value error, not a decimal amount: '12,50'"),
+        ({"a": 1}, "Value error, not a decimal amount"),
+    ],
+)
+def test_money_refuses_floats_and_junk_with_one_error_per_field(given: Any, message: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        _order(shipping_lines=[{"total": given}])
+    [error] = order_errors(exc.value)  # the fast path's branch is not reported
+    assert error["loc"] == ("shipping_lines", 0, "total")
+    assert error["msg"].startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("Köln", "Köln"), ("", ""), (None, ""), (12345, "12345"), (1.5, "1.5"), (True, "True")],
+)
+def test_text_keeps_strings_and_turns_none_and_numbers_into_text(given: Any, kept: str) -> None:
+    assert _order(billing={"postcode": given}).billing.postcode == kept
+
+
+@pytest.mark.parametrize("given", [{"a": 1}, [1]])
+def test_text_refuses_objects_and_arrays(given: Any) -> None:
+    with pytest.raises(ValidationError) as exc:
+        _order(billing={"city": given})
+    [error] = order_errors(exc.value)
+    assert (error["loc"], error["msg"]) == (("billing", "city"), "Value error, expected text")
+
+
+def test_php_empty_arrays_are_empty_addresses() -> None:
+    order = _order(billing=[], shipping=[])
+    assert order.billing == order.shipping == Address()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"id": 2**63},
+        {"customer_id": 2**63},
+        {"parent_id": -(2**63) - 1},
+        {"line_items": [{"id": 2**63}]},
+        {"line_items": [{"quantity": 2**63}]},
+        {"tax_lines": [{"id": 2**63}]},
+    ],
+)
+def test_integers_beyond_avro_long_are_refused_at_validation(fields: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        WooOrder.model_validate_json(json.dumps({"id": 7, **fields}))
+
+
+def test_integers_at_the_avro_long_limits_round_trip() -> None:
+    order = _order(customer_id=2**63 - 1, parent_id=-(2**63), line_items=[{"id": 2**63 - 1, "quantity": 3}])
+    event = OrderEvent(order=order, raw_body=b"{}")
+    assert SingleObjectSerde().decode(SingleObjectSerde().encode(event)).order == order
