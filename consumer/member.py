@@ -46,7 +46,12 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
     client = NetSuiteClient(settings, governor)
     items = ItemResolver(client, ttl_s=settings.netsuite_item_cache_ttl_s)
     memory = WriteMemory()
-    calls = CallRetry(attempts=settings.netsuite_call_attempts, base_delay_s=settings.netsuite_call_backoff_s)
+    calls = CallRetry(
+        attempts=settings.netsuite_call_attempts,
+        base_delay_s=settings.netsuite_call_backoff_s,
+        sleep=stop.wait,  # a stop wakes a backoff at once
+        stopping=stop.is_set,
+    )
     writer = OrderWriter(client, items, settings.mapping_policy(), calls=calls, memory=memory)
     policy = RetryPolicy(settings.orders_topic, settings.retry_delays_seconds)
     producer = KafkaPublisher({**settings.producer_config(), "client.id": "woo-consumer"})

@@ -3,7 +3,9 @@
 A lone 503 or 429 should cost a few hundred milliseconds, not a trip through `.retry.1` (5 s).
 Only idempotent calls pass through here (upsert by externalId, GET, SuiteQL), so repeating one is
 safe even when the first attempt was written and only its answer was lost. Full-jitter backoff
-spreads the retries of many workers; the sleep is injected so tests never sleep.
+spreads the retries of many workers; the sleep is injected so tests never sleep. A stopping
+member does not wait out a backoff: `stopping` ends the retries at once and the error goes up, so
+the handler gives the record back (it is consumed again, by this group, after the restart).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ class CallRetry:
     attempts: int = 4
     base_delay_s: float = 0.2
     max_delay_s: float = 5.0
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    sleep: Callable[[float], object] = field(default=time.sleep, compare=False)
     jitter: Callable[[], float] = field(default=random.random, compare=False)
+    stopping: Callable[[], bool] = field(default=lambda: False, compare=False)
 
     def delay(self, failures: int) -> float:
         """Full jitter: uniform in [0, min(max, base * 2^(failures-1))]."""
@@ -38,8 +41,10 @@ class CallRetry:
             try:
                 return call()
             except RetryableError as exc:
-                if failures >= self.attempts:
+                if failures >= self.attempts or self.stopping():
                     raise
                 metrics.CALL_RETRIES.labels(type(exc).__name__).inc()
                 self.sleep(self.delay(failures))
+                if self.stopping():
+                    raise
         raise AssertionError("unreachable")  # pragma: no cover

@@ -147,6 +147,33 @@ class TestCallRetry:
             retry.run(call)
         assert sleeps == [1, 1.5]
 
+    def test_a_stop_during_the_backoff_ends_the_retries(self) -> None:
+        stop = threading.Event()
+        attempts: list[int] = []
+
+        def call() -> None:
+            attempts.append(1)
+            raise Transient("down")
+
+        def sleep(seconds: float) -> None:
+            stop.set()  # SIGTERM arrives while the first backoff waits
+
+        retry = CallRetry(attempts=5, sleep=sleep, stopping=stop.is_set)
+        with pytest.raises(Transient):
+            retry.run(call)
+        assert len(attempts) == 1  # no second call after the stop
+
+    def test_a_stopping_member_does_not_start_a_backoff(self) -> None:
+        sleeps: list[float] = []
+
+        def call() -> None:
+            raise Throttled("slow down")
+
+        retry = CallRetry(attempts=5, sleep=sleeps.append, stopping=lambda: True)
+        with pytest.raises(Throttled):
+            retry.run(call)
+        assert sleeps == []
+
     def test_permanent_errors_are_not_retried(self) -> None:
         sleeps: list[float] = []
         retry = CallRetry(sleep=sleeps.append)
