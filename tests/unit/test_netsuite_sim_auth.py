@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 import requests
@@ -13,15 +12,8 @@ from tests.unit.netsuite_sim_support import error_detail, record_url, signed_ses
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[NetSuiteSimulator]:
-    with NetSuiteSimulator(SimulatorConfig(account_id="1234567_SB1")) as sim:
-        yield sim
-
-
-@pytest.fixture
-def sim(running: NetSuiteSimulator) -> NetSuiteSimulator:
-    running.reset()
-    return running
+def sim_config() -> SimulatorConfig:
+    return SimulatorConfig(account_id="1234567_SB1")
 
 
 def assert_invalid_login(resp: requests.Response) -> None:

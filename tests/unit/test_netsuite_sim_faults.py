@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import requests
@@ -15,21 +15,8 @@ from tests.unit.netsuite_sim_support import error_detail, new_customer, order_bo
 
 
 @pytest.fixture(scope="module")
-def running() -> Iterator[NetSuiteSimulator]:
-    with NetSuiteSimulator(SimulatorConfig(concurrency_limit=3, seed=7)) as sim:
-        yield sim
-
-
-@pytest.fixture
-def sim(running: NetSuiteSimulator) -> NetSuiteSimulator:
-    running.reset()
-    return running
-
-
-@pytest.fixture
-def session(sim: NetSuiteSimulator) -> Iterator[requests.Session]:
-    with signed_session(sim) as s:
-        yield s
+def sim_config() -> SimulatorConfig:
+    return SimulatorConfig(concurrency_limit=3, seed=7)
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 
@@ -14,26 +12,7 @@ from tests.unit.netsuite_sim_support import (
     new_customer,
     order_body,
     record_url,
-    signed_session,
 )
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[NetSuiteSimulator]:
-    with NetSuiteSimulator() as sim:
-        yield sim
-
-
-@pytest.fixture
-def sim(running: NetSuiteSimulator) -> NetSuiteSimulator:
-    running.reset()
-    return running
-
-
-@pytest.fixture
-def session(sim: NetSuiteSimulator) -> Iterator[requests.Session]:
-    with signed_session(sim) as s:
-        yield s
 
 
 def test_create_answers_204_with_location_of_the_new_record(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,24 +18,6 @@ from tests.unit.netsuite_sim_support import (
 )
 
 TRANSIENT = {"Prefer": "transient"}
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[NetSuiteSimulator]:
-    with NetSuiteSimulator() as sim:
-        yield sim
-
-
-@pytest.fixture
-def sim(running: NetSuiteSimulator) -> NetSuiteSimulator:
-    running.reset()
-    return running
-
-
-@pytest.fixture
-def session(sim: NetSuiteSimulator) -> Iterator[requests.Session]:
-    with signed_session(sim) as s:
-        yield s
 
 
 def query(sim: NetSuiteSimulator, session: requests.Session, q: str, **params: str) -> dict[str, Any]:
