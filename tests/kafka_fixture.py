@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 
+from confluent_kafka import Consumer, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
@@ -61,3 +63,24 @@ def create_topic(bootstrap: str, topic: str, partitions: int = 3, timeout_s: flo
     futures = admin.create_topics([NewTopic(topic, partitions, 1)], request_timeout=timeout_s)
     for future in futures.values():
         future.result(timeout_s)
+
+
+def read_all(bootstrap: str, topic: str, partitions: int, timeout_s: float = 10) -> list[Message]:
+    """Every record on `topic` (assign + read to the high watermark; no group)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader", "enable.auto.commit": False})
+    out: list[Message] = []
+    try:
+        ends = {}
+        for p in range(partitions):
+            _, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
+            ends[p] = high
+        consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+        want = sum(ends.values())
+        deadline = time.monotonic() + timeout_s
+        while len(out) < want and time.monotonic() < deadline:
+            msg = consumer.poll(0.2)
+            if msg is not None and msg.error() is None:
+                out.append(msg)
+    finally:
+        consumer.close()
+    return out

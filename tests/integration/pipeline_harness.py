@@ -122,27 +122,6 @@ def running_member(settings: ConsumerSettings) -> Iterator[Member]:
         raise errors[0]
 
 
-def read_all(bootstrap: str, topic: str, partitions: int, timeout_s: float = 10) -> list[Any]:
-    """Every record on `topic` (assign + read to the high watermark; no group)."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader", "enable.auto.commit": False})
-    out: list[Any] = []
-    try:
-        ends = {}
-        for p in range(partitions):
-            _, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
-            ends[p] = high
-        consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
-        want = sum(ends.values())
-        deadline = time.monotonic() + timeout_s
-        while len(out) < want and time.monotonic() < deadline:
-            msg = consumer.poll(0.2)
-            if msg is not None and msg.error() is None:
-                out.append(msg)
-    finally:
-        consumer.close()
-    return out
-
-
 def committed_offsets(bootstrap: str, group: str, topic: str, partitions: int) -> dict[int, int]:
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
     try:

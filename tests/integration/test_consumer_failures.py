@@ -16,10 +16,10 @@ from tests.integration.pipeline_harness import (
     create_topics,
     event_for,
     produce,
-    read_all,
     running_member,
     wait_until,
 )
+from tests.kafka_fixture import read_all
 
 
 def sales_order_ids(sim: NetSuiteSimulator) -> Counter[str]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -21,33 +19,10 @@ from schemas.avro_record import to_record
 from schemas.order import OrderEvent
 from schemas.serde import make_serde
 from tests.conftest import Broker
-from tests.kafka_fixture import create_topic
+from tests.kafka_fixture import create_topic, read_all
 
 pytestmark = pytest.mark.integration
 PARTITIONS = 3
-
-
-def read_all(bootstrap: str, topic: str, expected: int, timeout_s: float = 15.0) -> list[object]:
-    """Every message of the topic, by assign() (no group join, no commits)."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"reader-{uuid.uuid4().hex[:8]}",
-            "enable.auto.commit": False,
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.assign([TopicPartition(topic, p, 0) for p in range(PARTITIONS)])
-    out: list[object] = []
-    try:
-        deadline = time.monotonic() + timeout_s
-        while len(out) < expected and time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is not None and msg.error() is None:
-                out.append(msg)
-    finally:
-        consumer.close()
-    return out
 
 
 def end_offsets(bootstrap: str, topic: str) -> int:
@@ -88,7 +63,7 @@ def test_signed_sample_lands_on_the_topic_and_decodes_back(
     order = parse_order(body)
     assert response.json == {"status": "accepted", "order_id": order.id}
 
-    [msg] = read_all(broker.bootstrap, settings.orders_topic, 1)
+    [msg] = read_all(broker.bootstrap, settings.orders_topic, PARTITIONS)
     assert msg.key() == str(order.id).encode()  # type: ignore[attr-defined]
     event = make_serde(None).decode(msg.value(), settings.orders_topic)  # type: ignore[attr-defined]
     expected = to_record(OrderEvent(order=order, raw_body=body))
@@ -127,7 +102,7 @@ def test_created_and_updated_of_one_order_share_key_and_partition(
 
     # Every 200 above came after the broker's acknowledgement: the end offsets are final already.
     assert end_offsets(broker.bootstrap, settings.orders_topic) == 2  # nothing from ping or unsigned
-    messages = read_all(broker.bootstrap, settings.orders_topic, 2)
+    messages = read_all(broker.bootstrap, settings.orders_topic, PARTITIONS)
     assert {m.key() for m in messages} == {b"4711"}  # type: ignore[attr-defined]
     assert len({m.partition() for m in messages}) == 1  # type: ignore[attr-defined]
     topics = [h.header_map(m.headers())[h.WEBHOOK_TOPIC] for m in messages]  # type: ignore[attr-defined]
@@ -159,5 +134,5 @@ def test_an_order_near_the_body_limit_is_accepted(
     assert 800_000 < len(body) <= settings.receiver_max_body_bytes
     response = client.post("/webhook/woocommerce/order-created", data=body, headers=signed_headers(body))
     assert response.status_code == 200, response.json
-    [msg] = read_all(broker.bootstrap, settings.orders_topic, 1)
+    [msg] = read_all(broker.bootstrap, settings.orders_topic, PARTITIONS)
     assert make_serde(None).decode(msg.value(), settings.orders_topic).raw_body == body  # type: ignore[attr-defined]
