@@ -125,6 +125,7 @@ class KafkaPublisher:
             self._fatal.clear()
         old.purge()  # in-flight messages fail now (their requests answer 503) instead of hanging
         old.flush(0)
+        old.close()  # release the handle: its threads and connections go now, not at garbage collection
 
     def publish(
         self, topic: str, key: bytes | None, value: bytes, headers: Headers, timeout_s: float
@@ -134,6 +135,8 @@ class KafkaPublisher:
             self._producer.produce(topic, value=value, key=key, headers=list(headers), on_delivery=pending)
         except BufferError:
             raise PublishError("producer queue full") from None
+        except RuntimeError:  # closed: the process is stopping, or the producer was just replaced
+            raise PublishError("producer closed") from None
         except KafkaException as exc:
             err = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
             code = err.code() if err is not None else None
@@ -151,7 +154,7 @@ class KafkaPublisher:
         """True when a broker answers a metadata request within the timeout."""
         try:
             metadata = self._producer.list_topics(timeout=timeout_s)
-        except KafkaException:
+        except (KafkaException, RuntimeError):  # RuntimeError: closed
             return False
         return bool(metadata.brokers)
 
@@ -166,6 +169,11 @@ class KafkaPublisher:
         self._stop.set()
         if self._poller is not threading.current_thread():
             self._poller.join(timeout=1.0)
+        with self._lock:
+            producer = self._producer
+        producer.purge()  # what the flush left fails now (callers get an error, not a timeout)
+        producer.flush(0)
+        producer.close()  # its threads and broker connections end here, not at garbage collection
         if left:
             log.error("producer closed with undelivered messages", extra={"undelivered": left})
         return left

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from common import headers as h
 from receiver.app import create_app
 from receiver.intake import parse_order
-from receiver.publisher import KafkaPublisher, producer_config
+from receiver.publisher import KafkaPublisher, PublishError, producer_config
 from receiver.settings import ReceiverSettings, load_settings
 from receiver.testing import SAMPLE_SECRET, sample_body, signed_headers
 from schemas.avro_record import to_record
@@ -121,6 +121,18 @@ def test_ready_with_a_broker_and_not_without(client: FlaskClient, settings: Rece
         assert create_app(dead, publisher).test_client().get("/readyz").status_code == 503
     finally:
         publisher.close(0)
+
+
+def test_a_closed_publisher_refuses_instead_of_crashing(settings: ReceiverSettings) -> None:
+    """After close (shutdown, or a replaced producer) a late request gets a PublishError (503), not a 500."""
+    publisher = KafkaPublisher(producer_config(settings))
+    delivery = publisher.publish(settings.orders_topic, b"1", b"v", [], timeout_s=10)
+    assert delivery.offset >= 0
+    assert publisher.close(5) == 0
+    with pytest.raises(PublishError, match="closed"):
+        publisher.publish(settings.orders_topic, b"2", b"v", [], timeout_s=1)
+    assert publisher.ready(0.5) is False
+    assert publisher.close(5) == 0  # a second close is a no-op
 
 
 def test_an_order_near_the_body_limit_is_accepted(
