@@ -36,4 +36,11 @@ ORDER_AGE_AT_WRITE = Histogram(
 HALTED = Gauge(
     "woo_consumer_halted", "1 while consumption is paused because NetSuite refuses our credentials"
 )
+AUTH_HALTS = Counter(
+    "woo_consumer_auth_halts", "Times consumption halted because NetSuite refused our credentials"
+)
+PERMISSION_HOLDS = Counter(
+    "woo_consumer_permission_holds",
+    "Writes refused with 403 although the credential probe passed: the record is held and retried",
+)
 READY = Gauge("woo_consumer_ready", "1 when this member consumes and NetSuite accepts our credentials")

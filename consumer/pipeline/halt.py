@@ -38,6 +38,14 @@ class AuthHalt:
         self.trips = 0
 
     @property
+    def first_interval_s(self) -> float:
+        return self._first
+
+    @property
+    def max_interval_s(self) -> float:
+        return self._max
+
+    @property
     def halted(self) -> bool:
         return not self._resumed.is_set()
 
@@ -46,6 +54,7 @@ class AuthHalt:
             if self.halted:
                 return
             self.trips += 1
+            metrics.AUTH_HALTS.inc()
             self._resumed.clear()
             metrics.HALTED.set(1)
             metrics.READY.set(0)

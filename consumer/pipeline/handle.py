@@ -8,8 +8,12 @@ false), so another member owns the record now and this one must not write or for
 offset then stays uncommitted and the record is consumed again.
 
 A 401 halts the member (credentials). A 403 halts it too — a role without permission affects every
-order — but if the credential probe succeeds and the same record is refused again with 403, it is
-this record's problem (a location or subsidiary the role may not use): it is dead-lettered.
+order. If the credential probe then succeeds and the same record is refused again with 403, the
+token is good but the role may not do this write (create sales orders, use this subsidiary or
+location): the record is held — retried with growing backoff, counted, logged — and never
+dead-lettered, as for any `AuthFailure`. Other keys keep flowing; the held record's partition stops
+committing past it, so its lag grows and the operator is alerted, and the fix (a role permission)
+lets it through on the next attempt.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from collections.abc import Callable
 from common import headers as h
 from common.publisher import PublishError
 from consumer import metrics
-from consumer.errors import Rejected, SyncError, Undecodable
+from consumer.errors import SyncError, Undecodable
 from consumer.pipeline.forward import Forwarder, SourceRecord
 from consumer.pipeline.halt import AuthHalt
 from consumer.pipeline.route import Forward, Halt, RetryPolicy
@@ -44,6 +48,7 @@ class RecordHandler:
         stop: threading.Event,
         *,
         now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        wait: Callable[[float], bool] | None = None,
     ) -> None:
         self._serde = serde
         self._writer = writer
@@ -52,12 +57,14 @@ class RecordHandler:
         self._halt = halt
         self._stop = stop
         self._now_ms = now_ms
+        self._wait = wait or stop.wait  # True when stopping; injected so tests never sleep
 
     def handle(self, record: SourceRecord, owned: Callable[[], bool] = lambda: True) -> bool:
         """True when the outcome is durable; False when given up (stopping, or no longer ours)."""
         level = self._policy.level_of(record.topic)
         attempts = _attempts(record, level)
         refused_after_probe = False
+        hold_s = self._halt.first_interval_s
         while True:
             if self._stop.is_set() or not owned():
                 return False
@@ -69,7 +76,21 @@ class RecordHandler:
                 if self._stop.is_set() or not owned():
                     return False
                 if refused_after_probe and error.status == 403:
-                    error = Rejected(f"refused again after a successful probe: {error}", status=403)
+                    metrics.PERMISSION_HOLDS.inc()
+                    log.error(
+                        "order write refused (403 %s, path=%s) although the credential probe passed: "
+                        "holding %s/%s@%s, next attempt in %.0fs",
+                        error.error_code,
+                        error.path,
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                        hold_s,
+                    )
+                    if self._wait(hold_s):
+                        return False
+                    hold_s = min(self._halt.max_interval_s, hold_s * 2)
+                    continue
                 route = self._policy.decide(error, attempts_so_far=attempts, now_ms=self._now_ms())
                 if isinstance(route, Halt):
                     self._halt.trip(error)
@@ -109,7 +130,7 @@ class RecordHandler:
                 break
             except PublishError as exc:
                 log.error("cannot forward to %s (%s); retrying", route.topic, exc)
-                if self._stop.wait(delay):
+                if self._wait(delay):
                     return False
                 delay = min(delay * 2, 10.0)
         if route.topic == self._policy.dead_letter_topic:

@@ -1,0 +1,113 @@
+"""`RecordHandler`: one record to its durable outcome, with fakes for NetSuite and the producer.
+
+The routes that matter most to an operator: a retryable failure goes to the next topic, a
+permanent one to the dead letter, and an `AuthFailure` — a 401, or a 403 even after the
+credential probe passed — never goes anywhere: the record waits until NetSuite accepts it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from consumer.errors import AuthFailure, Rejected, SyncError, Transient
+from consumer.pipeline.forward import SourceRecord
+from consumer.pipeline.halt import AuthHalt
+from consumer.pipeline.handle import RecordHandler
+from consumer.pipeline.route import Forward, RetryPolicy
+from consumer.pipeline.sync import Outcome
+from schemas.order import OrderEvent, WooOrder
+from schemas.serde import SingleObjectSerde
+
+SERDE = SingleObjectSerde()
+EVENT = OrderEvent(order=WooOrder.model_validate({"id": 7, "status": "processing"}), received_at_ms=1)
+RECORD = SourceRecord("orders", 0, 41, b"7", SERDE.encode(EVENT), [])
+
+
+class FakeWriter:
+    """Raises the scripted errors in turn, then writes."""
+
+    def __init__(self, errors: list[SyncError]) -> None:
+        self.errors = errors
+        self.attempts = 0
+        self.parked_ids: list[int] = []
+
+    def write(self, event: OrderEvent, *, from_retry: bool) -> Outcome:
+        self.attempts += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return Outcome.WRITTEN
+
+    def parked(self, event: OrderEvent) -> None:
+        self.parked_ids.append(event.order.id)
+
+
+class FakeForwarder:
+    def __init__(self) -> None:
+        self.routes: list[tuple[str, str]] = []
+
+    def forward(self, record: SourceRecord, route: Forward, error: Exception) -> None:
+        self.routes.append((route.topic, type(error).__name__))
+
+
+@pytest.fixture
+def stop() -> Iterator[threading.Event]:
+    event = threading.Event()
+    yield event
+    event.set()  # ends any prober thread
+
+
+def handler(
+    writer: FakeWriter, forwarder: FakeForwarder, stop: threading.Event, waits: list[float]
+) -> RecordHandler:
+    halt = AuthHalt(lambda: None, first_interval_s=0.01, max_interval_s=8.0, stop=stop)
+
+    def wait(seconds: float) -> bool:
+        waits.append(seconds)
+        return stop.is_set()
+
+    policy = RetryPolicy("orders", [5, 30])
+    return RecordHandler(SERDE, writer, policy, forwarder, halt, stop, wait=wait)  # type: ignore[arg-type]
+
+
+def test_a_transient_failure_goes_to_the_first_retry_topic(stop: threading.Event) -> None:
+    writer, forwarder, waits = FakeWriter([Transient("503")]), FakeForwarder(), []
+    assert handler(writer, forwarder, stop, waits).handle(RECORD) is True
+    assert forwarder.routes == [("orders.retry.1", "Transient")]
+    assert writer.parked_ids == [7]  # an older copy behind it on the main topic is stale now
+
+
+def test_a_rejected_record_is_dead_lettered(stop: threading.Event) -> None:
+    writer, forwarder, waits = FakeWriter([Rejected("bad field", status=400)]), FakeForwarder(), []
+    assert handler(writer, forwarder, stop, waits).handle(RECORD) is True
+    assert forwarder.routes == [("orders.dlq", "Rejected")]
+
+
+def test_a_401_waits_for_the_probe_then_writes_the_same_record(stop: threading.Event) -> None:
+    writer, forwarder, waits = FakeWriter([AuthFailure("no", status=401)]), FakeForwarder(), []
+    assert handler(writer, forwarder, stop, waits).handle(RECORD) is True
+    assert forwarder.routes == []
+    assert writer.attempts == 2
+
+
+def test_a_403_after_a_good_probe_is_held_with_backoff_never_dead_lettered(stop: threading.Event) -> None:
+    refusals: list[SyncError] = [AuthFailure("no", status=403, error_code="INSUFFICIENT_PERMISSION")] * 6
+    writer, forwarder, waits = FakeWriter(list(refusals)), FakeForwarder(), []
+    assert handler(writer, forwarder, stop, waits).handle(RECORD) is True
+    assert forwarder.routes == []  # no retry topic, no dead letter
+    assert writer.attempts == 7  # the role was fixed before the seventh attempt
+    assert waits == [0.01, 0.02, 0.04, 0.08, 0.16]  # first refusal halted; then held, doubling
+
+
+def test_a_stop_while_held_gives_the_record_back(stop: threading.Event) -> None:
+    refusals: list[Any] = [AuthFailure("no", status=403)] * 10
+    writer, forwarder, waits = FakeWriter(refusals), FakeForwarder(), []
+    h = handler(writer, forwarder, stop, waits)
+    stop_after_two = iter([False, True])
+    h._wait = lambda seconds: next(stop_after_two)
+    assert h.handle(RECORD) is False  # uncommitted: consumed again after the restart
+    assert forwarder.routes == []
+    assert writer.attempts == 3
