@@ -22,6 +22,11 @@ from consumer.errors import RetryableError
 T = TypeVar("T")
 
 
+class GaveUp(Exception):
+    """Not an error: the record is no longer this member's (revoked, or stopping), so no NetSuite
+    call is made for it any more. The handler gives the record back; its offset stays uncommitted."""
+
+
 @dataclass(frozen=True)
 class CallRetry:
     attempts: int = 4
@@ -36,8 +41,11 @@ class CallRetry:
         ceiling = min(self.max_delay_s, self.base_delay_s * (2 ** (failures - 1)))
         return float(ceiling * self.jitter())
 
-    def run(self, call: Callable[[], T]) -> T:
+    def run(self, call: Callable[[], T], proceed: Callable[[], bool] | None = None) -> T:
+        """`call`, retried; `proceed` is asked before every attempt (GaveUp when it says no)."""
         for failures in range(1, self.attempts + 1):
+            if proceed is not None and not proceed():
+                raise GaveUp
             try:
                 return call()
             except RetryableError as exc:

@@ -27,6 +27,7 @@ from common import headers as h
 from common.publisher import PublishError
 from consumer import metrics
 from consumer.errors import SyncError, Undecodable
+from consumer.pipeline.calls import GaveUp
 from consumer.pipeline.forward import Forwarder, SourceRecord
 from consumer.pipeline.halt import AuthHalt
 from consumer.pipeline.route import Forward, Halt, RetryPolicy
@@ -71,7 +72,11 @@ class RecordHandler:
             event: OrderEvent | None = None
             try:
                 event = self._decode(record)
-                outcome = self._writer.write(event, from_retry=level > 0)
+                outcome = self._writer.write(
+                    event, from_retry=level > 0, proceed=lambda: not self._stop.is_set() and owned()
+                )
+            except GaveUp:
+                return False  # revoked or stopping between two NetSuite calls
             except SyncError as error:
                 if self._stop.is_set() or not owned():
                     return False

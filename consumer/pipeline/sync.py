@@ -21,10 +21,10 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from consumer import metrics
 from consumer.errors import Unmappable
@@ -63,6 +63,15 @@ class RecordStore(Protocol):
     ) -> dict[str, Any] | None: ...
 
 
+T = TypeVar("T")
+
+
+class CallRunner(Protocol):
+    """`CallRetry.run` with this record's `proceed` bound."""
+
+    def __call__(self, call: Callable[[], T], /) -> T: ...
+
+
 class ItemLookup(Protocol):
     def resolve(self, skus: Iterable[str]) -> dict[str, str]: ...
 
@@ -90,8 +99,17 @@ class OrderWriter:
         self._calls = calls or CallRetry()
         self.memory = memory or WriteMemory()
 
-    def write(self, event: OrderEvent, *, from_retry: bool) -> Outcome:
+    def write(
+        self, event: OrderEvent, *, from_retry: bool, proceed: Callable[[], bool] | None = None
+    ) -> Outcome:
+        """Write one order. `proceed` is asked before every NetSuite call: once the record is no
+        longer this member's (revoked, stopping) it raises `GaveUp` instead of calling NetSuite, so a
+        revoked record's write cannot land after the new owner's."""
         order = event.order
+
+        def run(call: Callable[[], T]) -> T:
+            return self._calls.run(call, proceed)
+
         if order.status in CLOSED_STATUSES:
             return Outcome.SKIPPED_CLOSED  # cancellations/refunds: a later issue (README)
         if not order.is_paid:
@@ -103,12 +121,12 @@ class OrderWriter:
             return Outcome.SKIPPED_STALE
 
         skus = records.required_skus(order)
-        item_ids = self._calls.run(lambda: self._items.resolve(skus)) if skus else {}
+        item_ids = run(lambda: self._items.resolve(skus)) if skus else {}
         missing = [s for s in skus if s not in item_ids]
         if missing:
             raise Unmappable(f"unknown SKU(s) in NetSuite: {', '.join(missing)[:300]}")
 
-        customer_id = self._customer(event, update=not from_retry)
+        customer_id = self._customer(event, run, update=not from_retry)
         so = records.map_sales_order(order, customer_id=customer_id, item_ids=item_ids, policy=self._policy)
         for warning in so.warnings:
             log.warning("order %s: %s", order.id, warning)
@@ -117,12 +135,10 @@ class OrderWriter:
             self.memory.orders.put(order.id, WrittenOrder(max(version, known.version), fingerprint))
             return Outcome.SKIPPED_UNCHANGED
         if known is None and (from_retry or event.webhook_topic != "order.created"):
-            held = self._held_version(so.external_id)
+            held = self._held_version(so.external_id, run)
             if held is not None and held > version:
                 return Outcome.SKIPPED_STALE
-        self._calls.run(
-            lambda: self._store.upsert(so.record_type, so.external_id, so.body, replace=("item",))
-        )
+        run(lambda: self._store.upsert(so.record_type, so.external_id, so.body, replace=("item",)))
         previous = self.memory.orders.get(order.id)
         if previous is None or version >= previous.version:
             self.memory.orders.put(order.id, WrittenOrder(version, fingerprint))
@@ -136,19 +152,19 @@ class OrderWriter:
         if current is None or version > current:
             self.memory.parked.put(event.order.id, version)
 
-    def _customer(self, event: OrderEvent, *, update: bool) -> str:
+    def _customer(self, event: OrderEvent, run: CallRunner, *, update: bool) -> str:
         customer = records.map_customer(event.order, self._policy)
         fingerprint = content_fingerprint(customer.body, "")
         known = self.memory.customers.get(customer.external_id)
         if known is not None and (known.fingerprint == fingerprint or not update):
             return known.internal_id
         if not update:  # a retry record: use the customer as it is, create it only when missing
-            existing = self._calls.run(
+            existing = run(
                 lambda: self._store.get(customer.record_type, external_id=customer.external_id, fields=["id"])
             )
             if existing is not None and existing.get("id"):
                 return str(existing["id"])
-        internal_id = self._calls.run(
+        internal_id = run(
             lambda: self._store.upsert(
                 customer.record_type, customer.external_id, customer.body, replace=("addressBook",)
             )
@@ -156,12 +172,10 @@ class OrderWriter:
         self.memory.customers.put(customer.external_id, WrittenCustomer(internal_id, fingerprint))
         return internal_id
 
-    def _held_version(self, external_id: str) -> str | None:
+    def _held_version(self, external_id: str, run: CallRunner) -> str | None:
         """The version NetSuite holds for this sales order (None when it has none)."""
         field = self._policy.version_field
-        existing = self._calls.run(
-            lambda: self._store.get("salesOrder", external_id=external_id, fields=[field])
-        )
+        existing = run(lambda: self._store.get("salesOrder", external_id=external_id, fields=[field]))
         if existing is None:
             return None
         value = existing.get(field)

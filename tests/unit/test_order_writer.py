@@ -10,7 +10,7 @@ import pytest
 
 from consumer.errors import Transient, Unmappable
 from consumer.netsuite.settings import MappingPolicy
-from consumer.pipeline.calls import CallRetry
+from consumer.pipeline.calls import CallRetry, GaveUp
 from consumer.pipeline.sync import OrderWriter, Outcome
 from schemas import OrderEvent, WooOrder
 
@@ -167,3 +167,22 @@ def test_an_older_copy_behind_a_parked_version_is_stale(ns: FakeNetSuite) -> Non
     w.parked(event(modified="2025-03-15T10:00:00"))  # v2 went to a retry topic
     assert w.write(event(modified="2025-03-14T09:00:00"), from_retry=False) is Outcome.SKIPPED_STALE
     assert upserts(ns) == []
+
+
+def test_a_record_revoked_between_two_calls_makes_no_further_call(ns: FakeNetSuite) -> None:
+    """The partition moved on after the customer write: the sales order is the new owner's to write."""
+    owned = iter([True, True, False])  # item lookup, customer upsert, then revoked
+
+    with pytest.raises(GaveUp):
+        writer(ns).write(event(), from_retry=False, proceed=lambda: next(owned))
+    assert ns.calls == [("resolve", "COF-1KG,MUG-BLUE"), ("upsert", "customer")]
+    assert ("salesOrder", "WOO_ORDER_4711") not in ns.records
+
+
+def test_a_revoked_record_is_not_retried_in_process(ns: FakeNetSuite) -> None:
+    ns.fail_next = [Transient("503")]
+    owned = iter([True, True, False])  # lookup, the failing customer upsert, then revoked
+
+    with pytest.raises(GaveUp):
+        writer(ns).write(event(), from_retry=False, proceed=lambda: next(owned))
+    assert upserts(ns) == [("upsert", "customer")]  # the repeat never went out

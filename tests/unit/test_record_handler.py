@@ -8,7 +8,7 @@ credential probe passed — never goes anywhere: the record waits until NetSuite
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -35,7 +35,9 @@ class FakeWriter:
         self.attempts = 0
         self.parked_ids: list[int] = []
 
-    def write(self, event: OrderEvent, *, from_retry: bool) -> Outcome:
+    def write(
+        self, event: OrderEvent, *, from_retry: bool, proceed: Callable[[], bool] | None = None
+    ) -> Outcome:
         self.attempts += 1
         if self.errors:
             raise self.errors.pop(0)
