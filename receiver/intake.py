@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from common import headers as h
 from receiver.publisher import Headers
-from schemas.order import OrderEvent, WooOrder, order_errors
+from schemas.order import OrderEvent, WebhookOrder, WooOrder, order_errors
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 TOPIC_HEADER = "X-WC-Webhook-Topic"
@@ -75,9 +75,10 @@ def is_ping(body: bytes, delivery: DeliveryHeaders) -> bool:
 
 
 def parse_order(body: bytes) -> WooOrder:
-    """Validate the body as a WooCommerce order (JSON object with an integer `id` > 0)."""
+    """Validate the body as a WooCommerce order: a JSON object with an integer `id` > 0 and the
+    fields the mapping reads (`WebhookOrder`)."""
     try:
-        return WooOrder.model_validate_json(body)
+        return WebhookOrder.model_validate_json(body)
     except ValidationError as exc:
         errors = order_errors(exc)
         public = [f"{_loc(e['loc'])}: {e['msg']}" for e in errors[:3]]

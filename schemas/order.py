@@ -212,6 +212,24 @@ class WooOrder(_Lenient):
         return self.status in PAID_STATUSES or self.date_paid_gmt is not None
 
 
+class WebhookOrder(WooOrder):
+    """An order as a webhook must deliver it: besides `id`, every field the mapping reads is present.
+
+    WooCommerce always sends these in an order payload; a body without them is not an order delivery
+    and is refused at the door (400) rather than published and later skipped as an unpaid order.
+    Values may still be empty or null where WooCommerce allows it (a draft has no `date_paid_gmt`).
+    Kafka records decode into the lenient `WooOrder`, so old records stay readable.
+    """
+
+    status: Text
+    currency: Text
+    total: Money
+    date_created_gmt: GmtTime
+    date_modified_gmt: GmtTime
+    billing: Annotated[Address, BeforeValidator(_php_empty_object)]
+    line_items: list[LineItem]
+
+
 PAID_STATUSES = frozenset({"processing", "completed"})
 UNPAID_STATUSES = frozenset({"pending", "failed", "on-hold", "checkout-draft"})
 CLOSED_STATUSES = frozenset({"cancelled", "refunded", "trash"})
