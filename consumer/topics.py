@@ -19,6 +19,10 @@ from common.kafka_settings import KafkaSettings
 log = logging.getLogger(__name__)
 
 DAY_MS = 24 * 3600 * 1000
+# A record is the Avro order plus the raw webhook body (≈ 2x a body of up to RECEIVER_MAX_BODY_BYTES,
+# 1 MiB) plus headers; the receiver's producer allows 3x + 64 KiB. Kafka's default topic limit
+# (~1 MB, after compression) would turn a large but valid order into a 413, so every topic allows 4 MiB.
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -32,12 +36,14 @@ class TopicPlan:
 def plan_topics(settings: KafkaSettings) -> list[TopicPlan]:
     """What `ensure_topics` creates: main (7 days), retry topics (7 days), dead letter (30 days)."""
     n, rf = settings.orders_topic_partitions, settings.orders_topic_replication
-    durable = {"min.insync.replicas": str(min(2, rf))} if rf > 1 else {}
-    plans = [TopicPlan(settings.orders_topic, n, rf, {"retention.ms": str(7 * DAY_MS), **durable})]
+    shared = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
+    if rf > 1:
+        shared["min.insync.replicas"] = str(min(2, rf))
+    plans = [TopicPlan(settings.orders_topic, n, rf, {"retention.ms": str(7 * DAY_MS), **shared})]
     plans += [
-        TopicPlan(t, n, rf, {"retention.ms": str(7 * DAY_MS), **durable}) for t in settings.retry_topics
+        TopicPlan(t, n, rf, {"retention.ms": str(7 * DAY_MS), **shared}) for t in settings.retry_topics
     ]
-    plans.append(TopicPlan(settings.dead_letter_topic, n, rf, {"retention.ms": str(30 * DAY_MS), **durable}))
+    plans.append(TopicPlan(settings.dead_letter_topic, n, rf, {"retention.ms": str(30 * DAY_MS), **shared}))
     return plans
 
 

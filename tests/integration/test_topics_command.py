@@ -1,0 +1,57 @@
+"""`python -m consumer topics` (the contract's command) against the real broker: idempotent."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from confluent_kafka.admin import AdminClient, ConfigResource
+
+from consumer.topics import MAX_MESSAGE_BYTES
+from tests.conftest import Broker
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_topics(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "consumer", "topics"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_topics_are_created_once_with_the_configured_partitions(broker: Broker, unique_name: str) -> None:
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "ORDERS_TOPIC": unique_name,
+        "ORDERS_TOPIC_PARTITIONS": "2",
+        "RETRY_DELAYS_SECONDS": "1,5",
+    }
+    names = [unique_name, f"{unique_name}.retry.1", f"{unique_name}.retry.2", f"{unique_name}.dlq"]
+
+    first = run_topics(env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == [f"{n}: created" for n in names]
+    again = run_topics(env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == [f"{n}: exists" for n in names]
+
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    topics = admin.list_topics(timeout=10).topics
+    assert {n: len(topics[n].partitions) for n in names} == dict.fromkeys(names, 2)
+    resource = ConfigResource(ConfigResource.Type.TOPIC, unique_name)
+    configs = admin.describe_configs([resource])[resource].result(timeout=10)
+    assert configs["max.message.bytes"].value == str(MAX_MESSAGE_BYTES)
+
+
+def test_a_bad_setting_is_named_and_exits_2(unique_name: str) -> None:
+    result = run_topics({"ORDERS_TOPIC_PARTITIONS": "zero"})
+    assert result.returncode == 2
+    assert "ORDERS_TOPIC_PARTITIONS" in result.stderr
