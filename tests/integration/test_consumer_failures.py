@@ -16,6 +16,7 @@ from tests.integration.pipeline_harness import (
     create_topics,
     event_for,
     produce,
+    produce_raw,
     running_member,
     wait_until,
 )
@@ -136,3 +137,65 @@ def test_wrong_credentials_halt_without_losing_or_dead_lettering_anything(
     with running_member(fixed):
         wait_until(lambda: len(sales_order_ids(sim)) >= 30, 30, "every order after the secret is fixed")
     assert set(sales_order_ids(sim)) == {f"WOO_ORDER_{o['id']}" for o in orders}
+
+
+def test_an_undecodable_message_is_dead_lettered_and_the_orders_behind_it_are_written(
+    broker: Broker, sim: NetSuiteSimulator, unique_name: str
+) -> None:
+    settings = consumer_settings(broker.bootstrap, sim.env(), unique_name, orders_topic_partitions=1)
+    create_topics(settings)
+    factory = OrderFactory(seed=10)
+    produce(broker.bootstrap, settings.orders_topic, [event_for(factory.order(n)) for n in range(1, 4)])
+    produce_raw(broker.bootstrap, settings.orders_topic, b"404", b'{"id": 404, "not": "avro"}')
+    later = [factory.order(n) for n in range(4, 7)]
+    produce(broker.bootstrap, settings.orders_topic, [event_for(o) for o in later])
+
+    with running_member(settings):
+        wait_until(lambda: len(sales_order_ids(sim)) >= 6, 30, "the six orders around the bad message")
+        (dead,) = wait_until(
+            lambda: read_all(broker.bootstrap, settings.dead_letter_topic, 1, timeout_s=1),
+            20,
+            "a dead letter",
+        )
+
+    hdrs = {k: v.decode() for k, v in dead.headers()}
+    assert (dead.key(), dead.value()) == (b"404", b'{"id": 404, "not": "avro"}')  # kept as it came
+    assert hdrs[h.ERROR_CLASS] == "Undecodable"
+    assert hdrs[h.ORIGINAL_OFFSET] == "3"
+    assert h.DUE_AT_MS not in hdrs
+    assert set(sales_order_ids(sim)) == {f"WOO_ORDER_{n}" for n in range(1, 7)}
+
+
+def test_a_failure_that_outlasts_every_retry_topic_is_dead_lettered_with_its_history(
+    broker: Broker, sim: NetSuiteSimulator, unique_name: str, metric_delta: MetricDelta
+) -> None:
+    settings = consumer_settings(
+        broker.bootstrap,
+        sim.env(),
+        unique_name,
+        retry_delays_seconds="0.3,0.6",
+        netsuite_call_attempts=1,
+        orders_topic_partitions=1,
+    )
+    create_topics(settings)
+    metric_delta.mark("woo_consumer_dead_lettered_total", error_class="Transient")
+    sim.set_faults(Faults(outage=True))  # NetSuite never comes back in this test
+    order = OrderFactory(seed=11).order(1)
+    produce(broker.bootstrap, settings.orders_topic, [event_for(order)])
+
+    with running_member(settings):
+        wait_until(
+            lambda: metric_delta("woo_consumer_dead_lettered_total", error_class="Transient") >= 1,
+            30,
+            "dead-lettered after the last retry topic",
+        )
+
+    assert [m.key() for m in read_all(broker.bootstrap, f"{settings.orders_topic}.retry.1", 1)] == [b"1"]
+    assert [m.key() for m in read_all(broker.bootstrap, f"{settings.orders_topic}.retry.2", 1)] == [b"1"]
+    (dead,) = read_all(broker.bootstrap, settings.dead_letter_topic, 1)
+    hdrs = {k: v.decode() for k, v in dead.headers()}
+    assert hdrs[h.ERROR_CLASS] == "Transient"
+    assert hdrs[h.ATTEMPT] == "3"  # main topic, .retry.1, .retry.2
+    assert hdrs[h.ORIGINAL_TOPIC] == settings.orders_topic  # the first topic, not the last retry topic
+    assert hdrs[h.ORIGINAL_OFFSET] == "0"
+    assert sales_order_ids(sim) == Counter()
