@@ -1,0 +1,92 @@
+"""`make run`'s driver (`python -m devstack.run`) end to end: the whole stack as real processes.
+
+Embedded broker, simulator, receiver (gunicorn) and consumer start, signed demo orders flow through
+to NetSuite (the simulator) and the dead-letter topic, the progress line adds up, and on exit — by
+itself or on Ctrl-C — every process it started is gone (their ports refuse connections).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ADDRESS = re.compile(r"(?:^broker\s+|http://)127\.0\.0\.1:(\d+)", re.MULTILINE)
+PROGRESS = re.compile(
+    r"received\s+(\d+) \| published\s+(\d+) \| written to NetSuite\s+(\d+) \| retrying\s+(\d+) \| "
+    r"dead-lettered\s+(\d+)"
+)
+
+
+def start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}  # the embedded default
+    return subprocess.Popen(
+        [sys.executable, "-m", "devstack.run", *args],
+        cwd=tmp_path,  # its .run/ logs go here
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def ports(output: str) -> set[int]:
+    return {int(p) for p in ADDRESS.findall(output)}
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_demo_orders_flow_and_every_process_stops(tmp_path: Path) -> None:
+    proc = start(tmp_path, "--orders", "30", "--rate", "20")
+    try:
+        output, _ = proc.communicate(timeout=150)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, output
+    received, published, written, _retrying, dead = map(int, PROGRESS.findall(output)[-1])
+    assert (received, published) == (30, 30)
+    assert dead >= 1  # the 25th demo order names an unknown SKU
+    assert written + dead == 30
+    found = ports(output)
+    assert len(found) == 4, output  # broker, simulator, receiver, consumer metrics
+    assert [p for p in found if listening(p)] == []
+    assert (tmp_path / ".run" / "consumer.log").stat().st_size > 0
+
+
+def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
+    proc = start(tmp_path)  # until Ctrl-C
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not any(line.startswith("consumer ") for line in lines):
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+    try:
+        assert any(line.startswith("consumer ") for line in lines), "".join(lines)
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail("make run did not stop within 60 s of Ctrl-C")
+    output = "".join(lines) + rest
+    assert "stopping" in output
+    found = ports(output)
+    assert len(found) == 4, output
+    assert [p for p in found if listening(p)] == []
