@@ -15,6 +15,11 @@ OUTCOMES = Counter(
     ["outcome"],
 )
 RETRIED = Counter("woo_consumer_retried", "Records handed to a retry topic, by retry level", ["level"])
+RETRY_SETTLED = Counter(
+    "woo_consumer_retry_settled",
+    "Records from a retry topic that reached an outcome (written, skipped, handed on, dead-lettered); "
+    "retried minus settled is what waits in the retry topics",
+)
 DEAD_LETTERED = Counter(
     "woo_consumer_dead_lettered", "Records dead-lettered, by error class", ["error_class"]
 )

@@ -40,9 +40,7 @@ def plan_topics(settings: KafkaSettings) -> list[TopicPlan]:
     if rf > 1:
         shared["min.insync.replicas"] = str(min(2, rf))
     plans = [TopicPlan(settings.orders_topic, n, rf, {"retention.ms": str(7 * DAY_MS), **shared})]
-    plans += [
-        TopicPlan(t, n, rf, {"retention.ms": str(7 * DAY_MS), **shared}) for t in settings.retry_topics
-    ]
+    plans += [TopicPlan(t, n, rf, {"retention.ms": str(7 * DAY_MS), **shared}) for t in settings.retry_topics]
     plans.append(TopicPlan(settings.dead_letter_topic, n, rf, {"retention.ms": str(30 * DAY_MS), **shared}))
     return plans
 

@@ -187,11 +187,16 @@ def drive(
 def progress(sent: int, failed: int, rport: int, mport: int) -> None:
     r = f"http://127.0.0.1:{rport}/metrics"
     c = f"http://127.0.0.1:{mport}/metrics"
+    sums = metric_sums(c)
+    # handed to a retry topic and not settled yet: waiting for its due time, or being retried now
+    retrying = max(
+        0.0, sums.get("woo_consumer_retried_total", 0) - sums.get("woo_consumer_retry_settled_total", 0)
+    )
     line = (
         f"received {sent:>6} | published {outcome(r, 'outcome', 'accepted'):>6.0f} | "
         f"written to NetSuite {outcome(c, 'outcome', 'written'):>6.0f} | "
-        f"retrying {metric_sums(c).get('woo_consumer_retried_total', 0):>4.0f} | "
-        f"dead-lettered {metric_sums(c).get('woo_consumer_dead_lettered_total', 0):>4.0f}"
+        f"retrying {retrying:>4.0f} | "
+        f"dead-lettered {sums.get('woo_consumer_dead_lettered_total', 0):>4.0f}"
         + (f" | rejected by receiver {failed}" if failed else "")
     )
     print("\r" + line, end="", flush=True)

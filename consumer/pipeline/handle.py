@@ -105,8 +105,13 @@ class RecordHandler:
                     continue  # credentials work again: the same record, from the top
                 if event is not None and level == 0:
                     self._writer.parked(event)  # an older copy behind it on the main topic is stale
-                return self._forward(record, route, error, owned)
+                done = self._forward(record, route, error, owned)
+                if done and level > 0:
+                    metrics.RETRY_SETTLED.inc()
+                return done
             metrics.OUTCOMES.labels(outcome.value).inc()
+            if level > 0:
+                metrics.RETRY_SETTLED.inc()
             log.info(
                 "order %s %s (topic=%s partition=%s offset=%s)",
                 event.order.id,

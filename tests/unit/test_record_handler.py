@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from consumer.errors import AuthFailure, Rejected, SyncError, Transient
 from consumer.pipeline.forward import SourceRecord
@@ -113,3 +114,18 @@ def test_a_stop_while_held_gives_the_record_back(stop: threading.Event) -> None:
     assert h.handle(RECORD) is False  # uncommitted: consumed again after the restart
     assert forwarder.routes == []
     assert writer.attempts == 3
+
+
+def settled() -> float:
+    return REGISTRY.get_sample_value("woo_consumer_retry_settled_total") or 0.0
+
+
+def test_records_leaving_the_retry_topics_are_counted_as_settled(stop: threading.Event) -> None:
+    """`retried - settled` is what waits in the retry topics (make run's "retrying")."""
+    from_retry = SourceRecord("orders.retry.1", 0, 3, b"7", RECORD.value, [])
+    before = settled()
+    handler(FakeWriter([]), FakeForwarder(), stop, []).handle(RECORD)  # main topic: not a retry
+    assert settled() == before
+    handler(FakeWriter([]), FakeForwarder(), stop, []).handle(from_retry)  # written
+    handler(FakeWriter([Transient("503")]), FakeForwarder(), stop, []).handle(from_retry)  # handed on
+    assert settled() == before + 2
