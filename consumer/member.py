@@ -71,5 +71,6 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
         workers=settings.consumer_workers,
         max_buffered=settings.consumer_max_buffered,
         commit_interval_s=settings.consumer_commit_interval_s,
+        lag_interval_s=settings.consumer_lag_interval_s,
     )
     return Member(runner, client, governor, halt, producer, stop)

@@ -20,6 +20,7 @@ from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
 from common import headers as h
 from consumer import metrics
+from consumer.lag import LagReporter
 from consumer.netsuite.governor import Governor
 from consumer.pipeline.forward import SourceRecord
 from consumer.pipeline.halt import AuthHalt
@@ -49,6 +50,7 @@ class Runner:
         max_buffered: int,
         commit_interval_s: float = 1.0,
         drain_timeout_s: float = 30.0,
+        lag_interval_s: float = 15.0,
         now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
     ) -> None:
         self._consumer = Consumer(
@@ -68,6 +70,7 @@ class Runner:
         self._fatal: BaseException | None = None
         self._total_partitions = 0
         self.assigned_event = threading.Event()
+        self._lag = LagReporter(consumer_config, lambda: set(self._assigned), stop, interval_s=lag_interval_s)
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> None:
@@ -75,6 +78,7 @@ class Runner:
             self._topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
         )
         metrics.READY.set(1)
+        self._lag.start()
         last_commit = time.monotonic()
         try:
             while not self._stop.is_set():
@@ -85,7 +89,6 @@ class Runner:
                     self._dispatch(msg)
                 if time.monotonic() - last_commit >= self._commit_interval_s:
                     self._commit(asynchronous=True)
-                    self._report_lag()
                     last_commit = time.monotonic()
         finally:
             self._shutdown()
@@ -186,16 +189,6 @@ class Runner:
             return
         done = {(p.topic, p.partition): p.offset for p in partitions if p.error is None and p.offset >= 0}
         self._tracker.mark_committed(done)
-
-    def _report_lag(self) -> None:
-        for topic, partition in self._assigned:
-            try:
-                _, high = self._consumer.get_watermark_offsets(TopicPartition(topic, partition), cached=True)
-            except Exception:  # noqa: S112 - no cached watermark yet
-                continue
-            position = self._tracker.committed((topic, partition))
-            if high is not None and high >= 0 and position is not None:
-                metrics.LAG.labels(topic, str(partition)).set(max(0, high - position))
 
     # -- rebalance ------------------------------------------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:

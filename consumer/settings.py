@@ -27,6 +27,9 @@ class ConsumerSettings(KafkaSettings, NetSuiteSettings):
     consumer_commit_interval_s: float = Field(
         1.0, gt=0, description="how often finished offsets are committed"
     )
+    consumer_lag_interval_s: float = Field(
+        15.0, gt=0, le=300, description="how often partition lag is measured from the broker"
+    )
     netsuite_call_attempts: int = Field(
         4, ge=1, description="tries of one NetSuite call before a retry topic"
     )

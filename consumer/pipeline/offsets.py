@@ -70,11 +70,6 @@ class OffsetTracker:
                 return len(state.pending) if state else 0
             return sum(len(s.pending) for s in self._parts.values())
 
-    def committed(self, tp: TopicPartitionKey) -> int | None:
-        with self._lock:
-            state = self._parts.get(tp)
-            return state.committed if state else None
-
     def forget(self, tps: list[TopicPartitionKey]) -> None:
         """Drop revoked partitions: late finishes for them are ignored."""
         with self._lock:
