@@ -18,10 +18,9 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from consumer import metrics
+from consumer.pipeline.offsets import TopicPartitionKey as TP
 
 log = logging.getLogger(__name__)
-
-TP = tuple[str, int]
 
 
 class LagReporter:

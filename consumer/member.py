@@ -49,8 +49,7 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
     calls = CallRetry(
         attempts=settings.netsuite_call_attempts,
         base_delay_s=settings.netsuite_call_backoff_s,
-        sleep=stop.wait,  # a stop wakes a backoff at once
-        stopping=stop.is_set,
+        sleep=stop.wait,  # a stop wakes a backoff at once; the handler's `proceed` then gives up
     )
     writer = OrderWriter(client, items, settings.mapping_policy(), calls=calls, memory=memory)
     policy = RetryPolicy(settings.orders_topic, settings.retry_delays_seconds)

@@ -29,9 +29,9 @@ from consumer.pipeline.holds import DueTimeHolds
 from consumer.pipeline.keyed_executor import KeyedExecutor
 from consumer.pipeline.memory import WriteMemory
 from consumer.pipeline.offsets import OffsetTracker
+from consumer.pipeline.offsets import TopicPartitionKey as TP
 
 log = logging.getLogger(__name__)
-TP = tuple[str, int]
 
 
 class Runner:

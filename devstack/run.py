@@ -15,10 +15,12 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 
 from devstack.broker import free_port, start_tansu, wait_for_port
 from devstack.demo_orders import OrderFactory
@@ -35,30 +37,42 @@ def special_item_env() -> dict[str, str]:
     return {var: ids[name] for name, var in SPECIAL_ITEMS.items() if name in ids}
 
 
-def metric_sums(url: str) -> dict[str, float]:
-    """Sum of every sample per metric name (labels folded): enough for a progress line."""
+def scrape(url: str) -> list[Sample]:
+    """Every sample a /metrics endpoint serves now (none while it is not up yet)."""
     try:
         text = requests.get(url, timeout=1).text
     except requests.RequestException:
-        return {}
-    sums: dict[str, float] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            sums[sample.name] = sums.get(sample.name, 0.0) + sample.value
-    return sums
+        return []
+    return [sample for family in text_string_to_metric_families(text) for sample in family.samples]
 
 
-def outcome(url: str, label: str, value: str) -> float:
-    try:
-        text = requests.get(url, timeout=1).text
-    except requests.RequestException:
-        return 0.0
+def total(samples: list[Sample], name: str, **labels: str) -> float:
+    """Sum of `name` over every label set that matches `labels`."""
     return sum(
-        s.value
-        for f in text_string_to_metric_families(text)
-        for s in f.samples
-        if s.labels.get(label) == value and s.name.endswith("_total")
+        s.value for s in samples if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
     )
+
+
+@dataclass(frozen=True)
+class Progress:
+    published: float
+    written: float
+    retrying: float
+    dead_lettered: float
+
+    @classmethod
+    def read(cls, rport: int, mport: int) -> Progress:
+        receiver = scrape(f"http://127.0.0.1:{rport}/metrics")
+        consumer = scrape(f"http://127.0.0.1:{mport}/metrics")
+        retried = total(consumer, "woo_consumer_retried_total")
+        settled = total(consumer, "woo_consumer_retry_settled_total")
+        return cls(
+            published=total(receiver, "woo_receiver_requests_total", outcome="accepted"),
+            written=total(consumer, "woo_consumer_outcomes_total", outcome="written"),
+            # handed to a retry topic and not settled yet: waiting for its due time, or being retried
+            retrying=max(0.0, retried - settled),
+            dead_lettered=total(consumer, "woo_consumer_dead_lettered_total"),
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,28 +189,22 @@ def drive(
         stop.wait(max(0.0, next_at - time.monotonic()))
     deadline = time.monotonic() + 60
     while args.orders and not stop.is_set() and time.monotonic() < deadline:  # let the last orders land
-        c = f"http://127.0.0.1:{mport}/metrics"
-        done = outcome(c, "outcome", "written") + metric_sums(c).get("woo_consumer_dead_lettered_total", 0)
-        if done >= sent - failed:
+        now = Progress.read(rport, mport)
+        if now.written + now.dead_lettered >= sent - failed:
             break
-        progress(sent, failed, rport, mport)
+        show(sent, failed, now)
         stop.wait(0.5)
     progress(sent, failed, rport, mport)
 
 
 def progress(sent: int, failed: int, rport: int, mport: int) -> None:
-    r = f"http://127.0.0.1:{rport}/metrics"
-    c = f"http://127.0.0.1:{mport}/metrics"
-    sums = metric_sums(c)
-    # handed to a retry topic and not settled yet: waiting for its due time, or being retried now
-    retrying = max(
-        0.0, sums.get("woo_consumer_retried_total", 0) - sums.get("woo_consumer_retry_settled_total", 0)
-    )
+    show(sent, failed, Progress.read(rport, mport))
+
+
+def show(sent: int, failed: int, p: Progress) -> None:
     line = (
-        f"received {sent:>6} | published {outcome(r, 'outcome', 'accepted'):>6.0f} | "
-        f"written to NetSuite {outcome(c, 'outcome', 'written'):>6.0f} | "
-        f"retrying {retrying:>4.0f} | "
-        f"dead-lettered {sums.get('woo_consumer_dead_lettered_total', 0):>4.0f}"
+        f"received {sent:>6} | published {p.published:>6.0f} | written to NetSuite {p.written:>6.0f} | "
+        f"retrying {p.retrying:>4.0f} | dead-lettered {p.dead_lettered:>4.0f}"
         + (f" | rejected by receiver {failed}" if failed else "")
     )
     print("\r" + line, end="", flush=True)

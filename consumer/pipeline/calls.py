@@ -3,9 +3,10 @@
 A lone 503 or 429 should cost a few hundred milliseconds, not a trip through `.retry.1` (5 s).
 Only idempotent calls pass through here (upsert by externalId, GET, SuiteQL), so repeating one is
 safe even when the first attempt was written and only its answer was lost. Full-jitter backoff
-spreads the retries of many workers; the sleep is injected so tests never sleep. A stopping
-member does not wait out a backoff: `stopping` ends the retries at once and the error goes up, so
-the handler gives the record back (it is consumed again, by this group, after the restart).
+spreads the retries of many workers; the sleep is injected so tests never sleep (the member passes
+its stop event's `wait`, so a stop wakes a backoff at once). `proceed` is asked before every
+attempt: once the record is no longer this member's (revoked, or the member is stopping) no further
+call goes out and `GaveUp` tells the handler to give the record back.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ class CallRetry:
     max_delay_s: float = 5.0
     sleep: Callable[[float], object] = field(default=time.sleep, compare=False)
     jitter: Callable[[], float] = field(default=random.random, compare=False)
-    stopping: Callable[[], bool] = field(default=lambda: False, compare=False)
 
     def delay(self, failures: int) -> float:
         """Full jitter: uniform in [0, min(max, base * 2^(failures-1))]."""
@@ -49,10 +49,8 @@ class CallRetry:
             try:
                 return call()
             except RetryableError as exc:
-                if failures >= self.attempts or self.stopping():
+                if failures >= self.attempts:
                     raise
                 metrics.CALL_RETRIES.labels(type(exc).__name__).inc()
                 self.sleep(self.delay(failures))
-                if self.stopping():
-                    raise
         raise AssertionError("unreachable")  # pragma: no cover

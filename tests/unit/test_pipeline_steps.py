@@ -16,7 +16,7 @@ from consumer.errors import (
     Undecodable,
     Unmappable,
 )
-from consumer.pipeline.calls import CallRetry
+from consumer.pipeline.calls import CallRetry, GaveUp
 from consumer.pipeline.forward import SourceRecord, forward_headers
 from consumer.pipeline.holds import DueTimeHolds
 from consumer.pipeline.keyed_executor import KeyedExecutor
@@ -158,21 +158,16 @@ class TestCallRetry:
         def sleep(seconds: float) -> None:
             stop.set()  # SIGTERM arrives while the first backoff waits
 
-        retry = CallRetry(attempts=5, sleep=sleep, stopping=stop.is_set)
-        with pytest.raises(Transient):
-            retry.run(call)
+        retry = CallRetry(attempts=5, sleep=sleep)
+        with pytest.raises(GaveUp):
+            retry.run(call, proceed=lambda: not stop.is_set())
         assert len(attempts) == 1  # no second call after the stop
 
-    def test_a_stopping_member_does_not_start_a_backoff(self) -> None:
-        sleeps: list[float] = []
-
-        def call() -> None:
-            raise Throttled("slow down")
-
-        retry = CallRetry(attempts=5, sleep=sleeps.append, stopping=lambda: True)
-        with pytest.raises(Throttled):
-            retry.run(call)
-        assert sleeps == []
+    def test_nothing_is_called_for_a_record_that_is_no_longer_ours(self) -> None:
+        calls: list[int] = []
+        with pytest.raises(GaveUp):
+            CallRetry().run(lambda: calls.append(1), proceed=lambda: False)
+        assert calls == []
 
     def test_permanent_errors_are_not_retried(self) -> None:
         sleeps: list[float] = []
