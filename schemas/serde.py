@@ -95,18 +95,26 @@ class SingleObjectSerde:
             raise UndecodableMessage(f"order fails validation: {exc}") from exc
 
 
+@cache
+def _registry_client(registry_url: str) -> Any:
+    """One registry client per URL per process: its schema cache is shared by every serde, and a
+    `mock://` registry (the library's in-memory one, for tests) is then one registry for the
+    receiver and the consumer of a process, as a real registry is for every process."""
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+
+    if registry_url.startswith("mock://"):
+        return SchemaRegistryClient.new_client({"url": registry_url})
+    return SchemaRegistryClient({"url": registry_url})
+
+
 class RegistrySerde:
     """Confluent wire format (magic 0 + schema id) through `confluent_kafka.schema_registry`."""
 
     def __init__(self, registry_url: str, schema_text: str | None = None) -> None:
-        from confluent_kafka.schema_registry import SchemaRegistryClient
         from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 
         text = schema_text if schema_text is not None else SCHEMA_FILE.read_text()
-        if registry_url.startswith("mock://"):
-            client = SchemaRegistryClient.new_client({"url": registry_url})
-        else:
-            client = SchemaRegistryClient({"url": registry_url})
+        client = _registry_client(registry_url)
         self._serializer = AvroSerializer(client, text, lambda event, ctx: to_record(event))
         self._deserializer = AvroDeserializer(client, text)
 
