@@ -13,6 +13,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_FILE_CONFIG = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
+# A record is the Avro order plus the raw webhook body (≈ 2x a body of up to RECEIVER_MAX_BODY_BYTES,
+# 1 MiB) plus headers; the receiver's producer allows 3x + 64 KiB. Kafka's default topic limit
+# (~1 MB, after compression) would turn a large but valid order into a 413, so the topics allow 4 MiB
+# (`consumer.topics`), and so does the consumer's producer, which forwards records to the retry and
+# dead-letter topics unchanged.
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+
 
 class KafkaSettings(BaseSettings):
     """Connection to the brokers and the topic layout (names fixed by the contract)."""
@@ -87,4 +94,6 @@ class KafkaSettings(BaseSettings):
             "linger.ms": linger_ms,
             "delivery.timeout.ms": delivery_timeout_ms,
             "socket.keepalive.enable": True,
+            # as large as the topics allow: whatever the receiver published, the consumer can forward
+            "message.max.bytes": MAX_MESSAGE_BYTES,
         }

@@ -11,18 +11,14 @@ import logging
 from dataclasses import dataclass
 
 from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient
+from confluent_kafka.admin import AdminClient, ConfigResource
 from confluent_kafka.cimpl import NewTopic
 
-from common.kafka_settings import KafkaSettings
+from common.kafka_settings import MAX_MESSAGE_BYTES, KafkaSettings
 
 log = logging.getLogger(__name__)
 
 DAY_MS = 24 * 3600 * 1000
-# A record is the Avro order plus the raw webhook body (≈ 2x a body of up to RECEIVER_MAX_BODY_BYTES,
-# 1 MiB) plus headers; the receiver's producer allows 3x + 64 KiB. Kafka's default topic limit
-# (~1 MB, after compression) would turn a large but valid order into a 413, so every topic allows 4 MiB.
-MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -65,6 +61,7 @@ def ensure_topics(settings: KafkaSettings, *, timeout_s: float = 30.0) -> dict[s
                 result[name] = "exists"
             else:
                 raise
+    _warn_small_record_limit(admin, [n for n, state in result.items() if state == "exists"], timeout_s)
     existing = admin.list_topics(timeout=timeout_s).topics
     for plan in plans:
         have = len(existing[plan.name].partitions) if plan.name in existing else 0
@@ -76,3 +73,24 @@ def ensure_topics(settings: KafkaSettings, *, timeout_s: float = 30.0) -> dict[s
                 plan.partitions,
             )
     return result
+
+
+def _warn_small_record_limit(admin: AdminClient, names: list[str], timeout_s: float) -> None:
+    """Topics made before us (or by hand) may keep Kafka's ~1 MB limit: say so, change nothing."""
+    if not names:
+        return
+    resources = [ConfigResource(ConfigResource.Type.TOPIC, n) for n in names]
+    for resource, future in admin.describe_configs(resources, request_timeout=timeout_s).items():
+        entry = future.result(timeout=timeout_s).get("max.message.bytes")
+        limit = int(entry.value) if entry is not None and entry.value else 0
+        if limit < MAX_MESSAGE_BYTES:
+            log.warning(
+                "topic %s allows %s bytes per record batch, less than the %d a large order needs: "
+                "kafka-configs --alter --entity-type topics --entity-name %s "
+                "--add-config max.message.bytes=%d",
+                resource.name,
+                limit or "the broker default",
+                MAX_MESSAGE_BYTES,
+                resource.name,
+                MAX_MESSAGE_BYTES,
+            )

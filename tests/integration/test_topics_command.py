@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource
 
-from consumer.topics import MAX_MESSAGE_BYTES
+from common.kafka_settings import MAX_MESSAGE_BYTES, KafkaSettings
+from consumer.topics import ensure_topics
 from tests.conftest import Broker
+from tests.kafka_fixture import create_topic
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,3 +59,18 @@ def test_a_bad_setting_is_named_and_exits_2(unique_name: str) -> None:
     result = run_topics({"ORDERS_TOPIC_PARTITIONS": "zero"})
     assert result.returncode == 2
     assert "ORDERS_TOPIC_PARTITIONS" in result.stderr
+
+
+def test_an_existing_topic_with_a_small_record_limit_is_reported_not_changed(
+    broker: Broker, unique_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    create_topic(broker.bootstrap, unique_name, partitions=2)  # made by hand: the broker's default limit
+    settings = KafkaSettings(
+        kafka_bootstrap_servers=broker.bootstrap, orders_topic=unique_name, orders_topic_partitions=2
+    )
+    with caplog.at_level(logging.WARNING, logger="consumer.topics"):
+        states = ensure_topics(settings)
+    assert states[unique_name] == "exists"
+    warned = [r.getMessage() for r in caplog.records if "max.message.bytes" in r.getMessage()]
+    assert len(warned) == 1  # only the hand-made topic; the three it created have the limit
+    assert unique_name in warned[0]

@@ -86,3 +86,20 @@ def test_the_consumer_command_names_missing_variables(
     err = capsys.readouterr().err
     assert "NETSUITE_ACCOUNT_ID" in err
     assert "NETSUITE_TOKEN_SECRET" in err
+
+
+def test_whatever_the_receiver_may_publish_the_consumer_can_forward_and_the_topics_accept(
+    netsuite_env: None,
+) -> None:
+    """A retry/dead-letter hand-off copies the record: the consumer's producer must take any size
+    the receiver's producer takes, and the topics (max.message.bytes) must take both."""
+    from consumer.topics import plan_topics
+    from receiver.publisher import producer_config
+    from receiver.settings import load_settings
+
+    receiver = producer_config(load_settings(woocommerce_webhook_secret="s"))["message.max.bytes"]
+    consumer_settings = ConsumerSettings()
+    consumer = consumer_settings.producer_config()["message.max.bytes"]
+    topic_limits = {int(p.config["max.message.bytes"]) for p in plan_topics(consumer_settings)}
+    assert receiver <= consumer
+    assert topic_limits == {consumer}
