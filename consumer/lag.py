@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 
 from consumer import metrics
 from consumer.pipeline.offsets import TopicPartitionKey as TP
@@ -24,11 +24,14 @@ log = logging.getLogger(__name__)
 
 
 class LagReporter:
+    """Measures on its own thread; `publish`, called on the poll thread — where revokes remove a
+    partition's series — exports the latest figures of the partitions still assigned, so a
+    measurement can never bring back the series of a partition that has moved on."""
+
     def __init__(
         self,
         consumer_config: dict[str, Any],
         assigned: Callable[[], set[TP]],
-        stop: threading.Event,
         *,
         interval_s: float = 15.0,
         timeout_s: float = 5.0,
@@ -36,12 +39,20 @@ class LagReporter:
         config = {k: v for k, v in consumer_config.items() if not callable(v)}
         config["client.id"] = f"{config.get('client.id', 'woo-consumer')}-lag"
         self._config = config
-        self._assigned, self._stop = assigned, stop
+        self._assigned = assigned
         self._interval_s, self._timeout_s = interval_s, timeout_s
+        self._closing = threading.Event()
+        self._lock = threading.Lock()
+        self._latest: dict[TP, int] = {}
         self._thread = threading.Thread(target=self._run, name="lag-reporter", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
+
+    def close(self) -> None:
+        self._closing.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=2 * self._timeout_s + 1)
 
     def client(self) -> Consumer:
         """The reporter's own client: the group's config without callbacks; it never subscribes."""
@@ -50,29 +61,45 @@ class LagReporter:
     def _run(self) -> None:
         client = self.client()
         try:
-            while not self._stop.wait(self._interval_s):
+            while not self._closing.wait(self._interval_s):
                 try:
-                    self.report_once(client)
-                except KafkaException as exc:
+                    self.refresh(client)
+                except Exception as exc:  # a failed round must not end the thread (frozen gauges)
                     log.warning("lag not measured this round: %s", exc)
         finally:
             client.close()
 
-    def report_once(self, client: Consumer) -> dict[TP, int]:
-        """Measure and export the lag of every partition assigned now; returns what was set."""
+    def refresh(self, client: Consumer) -> dict[TP, int]:
+        """One round: measure, and keep the figures for the next `publish`."""
+        measured = self.measure(client)
+        with self._lock:
+            self._latest = measured
+        return measured
+
+    def measure(self, client: Consumer) -> dict[TP, int]:
+        """Lag of every partition assigned now; partitions the broker did not answer for are left out."""
         tps = sorted(self._assigned())
         if not tps:
             return {}
-        committed = client.committed([TopicPartition(t, p) for t, p in tps], timeout=self._timeout_s)
         out: dict[TP, int] = {}
-        for c in committed:
-            low, high = client.get_watermark_offsets(
+        for c in client.committed([TopicPartition(t, p) for t, p in tps], timeout=self._timeout_s):
+            if c.error is not None:
+                continue
+            watermarks = client.get_watermark_offsets(
                 TopicPartition(c.topic, c.partition), timeout=self._timeout_s, cached=False
             )
+            if watermarks is None:  # timed out
+                continue
+            low, high = watermarks
             position = c.offset if c.offset >= 0 else low
             out[(c.topic, c.partition)] = max(0, high - position)
-        still = self._assigned()  # a partition revoked meanwhile has had its series removed
+        return out
+
+    def publish(self, assigned: set[TP]) -> dict[TP, int]:
+        """Export the latest measurements of partitions still assigned (call on the poll thread)."""
+        with self._lock:
+            latest, self._latest = self._latest, {}
+        out = {tp: lag for tp, lag in latest.items() if tp in assigned}
         for (topic, partition), lag in out.items():
-            if (topic, partition) in still:
-                metrics.LAG.labels(topic, str(partition)).set(lag)
+            metrics.LAG.labels(topic, str(partition)).set(lag)
         return out

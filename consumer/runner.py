@@ -70,7 +70,7 @@ class Runner:
         self._fatal: BaseException | None = None
         self._total_partitions = 0
         self.assigned_event = threading.Event()
-        self._lag = LagReporter(consumer_config, lambda: set(self._assigned), stop, interval_s=lag_interval_s)
+        self._lag = LagReporter(consumer_config, lambda: set(self._assigned), interval_s=lag_interval_s)
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> None:
@@ -89,6 +89,7 @@ class Runner:
                     self._dispatch(msg)
                 if time.monotonic() - last_commit >= self._commit_interval_s:
                     self._commit(asynchronous=True)
+                    self._lag.publish(self._assigned)
                     last_commit = time.monotonic()
         finally:
             self._shutdown()
@@ -250,6 +251,7 @@ class Runner:
             self._executor.wait_idle(self._drain_timeout_s)
             self._commit(asynchronous=False)
         finally:
+            self._lag.close()
             self._executor.shutdown(wait=False)
             self._consumer.close()
 

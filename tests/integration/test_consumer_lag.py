@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 from confluent_kafka import Consumer, Producer, TopicPartition
 from prometheus_client import REGISTRY
 
 from consumer.lag import LagReporter
 from tests.conftest import Broker
+from tests.integration.pipeline_harness import wait_until
 from tests.kafka_fixture import create_topic
 
 
@@ -35,29 +34,46 @@ def test_lag_is_reported_without_a_commit_of_ours_and_follows_the_groups_commits
         "group.id": f"{unique_name}-group",
         "enable.auto.commit": False,
     }
-    reporter = LagReporter(config, lambda: {(unique_name, 0)}, threading.Event())
+    reporter = LagReporter(config, lambda: {(unique_name, 0)})
     client = reporter.client()
     try:
-        assert reporter.report_once(client) == {(unique_name, 0): 5}  # the group never committed
+        assert reporter.measure(client) == {(unique_name, 0): 5}  # the group never committed
+        assert lag_gauge(unique_name) is None  # measured on the side, exported by the poll thread
+
+        reporter.refresh(client)  # what the reporter's thread does each round
+        assert reporter.publish({(unique_name, 0)}) == {(unique_name, 0): 5}
         assert lag_gauge(unique_name) == 5
 
         committer = Consumer(config)  # the group commits offset 2: records 0 and 1 are done
         committer.commit(offsets=[TopicPartition(unique_name, 0, 2)], asynchronous=False)
         committer.close()
-        assert reporter.report_once(client) == {(unique_name, 0): 3}
-        assert lag_gauge(unique_name) == 3
+        assert reporter.measure(client) == {(unique_name, 0): 3}
     finally:
         client.close()
 
 
-def test_a_partition_no_longer_assigned_gets_no_series(broker: Broker, unique_name: str) -> None:
+def test_a_partition_revoked_after_its_measurement_gets_no_series(broker: Broker, unique_name: str) -> None:
     create_topic(broker.bootstrap, unique_name, partitions=1)
     config = {"bootstrap.servers": broker.bootstrap, "group.id": f"{unique_name}-group"}
-    assigned = iter([{(unique_name, 0)}, set()])  # revoked between measuring and exporting
-    reporter = LagReporter(config, lambda: next(assigned), threading.Event())
+    reporter = LagReporter(config, lambda: {(unique_name, 0)})
     client = reporter.client()
     try:
-        assert reporter.report_once(client) == {(unique_name, 0): 0}
+        assert reporter.refresh(client) == {(unique_name, 0): 0}
+        assert reporter.publish(set()) == {}  # revoked before the poll thread exported it
         assert lag_gauge(unique_name) is None
     finally:
         client.close()
+
+
+def test_the_reporter_thread_measures_and_stops_on_close(broker: Broker, unique_name: str) -> None:
+    create_topic(broker.bootstrap, unique_name, partitions=1)
+    produce_one_by_one(broker.bootstrap, unique_name, 2)
+    config = {"bootstrap.servers": broker.bootstrap, "group.id": f"{unique_name}-group"}
+    reporter = LagReporter(config, lambda: {(unique_name, 0)}, interval_s=0.05)
+    reporter.start()
+    try:
+        wait_until(lambda: reporter.publish({(unique_name, 0)}), 10, "a measurement")
+        assert lag_gauge(unique_name) == 2
+    finally:
+        reporter.close()
+    assert not reporter._thread.is_alive()
