@@ -130,6 +130,8 @@ class KafkaPublisher:
     def publish(
         self, topic: str, key: bytes | None, value: bytes, headers: Headers, timeout_s: float
     ) -> Delivery:
+        if self._closed:  # close() purges and then releases the handle: nothing new may enter
+            raise PublishError("producer closed")
         pending = _Pending()
         try:
             self._producer.produce(topic, value=value, key=key, headers=list(headers), on_delivery=pending)

@@ -11,14 +11,16 @@ A 401 halts the member (credentials). A 403 halts it too — a role without perm
 order. If the credential probe then succeeds and the same record is refused again with 403, the
 token is good but the role may not do this write (create sales orders, use this subsidiary or
 location): the record is held — retried with growing backoff, counted, logged — and never
-dead-lettered, as for any `AuthFailure`. Other keys keep flowing; the held record's partition stops
-committing past it, so its lag grows and the operator is alerted, and the fix (a role permission)
-lets it through on the next attempt.
+dead-lettered, as for any `AuthFailure`. A held record keeps its worker thread and its partition
+stops committing past it (lag grows, the operator is alerted); other orders flow on the remaining
+workers, and when every worker holds one the member consumes nothing more — stop and alert, as for
+wrong credentials — until the role is fixed and the next attempt goes through.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -92,7 +94,7 @@ class RecordHandler:
                         record.offset,
                         hold_s,
                     )
-                    if self._wait(hold_s):
+                    if self._pause(hold_s, owned):
                         return False
                     hold_s = min(self._halt.max_interval_s, hold_s * 2)
                     continue
@@ -128,6 +130,12 @@ class RecordHandler:
         except UndecodableMessage as exc:
             raise Undecodable(str(exc)) from exc
 
+    def _pause(self, seconds: float, owned: Callable[[], bool]) -> bool:
+        """Wait in slices of at most a second; True when the record must be given back (stopping,
+        or its partition was revoked meanwhile — a revoke never waits out a long backoff)."""
+        slices = max(1, math.ceil(seconds))
+        return any(self._wait(seconds / slices) or not owned() for _ in range(slices))
+
     def _forward(
         self, record: SourceRecord, route: Forward, error: SyncError, owned: Callable[[], bool]
     ) -> bool:
@@ -140,7 +148,7 @@ class RecordHandler:
                 break
             except PublishError as exc:
                 log.error("cannot forward to %s (%s); retrying", route.topic, exc)
-                if self._wait(delay):
+                if self._pause(delay, owned):
                     return False
                 delay = min(delay * 2, 10.0)
         if route.topic == self._policy.dead_letter_topic:

@@ -129,3 +129,27 @@ def test_records_leaving_the_retry_topics_are_counted_as_settled(stop: threading
     handler(FakeWriter([]), FakeForwarder(), stop, []).handle(from_retry)  # written
     handler(FakeWriter([Transient("503")]), FakeForwarder(), stop, []).handle(from_retry)  # handed on
     assert settled() == before + 2
+
+
+class OpenHalt:
+    """A halt whose probe has already succeeded (the token works), with a long first hold."""
+
+    first_interval_s, max_interval_s = 2.5, 60.0
+
+    def trip(self, error: SyncError) -> None: ...
+
+    def wait(self) -> bool:
+        return True
+
+
+def test_a_revoke_during_a_hold_gives_the_record_back_within_a_slice(stop: threading.Event) -> None:
+    writer, forwarder, waits = FakeWriter([AuthFailure("no", status=403)] * 3), FakeForwarder(), []
+
+    def wait(seconds: float) -> bool:
+        waits.append(seconds)
+        return False
+
+    h = RecordHandler(SERDE, writer, RetryPolicy("orders", [5]), forwarder, OpenHalt(), stop, wait=wait)  # type: ignore[arg-type]
+    assert h.handle(RECORD, owned=lambda: len(waits) < 2) is False  # revoked during the 2nd slice
+    assert waits == [2.5 / 3, 2.5 / 3]  # the 2.5 s hold in slices; given back after the second
+    assert forwarder.routes == []
