@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
+from prometheus_client import REGISTRY
+
 from devstack.demo_orders import OrderFactory
 from devstack.netsuite_sim import NetSuiteSimulator
 from tests.conftest import Broker
+from tests.integration.conftest import MetricDelta
 from tests.integration.pipeline_harness import (
     committed_offsets,
     consumer_settings,
@@ -25,10 +28,15 @@ def line_sum(record: dict[str, object]) -> Decimal:
 
 
 def test_200_orders_each_written_once_with_offsets_committed_to_the_end(
-    broker: Broker, sim: NetSuiteSimulator, unique_name: str
+    broker: Broker, sim: NetSuiteSimulator, unique_name: str, metric_delta: MetricDelta
 ) -> None:
     settings = consumer_settings(broker.bootstrap, sim.env(), unique_name)
     create_topics(settings)
+    metric_delta.mark("woo_consumer_records_total", topic=settings.orders_topic)
+    metric_delta.mark("woo_consumer_outcomes_total", outcome="written")
+    metric_delta.mark("woo_order_end_to_end_seconds_count")
+    metric_delta.mark("woo_order_age_at_write_seconds_count")
+    metric_delta.mark_sum("woo_netsuite_request_seconds_count", "operation")
     factory = OrderFactory(seed=3)
     orders = [factory.order(n) for n in range(1, 201)]
     ends = produce(broker.bootstrap, settings.orders_topic, [event_for(o) for o in orders])
@@ -58,3 +66,11 @@ def test_200_orders_each_written_once_with_offsets_committed_to_the_end(
         shipping = Decimal(order["shipping_total"]) != 0
         assert len(record["item"]["items"]) == len(order["line_items"]) + shipping + 1  # + tax line
     assert sim.stats()["throttled"] == 0
+    # what the dashboards read, from the same run
+    assert metric_delta("woo_consumer_records_total", topic=settings.orders_topic) == 200
+    assert metric_delta("woo_consumer_outcomes_total", outcome="written") == 200
+    assert metric_delta("woo_order_end_to_end_seconds_count") == 200
+    assert metric_delta("woo_order_age_at_write_seconds_count") == 200
+    assert metric_delta.sum("woo_netsuite_request_seconds_count", "operation") == sim.stats()["requests"]
+    assert REGISTRY.get_sample_value("woo_consumer_in_flight_records") == 0
+    assert REGISTRY.get_sample_value("woo_netsuite_governor_in_flight") == 0
