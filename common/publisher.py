@@ -54,6 +54,14 @@ def _name(err: object) -> str:
     return err.name() if isinstance(err, KafkaError) else type(err).__name__
 
 
+def _release(producer: Producer) -> None:
+    """Fail what is still queued (its callers get an error now, not a timeout), then free the
+    librdkafka handle: its threads and broker connections end here, not at garbage collection."""
+    producer.purge()
+    producer.flush(0)  # serves the purge's delivery callbacks
+    producer.close()
+
+
 class _Pending:
     """One message's delivery report; `wait` returns once the poller's callback ran (or times out).
 
@@ -123,9 +131,7 @@ class KafkaPublisher:
         with self._lock:
             old, self._producer = self._producer, Producer(self._config)
             self._fatal.clear()
-        old.purge()  # in-flight messages fail now (their requests answer 503) instead of hanging
-        old.flush(0)
-        old.close()  # release the handle: its threads and connections go now, not at garbage collection
+        _release(old)
 
     def publish(
         self, topic: str, key: bytes | None, value: bytes, headers: Headers, timeout_s: float
@@ -173,9 +179,7 @@ class KafkaPublisher:
             self._poller.join(timeout=1.0)
         with self._lock:
             producer = self._producer
-        producer.purge()  # what the flush left fails now (callers get an error, not a timeout)
-        producer.flush(0)
-        producer.close()  # its threads and broker connections end here, not at garbage collection
+        _release(producer)
         if left:
             log.error("producer closed with undelivered messages", extra={"undelivered": left})
         return left

@@ -65,22 +65,27 @@ class RecordHandler:
     def handle(self, record: SourceRecord, owned: Callable[[], bool] = lambda: True) -> bool:
         """True when the outcome is durable; False when given up (stopping, or no longer ours)."""
         level = self._policy.level_of(record.topic)
+        done = self._settle(record, level, lambda: not self._stop.is_set() and owned())
+        if done and level > 0:
+            metrics.RETRY_SETTLED.inc()  # it left the retry topics: written, skipped or handed on
+        return done
+
+    def _settle(self, record: SourceRecord, level: int, ours: Callable[[], bool]) -> bool:
+        """`ours()` is false once the member stops or the partition was revoked: give the record up."""
         attempts = _attempts(record, level)
         refused_after_probe = False
         hold_s = self._halt.first_interval_s
         while True:
-            if self._stop.is_set() or not owned():
+            if not ours():
                 return False
             event: OrderEvent | None = None
             try:
                 event = self._decode(record)
-                outcome = self._writer.write(
-                    event, from_retry=level > 0, proceed=lambda: not self._stop.is_set() and owned()
-                )
+                outcome = self._writer.write(event, from_retry=level > 0, proceed=ours)
             except GaveUp:
                 return False  # revoked or stopping between two NetSuite calls
             except SyncError as error:
-                if self._stop.is_set() or not owned():
+                if not ours():
                     return False
                 if refused_after_probe and error.status == 403:
                     metrics.PERMISSION_HOLDS.inc()
@@ -94,7 +99,7 @@ class RecordHandler:
                         record.offset,
                         hold_s,
                     )
-                    if self._pause(hold_s, owned):
+                    if self._pause(hold_s, ours):
                         return False
                     hold_s = min(self._halt.max_interval_s, hold_s * 2)
                     continue
@@ -107,13 +112,8 @@ class RecordHandler:
                     continue  # credentials work again: the same record, from the top
                 if event is not None and level == 0:
                     self._writer.parked(event)  # an older copy behind it on the main topic is stale
-                done = self._forward(record, route, error, owned)
-                if done and level > 0:
-                    metrics.RETRY_SETTLED.inc()
-                return done
+                return self._forward(record, route, error, ours)
             metrics.OUTCOMES.labels(outcome.value).inc()
-            if level > 0:
-                metrics.RETRY_SETTLED.inc()
             log.info(
                 "order %s %s (topic=%s partition=%s offset=%s)",
                 event.order.id,
@@ -130,25 +130,25 @@ class RecordHandler:
         except UndecodableMessage as exc:
             raise Undecodable(str(exc)) from exc
 
-    def _pause(self, seconds: float, owned: Callable[[], bool]) -> bool:
+    def _pause(self, seconds: float, ours: Callable[[], bool]) -> bool:
         """Wait in slices of at most a second; True when the record must be given back (stopping,
         or its partition was revoked meanwhile — a revoke never waits out a long backoff)."""
         slices = max(1, math.ceil(seconds))
-        return any(self._wait(seconds / slices) or not owned() for _ in range(slices))
+        return any(self._wait(seconds / slices) or not ours() for _ in range(slices))
 
     def _forward(
-        self, record: SourceRecord, route: Forward, error: SyncError, owned: Callable[[], bool]
+        self, record: SourceRecord, route: Forward, error: SyncError, ours: Callable[[], bool]
     ) -> bool:
         delay = 0.5
         while True:
-            if not owned():
+            if not ours():
                 return False
             try:
                 self._forwarder.forward(record, route, error)
                 break
             except PublishError as exc:
                 log.error("cannot forward to %s (%s); retrying", route.topic, exc)
-                if self._pause(delay, owned):
+                if self._pause(delay, ours):
                     return False
                 delay = min(delay * 2, 10.0)
         if route.topic == self._policy.dead_letter_topic:
