@@ -58,7 +58,10 @@ def test_no_secret_or_personal_data_in_logs_or_metric_labels(
     create_topics(settings)
     factory = OrderFactory(seed=21)
     orders = [factory.order(n, sku_override="NO-SUCH-SKU" if n == 7 else None) for n in range(1, 41)]
-    orders[11]["billing"]["email"] = "zelda.no-at-sign.example.com"  # NetSuite's 400 → dead letter
+    # NetSuite's 400 → dead letter. A customer of its own: a retry record never updates an existing
+    # customer, so a repeat customer's bad email could legitimately be skipped instead of refused.
+    orders[11]["customer_id"] = 999_999
+    orders[11]["billing"]["email"] = "zelda.no-at-sign.example.com"
     for guest in orders[20:24]:  # guests: their customer's external id is made from the email
         guest["customer_id"] = 0
     metric_delta.mark("woo_consumer_dead_lettered_total", error_class="Unmappable")
