@@ -8,6 +8,7 @@ and the raw webhook bytes travel in the event, so a replay can re-map from the s
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -24,19 +25,31 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-_MONEY_PATTERN = r"^-?\d+(\.\d+)?$"
+# Bounded so every amount the mapping reads survives its arithmetic: 12 integer digits plus the
+# currency's (at most 3) minor digits stay within the 15 significant digits a JSON number carries
+# exactly (`consumer.netsuite.money.to_json_number`) and far inside `Decimal`'s 28-digit context (an
+# unbounded string raised `InvalidOperation` in the consumer). A shop's "number of decimals" can
+# exceed the currency's, so up to 8 decimals are accepted (and rounded to the currency there).
+MONEY_INTEGER_DIGITS, MONEY_DECIMAL_DIGITS = 12, 8
+_MONEY_PATTERN = rf"^-?\d{{1,{MONEY_INTEGER_DIGITS}}}(\.\d{{1,{MONEY_DECIMAL_DIGITS}}})?$"
 _MONEY = re.compile(_MONEY_PATTERN)
+_DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def _money(value: Any) -> str:
-    """Accept WooCommerce money: a decimal string (or an int); reject floats and junk."""
+    """Accept WooCommerce money: a decimal string (or an int); reject floats, junk and absurd sizes."""
     if value is None or value == "":
         return "0"
     if isinstance(value, (bool, float)):
         raise ValueError("money must be a decimal string, not a float")
     text = str(value).strip()
-    if not _MONEY.match(text):
+    if not _DECIMAL.match(text):
         raise ValueError(f"not a decimal amount: {text[:20]!r}")
+    if not _MONEY.match(text):
+        raise ValueError(
+            f"amount out of range: at most {MONEY_INTEGER_DIGITS} integer and "
+            f"{MONEY_DECIMAL_DIGITS} decimal digits"
+        )
     try:
         Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - the regex already rules this out
@@ -53,12 +66,23 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+_GMT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+
+
 def _gmt(value: Any) -> str | None:
-    """WooCommerce's naive GMT timestamps ('2025-03-14T09:15:30'); None stays None."""
+    """WooCommerce's naive GMT timestamps ('2025-03-14T09:15:30'); None stays None.
+
+    The pattern alone let '…T24:00:00' or a 13th month through, which then raised in the consumer
+    after the order was written; the first 19 characters must be a real date and time.
+    """
     if value in (None, ""):
         return None
-    if not isinstance(value, str) or not re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", value):
+    if not isinstance(value, str) or not _GMT.match(value):
         raise ValueError("expected an ISO timestamp like 2025-03-14T09:15:30")
+    try:
+        datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        raise ValueError("not a real date and time (expected e.g. 2025-03-14T09:15:30)") from None
     return value
 
 

@@ -201,6 +201,10 @@ def test_the_smallest_order_a_webhook_may_deliver_is_accepted(
         (order_body(drop="line_items"), "line_items: Field required"),
         (order_body(drop="date_modified_gmt"), "date_modified_gmt: Field required"),
         (b"\xff\xfe", "JSON"),
+        # once published, these raised in the consumer's mapping and crash-looped the group
+        (order_body(total="1" * 27 + ".00"), "total: Value error, amount out of range"),
+        (order_body(date_created_gmt="2025-03-14T24:00:00"), "date_created_gmt: Value error, not a real"),
+        (order_body(date_modified_gmt="2025-13-01T10:00:00"), "date_modified_gmt: Value error, not a real"),
     ],
 )
 def test_signed_non_orders_are_400_with_a_reason(

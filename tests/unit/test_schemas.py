@@ -151,6 +151,9 @@ def test_money_keeps_decimal_text_and_accepts_ints_and_none(given: Any, kept: st
         ("1e5", "Value error, not a decimal amount: '1e5'"),
         ("12,50", "Value error, not a decimal amount: '12,50'"),
         ({"a": 1}, "Value error, not a decimal amount"),
+        ("1" * 13, "Value error, amount out of range"),
+        ("1." + "0" * 9, "Value error, amount out of range"),
+        ("1" * 27 + ".00", "Value error, amount out of range"),
     ],
 )
 def test_money_refuses_floats_and_junk_with_one_error_per_field(given: Any, message: str) -> None:
@@ -175,6 +178,27 @@ def test_text_refuses_objects_and_arrays(given: Any) -> None:
         _order(billing={"city": given})
     [error] = order_errors(exc.value)
     assert (error["loc"], error["msg"]) == (("billing", "city"), "Value error, expected text")
+
+
+def test_the_largest_amounts_accepted_map_exactly() -> None:
+    """The bound is there so the mapping's arithmetic never fails: the extremes still round-trip."""
+    from consumer.netsuite.money import parse_money, to_json_number
+
+    for text in ("9" * 12 + ".99999999", "-" + "9" * 12 + ".5"):
+        order = _order(total=text)
+        for currency in ("USD", "JPY", "KWD"):
+            amount = parse_money(order.total, currency, field="total")
+            assert to_json_number(amount, field="total") == float(amount)
+
+
+@pytest.mark.parametrize(
+    "given", ["2025-03-14T24:00:00", "2025-02-30T10:00:00", "2025-13-01T00:00:00", "2025-03-14T10:61:00"]
+)
+def test_timestamps_must_be_real_dates_and_times(given: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        _order(date_created_gmt=given)
+    [error] = order_errors(exc.value)
+    assert error["msg"].startswith("Value error, not a real date and time")
 
 
 def test_php_empty_arrays_are_empty_addresses() -> None:
