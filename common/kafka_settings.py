@@ -57,6 +57,8 @@ class KafkaSettings(BaseSettings):
     @field_validator("retry_delays_seconds")
     @classmethod
     def _positive_delays(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if not value:  # no retry topic would turn every NetSuite hiccup into a dead letter
+            raise ValueError("RETRY_DELAYS_SECONDS needs at least one delay, e.g. 5,30,300")
         if any(d < 0 for d in value):
             raise ValueError("RETRY_DELAYS_SECONDS must be non-negative numbers, e.g. 5,30,300")
         return value

@@ -25,12 +25,18 @@ Headers = Sequence[tuple[str, str | bytes | None]]
 
 
 class PublishError(Exception):
-    """The broker did not take the message in time; `reason` is short and holds no personal data."""
+    """The broker did not take the message; `reason` is short and holds no personal data.
 
-    def __init__(self, reason: str, *, too_large: bool = False) -> None:
+    `permanent` errors do not heal by waiting: the record is larger than the topic allows, the topic
+    does not exist, or we may not write to it. A caller must not spin on them: the consumer halts
+    with the reason (an operator fixes the topic) instead of retrying silently.
+    """
+
+    def __init__(self, reason: str, *, too_large: bool = False, permanent: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.too_large = too_large
+        self.permanent = permanent or too_large
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,22 @@ class Publisher(Protocol):
 
 
 _TOO_LARGE = {KafkaError.MSG_SIZE_TOO_LARGE, KafkaError.RECORD_LIST_TOO_LARGE}
+_PERMANENT = {
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
+    KafkaError._UNKNOWN_TOPIC,
+    KafkaError.TOPIC_EXCEPTION,  # invalid topic name
+    KafkaError.TOPIC_AUTHORIZATION_FAILED,
+    KafkaError.CLUSTER_AUTHORIZATION_FAILED,
+}
+
+
+def _error(prefix: str, err: KafkaError | None) -> PublishError:
+    code = err.code() if err is not None else None
+    return PublishError(
+        f"{prefix}: {err.name() if err is not None else 'error'}",
+        too_large=code in _TOO_LARGE,
+        permanent=code in _PERMANENT,
+    )
 
 
 def _name(err: object) -> str:
@@ -147,15 +169,11 @@ class KafkaPublisher:
             raise PublishError("producer closed") from None
         except KafkaException as exc:
             err = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
-            code = err.code() if err is not None else None
-            raise PublishError(
-                f"produce refused: {err.name() if err else 'error'}", too_large=code in _TOO_LARGE
-            ) from None
+            raise _error("produce refused", err) from None
         if not pending.wait(timeout_s):
             raise PublishError(f"no acknowledgement within {timeout_s:g}s")
         if pending.error is not None:
-            code = pending.error.code()
-            raise PublishError(f"delivery failed: {pending.error.name()}", too_large=code in _TOO_LARGE)
+            raise _error("delivery failed", pending.error)
         return Delivery(pending.partition, pending.offset)
 
     def ready(self, timeout_s: float) -> bool:

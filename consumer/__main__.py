@@ -40,6 +40,7 @@ def cmd_run() -> int:
     from consumer import health
     from consumer.member import build_member
     from consumer.settings import ConsumerSettings
+    from consumer.topics import MissingTopics
 
     try:
         settings = ConsumerSettings()
@@ -51,6 +52,7 @@ def cmd_run() -> int:
     if settings.metrics_port:
         health.serve(settings.metrics_port)
     member = build_member(settings, stop)
+    health.attach(problems=member.problems, halted=member.halts.reasons)
     log.info(
         "consumer starting: group=%s topics=%s concurrency=%d workers=%d",
         settings.consumer_group,
@@ -58,7 +60,11 @@ def cmd_run() -> int:
         settings.netsuite_concurrency,
         settings.consumer_workers,
     )
-    member.run()
+    try:
+        member.run()
+    except MissingTopics as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     log.info("consumer stopped")
     return 0
 

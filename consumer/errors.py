@@ -2,26 +2,35 @@
 
 ```
 SyncError
-├── RetryableError        → next retry topic (then dead letter when exhausted)
+├── RetryableError        → next retry topic (then dead letter when exhausted and NetSuite answers)
 │   ├── Throttled         429 / CONCURRENCY_LIMIT_EXCEEDED — also shrinks the governor window
-│   └── Transient         5xx, timeouts, connection errors
+│   └── Transient         5xx, timeouts, connection errors — also feed the outage breaker
 ├── PermanentError        → dead-letter topic at once, with the reason in headers
 │   ├── Rejected          NetSuite 400 (validation, bad reference)
 │   ├── NotFound          404 where a record had to exist
-│   ├── Unmappable        unknown SKU, totals that cannot balance, missing required data
-│   └── Undecodable       a message that is not our Avro
-└── HaltError             → pause every partition, not-ready, probe, resume; never dead-letter
-    └── AuthFailure       401 / 403 (wrong or revoked token, sandbox refresh)
+│   ├── Unmappable        unknown SKU, totals that cannot balance, missing data, a mapping failure
+│   ├── Undecodable       a message that is not our Avro (any decoding failure)
+│   └── RecordBug         an unexpected exception while processing one record (x-error-class names it)
+└── HaltError             → never dead-lettered: the member halts or the record is parked
+    └── AuthFailure       401 / 403 (wrong or revoked token, sandbox refresh, a missing permission)
 ```
-An exception outside this tree is a bug: it crashes the process loudly (Kubernetes restarts it;
-offsets were not committed, so nothing is lost).
+`consumer.pipeline.route` turns these into routes. An exception raised by the member itself — the
+poll loop, the producer, the settings — is not a record's failure: it crashes the process loudly
+(Kubernetes restarts it; offsets were not committed, so nothing is lost). An exception while one
+record is decoded or written becomes a `RecordBug` instead, so one poison record is dead-lettered
+rather than crash-looping every member that is given its partition.
 """
 
 from __future__ import annotations
 
 
 class SyncError(Exception):
-    """Base of every expected failure. `message` must hold no personal data or secrets."""
+    """Base of every expected failure.
+
+    `message` is ours and holds no personal data or secrets: it may be logged. `detail` is what
+    NetSuite said (it echoes field values): it travels in `str()` to the record's `x-error-message`
+    header, after `consumer.pipeline.redact`, and is never logged.
+    """
 
     def __init__(
         self,
@@ -30,15 +39,22 @@ class SyncError(Exception):
         status: int | None = None,
         error_code: str | None = None,
         path: str | None = None,
+        detail: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.error_code = error_code
         self.path = path
+        self.detail = detail
+
+    @property
+    def error_class(self) -> str:
+        """The `x-error-class` header and the metric label: the type's name."""
+        return type(self).__name__
 
     def __str__(self) -> str:
-        parts = [self.message]
+        parts = [f"{self.message}: {self.detail}" if self.detail else self.message]
         if self.status is not None:
             parts.append(f"status={self.status}")
         if self.error_code:
@@ -78,6 +94,27 @@ class Unmappable(PermanentError):
 
 class Undecodable(PermanentError):
     """The Kafka message is not an order event we can read."""
+
+
+class RecordBug(PermanentError):
+    """Processing one record raised an exception outside this tree: a bug, dead-lettered with the
+    exception's type and where it was raised (never its text, which may quote order data)."""
+
+    def __init__(self, exc: BaseException) -> None:
+        frame = exc.__traceback__
+        while frame is not None and frame.tb_next is not None:
+            frame = frame.tb_next
+        where = ""
+        if frame is not None:
+            code = frame.tb_frame.f_code
+            path = "/".join(code.co_filename.replace("\\", "/").split("/")[-2:])
+            where = f" in {path}:{frame.tb_lineno} ({code.co_name})"
+        super().__init__(f"bug: {type(exc).__name__}{where}")
+        self.original = type(exc).__name__
+
+    @property
+    def error_class(self) -> str:
+        return self.original
 
 
 class HaltError(SyncError):

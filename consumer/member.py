@@ -1,4 +1,4 @@
-"""Assemble one group member from its settings: client, governor, writer, handler, runner.
+"""Assemble one group member from its settings: client, governor, breakers, writer, handler, runner.
 
 Kept apart from `__main__` so tests build a member in-process with the same wiring.
 """
@@ -6,6 +6,7 @@ Kept apart from `__main__` so tests build a member in-process with the same wiri
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 
 from common.publisher import KafkaPublisher
@@ -13,10 +14,13 @@ from consumer.netsuite.client import NetSuiteClient
 from consumer.netsuite.governor import Governor
 from consumer.netsuite.items import ItemResolver
 from consumer.pipeline.calls import CallRetry
+from consumer.pipeline.credentials import Credentials
+from consumer.pipeline.dead_letters import DeadLetterBreaker, DeadLetterLimit
 from consumer.pipeline.forward import Forwarder
-from consumer.pipeline.halt import AuthHalt
-from consumer.pipeline.handle import RecordHandler
+from consumer.pipeline.halt import Halts
+from consumer.pipeline.handle import MemberChecks, RecordHandler
 from consumer.pipeline.memory import WriteMemory
+from consumer.pipeline.outage import OutageBreaker, OutagePolicy
 from consumer.pipeline.route import RetryPolicy
 from consumer.pipeline.sync import OrderWriter
 from consumer.runner import Runner
@@ -29,15 +33,25 @@ class Member:
     runner: Runner
     client: NetSuiteClient
     governor: Governor
-    halt: AuthHalt
+    halts: Halts
+    checks: MemberChecks
     producer: KafkaPublisher
     stop: threading.Event
+    stuck_after_s: float
 
     def run(self) -> None:
         try:
             self.runner.run()
         finally:
             self.producer.close(30.0)
+
+    def problems(self) -> list[str]:
+        """Liveness: what only a restart fixes (see `consumer.health`)."""
+        found = [f"{reason} prober died" for reason in self.halts.dead_probers()]
+        stuck_s = time.monotonic() - self.runner.last_turn
+        if stuck_s > self.stuck_after_s:
+            found.append(f"poll loop has not turned for {stuck_s:.0f}s")
+        return found
 
 
 def build_member(settings: ConsumerSettings, stop: threading.Event | None = None) -> Member:
@@ -49,27 +63,57 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
     calls = CallRetry(
         attempts=settings.netsuite_call_attempts,
         base_delay_s=settings.netsuite_call_backoff_s,
-        sleep=stop.wait,  # a stop wakes a backoff at once; the handler's `proceed` then gives up
+        sleep=stop.wait,  # a stop wakes a backoff at once; the record's lease then gives up
     )
     writer = OrderWriter(client, items, settings.mapping_policy(), calls=calls, memory=memory)
     policy = RetryPolicy(settings.orders_topic, settings.retry_delays_seconds)
     producer = KafkaPublisher({**settings.producer_config(), "client.id": "woo-consumer"})
-    halt = AuthHalt(client.probe, max_interval_s=settings.auth_probe_max_interval_s, stop=stop)
-    handler = RecordHandler(
-        make_serde(settings.schema_registry_url), writer, policy, Forwarder(producer), halt, stop
+    halts = Halts()
+    probe_max = settings.halt_probe_max_interval_s
+    outage = OutageBreaker(
+        OutagePolicy(settings.netsuite_outage_after_s, settings.netsuite_outage_min_failures),
+        client.probe,
+        halts,
+        stop,
+        max_interval_s=probe_max,
     )
+    client.observe(outage)
+    checks = MemberChecks(
+        Credentials(client.probe, halts, stop, max_interval_s=probe_max),
+        outage,
+        DeadLetterBreaker(
+            DeadLetterLimit(
+                settings.dead_letter_breaker_ratio,
+                settings.dead_letter_breaker_window,
+                settings.dead_letter_breaker_consecutive,
+            ),
+            halts,
+        ),
+    )
+    handler = RecordHandler(
+        make_serde(settings.schema_registry_url),
+        writer,
+        policy,
+        Forwarder(producer, settings.orders_topic),
+        halts,
+        checks,
+        max_backoff_s=probe_max,
+    )
+    call_timeout_s = settings.netsuite_connect_timeout_s + settings.netsuite_read_timeout_s + 5
     runner = Runner(
         settings.consumer_config(),
-        settings.source_topics,
-        set(settings.retry_topics),
+        policy,
         handler,
         governor=governor,
-        halt=halt,
+        halts=halts,
         memory=memory,
         stop=stop,
         workers=settings.consumer_workers,
         max_buffered=settings.consumer_max_buffered,
+        max_buffered_bytes=settings.consumer_max_buffered_bytes,
         commit_interval_s=settings.consumer_commit_interval_s,
+        call_timeout_s=call_timeout_s,
         lag_interval_s=settings.consumer_lag_interval_s,
     )
-    return Member(runner, client, governor, halt, producer, stop)
+    stuck_after_s = max(120.0, call_timeout_s + 60)
+    return Member(runner, client, governor, halts, checks, producer, stop, stuck_after_s)

@@ -39,13 +39,25 @@ ORDER_AGE_AT_WRITE = Histogram(
     buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600),
 )
 HALTED = Gauge(
-    "woo_consumer_halted", "1 while consumption is paused because NetSuite refuses our credentials"
+    "woo_consumer_halted",
+    "1 while consumption is paused for this reason: credentials, netsuite_outage, dead_letters, forwarding",
+    ["reason"],
 )
-AUTH_HALTS = Counter(
-    "woo_consumer_auth_halts", "Times consumption halted because NetSuite refused our credentials"
+HALTS = Counter("woo_consumer_halts", "Times consumption halted, by reason", ["reason"])
+PROBE_FAILURES = Counter(
+    "woo_consumer_probe_failures",
+    "Failed probes of a halted member (credentials or outage), by reason and error class",
+    ["reason", "error_class"],
 )
-PERMISSION_HOLDS = Counter(
-    "woo_consumer_permission_holds",
-    "Writes refused with 403 although the credential probe passed: the record is held and retried",
+PERMISSION_PARKED = Counter(
+    "woo_consumer_permission_parked",
+    "Writes refused with 403 although the credential probe passed: parked in the last retry topic",
 )
-READY = Gauge("woo_consumer_ready", "1 when this member consumes and NetSuite accepts our credentials")
+RECORD_BUGS = Counter(
+    "woo_consumer_record_bugs",
+    "Records that met an unexpected exception (a bug) and were dead-lettered, by exception type",
+    ["error_class"],
+)
+READY = Gauge(
+    "woo_consumer_ready", "1 when this member is in the group, owns its partitions and is not halted"
+)

@@ -1,15 +1,16 @@
 """The poll loop of one group member: the only thread that touches the Kafka consumer.
 
-Each turn: surface a worker's crash, apply pauses (retry-topic holds, auth halt, backpressure),
-consume a batch, hand each record to the keyed executor (parallel across orders, sequential within
-one), and every `commit_interval` commit the contiguous prefix of finished offsets. On revoke it
-waits for the revoked partitions' in-flight records and commits them; on shutdown it stops
-fetching, lets in-flight work finish (bounded), commits and leaves the group.
+Each turn: surface a member failure, apply pauses (retry-topic due times, halts, backpressure by
+records and bytes), consume a batch, hand each record to the keyed executor (parallel across orders,
+sequential within one) under a lease on its partition, and every `commit_interval` commit the
+contiguous prefix of finished offsets. On revoke it first ends the revoked partitions' leases (no new
+NetSuite call can start), waits only for calls already on the wire, commits what finished and
+forgets the partitions; on shutdown it stops fetching, lets in-flight work finish (bounded), commits
+and leaves the group.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -17,84 +18,127 @@ from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from common import headers as h
 from consumer import metrics
 from consumer.lag import LagReporter
 from consumer.netsuite.governor import Governor
 from consumer.pipeline.forward import SourceRecord
-from consumer.pipeline.halt import AuthHalt
+from consumer.pipeline.halt import Halts
 from consumer.pipeline.handle import RecordHandler
 from consumer.pipeline.holds import DueTimeHolds
 from consumer.pipeline.keyed_executor import KeyedExecutor
+from consumer.pipeline.lease import Lease, Leases
 from consumer.pipeline.memory import WriteMemory
 from consumer.pipeline.offsets import OffsetTracker
 from consumer.pipeline.offsets import TopicPartitionKey as TP
+from consumer.pipeline.route import RetryPolicy
+from consumer.rebalance import Rebalance
+from consumer.topics import MissingTopics
 
 log = logging.getLogger(__name__)
+_CONNECTION_KEYS = {"bootstrap", "security", "sasl", "ssl", "client"}  # what a metadata client needs
 
 
 class Runner:
     def __init__(
         self,
         consumer_config: dict[str, Any],
-        topics: list[str],
-        retry_topics: set[str],
+        policy: RetryPolicy,
         handler: RecordHandler,
         *,
         governor: Governor,
-        halt: AuthHalt,
+        halts: Halts,
         memory: WriteMemory,
         stop: threading.Event,
         workers: int,
         max_buffered: int,
+        max_buffered_bytes: int,
         commit_interval_s: float = 1.0,
         drain_timeout_s: float = 30.0,
+        call_timeout_s: float = 70.0,
         lag_interval_s: float = 15.0,
         now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
     ) -> None:
         self._consumer = Consumer(
             {**consumer_config, "error_cb": self._on_error, "on_commit": self._on_commit}
         )
-        self._topics, self._retry_topics = topics, retry_topics
-        self._handler, self._governor, self._halt = handler, governor, halt
-        self._memory, self._stop = memory, stop
+        self._policy = policy
+        self._topics = [policy.main_topic, *policy.retry_topics]
+        self._handler, self._halts, self._stop = handler, halts, stop
         self._executor = KeyedExecutor(workers)
         self._tracker, self._holds = OffsetTracker(), DueTimeHolds()
-        self._max_buffered, self._commit_interval_s = max_buffered, commit_interval_s
-        self._drain_timeout_s, self._now_ms = drain_timeout_s, now_ms
-        self._assigned: set[TP] = set()
-        self._epochs: dict[TP, int] = {}  # bumped on every assignment: a record knows whose it was
-        self._shutting_down = False
+        self.leases = Leases(stop)
+        self._max_buffered, self._max_bytes = max_buffered, max_buffered_bytes
+        self._bytes_lock, self._buffered_bytes = threading.Lock(), 0
+        self._commit_interval_s, self._drain_timeout_s = commit_interval_s, drain_timeout_s
+        self._now_ms = now_ms
         self._paused: set[TP] = set()
         self._fatal: BaseException | None = None
-        self._total_partitions = 0
         self.assigned_event = threading.Event()
-        self._lag = LagReporter(consumer_config, lambda: set(self._assigned), interval_s=lag_interval_s)
+        self.last_turn = time.monotonic()  # liveness: the loop turns every ~0.1 s
+        self._lag = LagReporter(consumer_config, self.leases.assigned, interval_s=lag_interval_s)
+        self._metadata = AdminClient(
+            {k: v for k, v in consumer_config.items() if k.split(".")[0] in _CONNECTION_KEYS}
+        )
+        self._rebalance = Rebalance(
+            self._metadata,
+            self._topics,
+            self.leases,
+            self._tracker,
+            self._holds,
+            memory,
+            governor,
+            commit=self._commit,
+            call_timeout_s=call_timeout_s,
+            on_change=self._on_assignment_change,
+        )
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> None:
-        self._consumer.subscribe(
-            self._topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_lost
-        )
-        metrics.READY.set(1)
+        """Raises `MissingTopics` before joining when a topic it reads or writes does not exist."""
+        self._check_topics()
+        r = self._rebalance
+        self._consumer.subscribe(self._topics, on_assign=r.assign, on_revoke=r.revoke, on_lost=r.lost)
         self._lag.start()
         last_commit = time.monotonic()
         try:
             while not self._stop.is_set():
                 if self._fatal is not None:
                     raise self._fatal
+                self.last_turn = time.monotonic()
+                metrics.READY.set(int(self.assigned_event.is_set() and not self._halts.halted))
                 self._apply_pauses()
                 for msg in self._consumer.consume(num_messages=500, timeout=0.1):
                     self._dispatch(msg)
                 if time.monotonic() - last_commit >= self._commit_interval_s:
                     self._commit(asynchronous=True)
-                    self._lag.publish(self._assigned)
+                    self._lag.publish(self.leases.assigned())
                     last_commit = time.monotonic()
         finally:
             self._shutdown()
-        if self._fatal is not None:  # a worker's bug stopped the loop: crash loudly, not exit 0
+        if self._fatal is not None:  # a member failure stopped the loop: crash loudly, not exit 0
             raise self._fatal
+
+    def assigned_partitions(self) -> set[TP]:
+        return self.leases.assigned()
+
+    def held_partitions(self) -> set[TP]:
+        return self._holds.held()
+
+    def _check_topics(self) -> None:
+        known = self._metadata.list_topics(timeout=30).topics
+        missing = [t for t in (*self._topics, self._policy.dead_letter_topic) if t not in known]
+        if missing:
+            self._lag.close()
+            self._executor.shutdown(wait=False)
+            self._consumer.close()
+            raise MissingTopics(missing)
+
+    def _on_assignment_change(self, assigned: set[TP]) -> None:
+        self._paused &= assigned
+        self.assigned_event.set()
 
     def _dispatch(self, msg: Message) -> None:
         error = msg.error()
@@ -104,48 +148,45 @@ class Runner:
             return
         topic, partition, offset = msg.topic() or "", msg.partition() or 0, msg.offset() or 0
         tp = (topic, partition)
-        if tp not in self._assigned or self._holds.is_held(tp):
+        if tp not in self._rebalance.assigned or self._holds.is_held(tp):
             return  # fetched before a pause/seek took effect: it will come again
         headers = _headers(msg)
-        if topic in self._retry_topics:
-            due = _due_at_ms(headers)
-            if due is not None and due > self._now_ms():
+        if topic != self._policy.main_topic:
+            now = self._now_ms()
+            due = self._policy.due_at_ms(topic, _due_at_ms(headers), msg.timestamp()[1], now)
+            if due > now:
                 self._hold(tp, offset, due)
                 return
         metrics.RECORDS.labels(topic).inc()
-        record = SourceRecord(topic, partition, offset, msg.key(), msg.value() or b"", headers)
+        value = msg.value() or b""
+        record = SourceRecord(topic, partition, offset, msg.key(), value, headers)
         self._tracker.add(tp, offset)
+        self._buffer(len(value))
         metrics.IN_FLIGHT.inc()
-        epoch = self._epochs.get(tp, 0)
+        lease = self.leases.lease(tp)
         self._executor.submit(
-            msg.key() or f"{topic}:{partition}".encode(), lambda: self._run_one(record, epoch)
+            msg.key() or f"{topic}:{partition}".encode(), lambda: self._run_one(record, lease)
         )
 
-    def assigned_partitions(self) -> set[TP]:
-        return set(self._assigned)
-
-    def held_partitions(self) -> set[TP]:
-        return self._holds.held()
-
-    def owns(self, tp: TP, epoch: int) -> bool:
-        """Still this member's partition, in the assignment the record came from (no zombie writes)."""
-        return tp in self._assigned and self._epochs.get(tp) == epoch
-
-    def _run_one(self, record: SourceRecord, epoch: int) -> None:
-        tp = (record.topic, record.partition)
+    def _run_one(self, record: SourceRecord, lease: Lease) -> None:
         try:
-            if self._stop.is_set() or not self.owns(tp, epoch):
+            if not lease.active:
                 return  # stopping, or the partition moved on: the record is consumed again later
-            durable = self._handler.handle(record, lambda: self.owns(tp, epoch))
-        except BaseException as exc:  # a bug: crash the member loudly, offsets stay uncommitted
-            log.exception("unexpected error on %s/%s@%s", record.topic, record.partition, record.offset)
+            durable = self._handler.handle(record, lease)
+        except BaseException as exc:  # the handler turns a record's bug into a dead letter: this is ours
+            log.exception("member failure on %s/%s@%s", record.topic, record.partition, record.offset)
             self._fatal = exc
             self._stop.set()
             return
         finally:
             metrics.IN_FLIGHT.dec()
+            self._buffer(-len(record.value))
         if durable:
             self._tracker.finish((record.topic, record.partition), record.offset)
+
+    def _buffer(self, size: int) -> None:
+        with self._bytes_lock:
+            self._buffered_bytes += size
 
     def _hold(self, tp: TP, offset: int, due_at_ms: int) -> None:
         part = TopicPartition(tp[0], tp[1], offset)
@@ -156,11 +197,14 @@ class Runner:
 
     def _apply_pauses(self) -> None:
         self._holds.release_due(self._now_ms())
-        if self._halt.halted or self._tracker.in_flight() >= self._max_buffered:
-            want = set(self._assigned)
+        assigned = self._rebalance.assigned
+        with self._bytes_lock:
+            full = self._buffered_bytes >= self._max_bytes
+        if self._halts.halted or full or self._tracker.in_flight() >= self._max_buffered:
+            want = set(assigned)
         else:
-            want = self._holds.held() & self._assigned
-        pause, resume = want - self._paused, (self._paused - want) & self._assigned
+            want = self._holds.held() & assigned
+        pause, resume = want - self._paused, (self._paused - want) & assigned
         if pause:
             self._consumer.pause([TopicPartition(t, p) for t, p in pause])
         if resume:
@@ -191,63 +235,15 @@ class Runner:
         done = {(p.topic, p.partition): p.offset for p in partitions if p.error is None and p.offset >= 0}
         self._tracker.mark_committed(done)
 
-    # -- rebalance ------------------------------------------------------------------------
-    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        consumer.incremental_assign(partitions)
-        # librdkafka keeps a partition's pause flag across revoke and re-assign: a partition that
-        # was held or paused when it left must not come back paused with nobody to resume it.
-        consumer.resume(partitions)
-        for p in partitions:
-            tp = (p.topic, p.partition)
-            self._epochs[tp] = self._epochs.get(tp, 0) + 1
-        self._assigned |= {(p.topic, p.partition) for p in partitions}
-        self._reshare()
-        self.assigned_event.set()
-        log.info("assigned %d partitions (now %d)", len(partitions), len(self._assigned))
-
-    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        revoked = {(p.topic, p.partition) for p in partitions}
-        deadline = time.monotonic() + (0 if self._shutting_down else self._drain_timeout_s)
-        while any(self._tracker.in_flight(tp) for tp in revoked) and time.monotonic() < deadline:
-            if self._halt.halted or self._fatal is not None:
-                break  # halted records are abandoned: they see the partition is gone when they wake
-            time.sleep(0.01)  # workers finish the revoked partitions' records; poll on a short beat
-        self._commit(asynchronous=False, only=revoked)
-        self._forget(revoked)
-        log.info("revoked %d partitions (now %d)", len(partitions), len(self._assigned))
-
-    def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        self._forget({(p.topic, p.partition) for p in partitions})
-
-    def _forget(self, tps: set[TP]) -> None:
-        for tp in tps:
-            self._epochs[tp] = self._epochs.get(tp, 0) + 1  # in-flight records of tp become zombies
-        self._tracker.forget(list(tps))
-        self._holds.forget(list(tps))
-        self._assigned -= tps
-        self._paused -= tps
-        self._memory.clear()  # another member may write these orders now
-        for topic, partition in tps:
-            with contextlib.suppress(KeyError):
-                metrics.LAG.remove(topic, str(partition))
-        self._reshare()
-
-    def _reshare(self) -> None:
-        if not self._total_partitions:
-            md = self._consumer.list_topics(timeout=10)
-            self._total_partitions = sum(
-                len(md.topics[t].partitions) for t in self._topics if t in md.topics
-            ) or len(self._assigned)
-        self._governor.set_share(len(self._assigned), max(1, self._total_partitions))
-
     # -- shutdown -------------------------------------------------------------------------
     def _shutdown(self) -> None:
         log.info("stopping: finishing in-flight records, committing, leaving the group")
         metrics.READY.set(0)
-        self._shutting_down = True
+        self._rebalance.shutting_down = True
         try:
-            if self._assigned:
-                self._consumer.pause([TopicPartition(t, p) for t, p in self._assigned])
+            assigned = self._rebalance.assigned
+            if assigned:
+                self._consumer.pause([TopicPartition(t, p) for t, p in assigned])
             self._executor.wait_idle(self._drain_timeout_s)
             self._commit(asynchronous=False)
         finally:

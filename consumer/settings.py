@@ -24,6 +24,9 @@ class ConsumerSettings(KafkaSettings, NetSuiteSettings):
     metrics_port: int = Field(9102, ge=0, le=65535, description="Prometheus + health port; 0 = off")
     consumer_workers: int = Field(0, ge=0, description="worker threads; 0 = 2 x NETSUITE_CONCURRENCY")
     consumer_max_buffered: int = Field(1000, ge=1, description="records held in memory before pausing")
+    consumer_max_buffered_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024 * 1024, description="record bytes held in memory before pausing"
+    )
     consumer_commit_interval_s: float = Field(
         1.0, gt=0, description="how often finished offsets are committed"
     )
@@ -36,7 +39,24 @@ class ConsumerSettings(KafkaSettings, NetSuiteSettings):
     netsuite_call_backoff_s: float = Field(
         0.2, ge=0, description="first in-process backoff, doubled each try"
     )
-    auth_probe_max_interval_s: float = Field(60.0, gt=0, description="longest wait between credential probes")
+    halt_probe_max_interval_s: float = Field(
+        60.0, gt=0, description="longest wait between probes (and retries) of a halted member"
+    )
+    netsuite_outage_after_s: float = Field(
+        60.0, gt=0, description="outage breaker: no NetSuite answer for this long (with failures) halts"
+    )
+    netsuite_outage_min_failures: int = Field(
+        5, ge=1, description="outage breaker: failed calls in a row needed to halt"
+    )
+    dead_letter_breaker_ratio: float = Field(
+        0.5, ge=0, le=1, description="halt when this share of the window would be dead-lettered; 0 = off"
+    )
+    dead_letter_breaker_window: int = Field(
+        100, ge=1, description="records the dead-letter ratio is measured over"
+    )
+    dead_letter_breaker_consecutive: int = Field(
+        20, ge=0, description="halt after this many dead letters in a row; 0 = off"
+    )
 
     @model_validator(mode="after")
     def _workers_default(self) -> ConsumerSettings:

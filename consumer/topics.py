@@ -41,6 +41,17 @@ def plan_topics(settings: KafkaSettings) -> list[TopicPlan]:
     return plans
 
 
+class MissingTopics(Exception):
+    """A topic the member reads or writes does not exist: it must not start (it would spin on
+    forwards to a topic that is not there, or never see its retries)."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            f"topic(s) missing: {', '.join(names)} — create them with `python -m consumer topics`"
+        )
+        self.names = names
+
+
 def ensure_topics(settings: KafkaSettings, *, timeout_s: float = 30.0) -> dict[str, str]:
     """Create missing topics; report each as 'created' or 'exists'. Raises on any other error."""
     admin = AdminClient(settings.client_config())

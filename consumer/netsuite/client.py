@@ -12,12 +12,13 @@ o:errorCode CONCURRENCY_LIMIT_EXCEEDED (any status), 429  → Throttled    (+ go
 401, 403                                                  → AuthFailure  (halt, probe, resume)
 5xx, requests.Timeout, ConnectionError, broken body       → Transient
 404                                                       → NotFound     (get() returns None instead)
-400 and every other 4xx                                   → Rejected     (message = NetSuite's detail)
+400 and every other 4xx                                   → Rejected     (detail = NetSuite's detail)
 anything else that is not 2xx (1xx, 3xx)                  → Transient    (redirects are not followed)
 ```
 Each exception carries `status`, `error_code` (`o:errorCode`) and `path` (`o:errorPath`, or the
-offending query parameter/header). Its message is `<operation>: <NetSuite's detail>` — the reason a
-dead-lettered order needs — so it may echo personal data: route it, don't log it.
+offending query parameter/header). Its `message` is `<operation>: HTTP <status>` (ours, loggable);
+its `detail` is NetSuite's own text — the reason a dead-lettered order needs — which may echo
+personal data: it travels redacted in the record's headers and is never logged.
 
 `X-NetSuite-PropertyNameValidation: Error` is sent on writes by default: a misspelt or missing field
 (e.g. the version custom field not created on the account) then fails loudly as `Rejected` instead
@@ -35,7 +36,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import requests
@@ -66,6 +67,18 @@ SUITEQL = "/services/rest/query/v1/suiteql"
 _RECORD_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _MESSAGE_MAX = 500
+
+
+class CallHealth(Protocol):
+    """Told of every request: NetSuite answered (2xx, 400, 404), or failed (5xx, 429, no answer)."""
+
+    def on_answer(self) -> None: ...
+    def on_failure(self) -> None: ...
+
+
+class _NoHealth:
+    def on_answer(self) -> None: ...
+    def on_failure(self) -> None: ...
 
 
 class NetSuiteClient:
@@ -103,10 +116,15 @@ class NetSuiteClient:
         )
         session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
         self._session = session
+        self._health: CallHealth = _NoHealth()
 
     @property
     def governor(self) -> Governor:
         return self._governor
+
+    def observe(self, health: CallHealth) -> None:
+        """Report every request's outcome to `health` (the member's outage breaker)."""
+        self._health = health
 
     def close(self) -> None:
         self._session.close()
@@ -205,13 +223,14 @@ class NetSuiteClient:
             except requests.Timeout as exc:
                 label, err = "timeout", Transient(f"{operation}: timed out")
                 err.__cause__ = exc
-            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            except requests.RequestException as exc:  # connection, broken or undecodable body, ...
                 label, err = "connection_error", Transient(f"{operation}: {type(exc).__name__}")
                 err.__cause__ = exc
             elapsed = time.perf_counter() - started
             REQUEST_SECONDS.labels(operation, label).observe(elapsed)
             if err is None:
                 self._governor.on_success()
+                self._health.on_answer()
                 log.debug("netsuite %s status=%s latency=%.3fs", operation, label, elapsed)
                 return resp
             if isinstance(err, Throttled):
@@ -219,6 +238,10 @@ class NetSuiteClient:
                 self._governor.on_throttled()
             elif isinstance(err, Rejected | NotFound):
                 self._governor.on_success()  # NetSuite had the capacity to answer
+            if isinstance(err, Rejected | NotFound):
+                self._health.on_answer()
+            elif isinstance(err, Throttled | Transient):
+                self._health.on_failure()
             log.log(
                 logging.DEBUG if isinstance(err, NotFound) else logging.WARNING,  # get() expects 404s
                 "netsuite %s status=%s code=%s path=%s latency=%.3fs -> %s",
@@ -241,11 +264,12 @@ def _error_for(operation: str, resp: requests.Response) -> SyncError | None:
     first = details[0] if isinstance(details, list) and details and isinstance(details[0], dict) else {}
     code, detail = first.get("o:errorCode") or None, first.get("detail") or None
     path = first.get("o:errorPath") or first.get("o:errorQueryParam") or first.get("o:errorHeader") or None
-    message = f"{operation}: {detail or body.get('title') or resp.reason or 'no detail'}"[:_MESSAGE_MAX]
+    message = f"{operation}: HTTP {status}"
     kwargs: dict[str, Any] = {
         "status": status,
         "error_code": None if code is None else str(code),
         "path": None if path is None else str(path),
+        "detail": str(detail or body.get("title") or resp.reason or "no detail")[:_MESSAGE_MAX],
     }
     if code == "CONCURRENCY_LIMIT_EXCEEDED" or status == 429:
         return Throttled(message, **kwargs)

@@ -33,6 +33,7 @@ from consumer.netsuite.addresses import MappedAddress, cut, is_empty, map_addres
 from consumer.netsuite.external_ids import customer_external_id, sales_order_external_id
 from consumer.netsuite.lines import build_lines, product_lines, sku_of
 from consumer.netsuite.settings import MappingPolicy
+from consumer.pipeline.versions import Placed
 from schemas.order import WooOrder
 
 __all__ = [
@@ -90,7 +91,8 @@ def _fit(value: str, limit: int, field: str, warnings: list[str]) -> str:
 
 
 def map_customer(order: WooOrder, policy: MappingPolicy) -> MappedRecord:
-    """The customer (registered or guest) from the order's billing data and addresses."""
+    """The customer (registered or guest) from the order's billing data and addresses, stamped with
+    the order it comes from (`<date_created_gmt> #<id>`, see `consumer.pipeline.versions.Placed`)."""
     warnings: list[str] = []
     external_id = customer_external_id(order)
     billing = order.billing
@@ -130,7 +132,10 @@ def map_customer(order: WooOrder, policy: MappingPolicy) -> MappedRecord:
             _address_entry(addresses[1], billing=False, shipping=True),
         ]
     body["addressBook"] = {"items": entries}
-    return MappedRecord("customer", external_id, body, tuple(warnings))
+    body[policy.customer_version_field] = Placed.of(order).text()
+    return MappedRecord(
+        "customer", external_id, body, tuple(warnings), version_key=policy.customer_version_field
+    )
 
 
 def _customer_address(mapped: MappedAddress, warnings: list[str]) -> dict[str, Any]:

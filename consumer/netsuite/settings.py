@@ -27,6 +27,11 @@ class NetSuiteSettings(BaseSettings):
     netsuite_version_field: str = Field(
         "custbody_woo_modified_gmt", description="custom body field holding the order's date_modified_gmt"
     )
+    netsuite_customer_version_field: str = Field(
+        "custentity_woo_order_created_gmt",
+        min_length=1,
+        description="custom entity field naming the order a customer's data comes from",
+    )
     netsuite_shipping_item_id: str | None = Field(None, description="item id of shipping lines")
     netsuite_discount_item_id: str | None = Field(None, description="item id of the discount line")
     netsuite_fee_item_id: str | None = Field(None, description="item id of fee lines")
@@ -50,6 +55,7 @@ class NetSuiteSettings(BaseSettings):
         return MappingPolicy(
             subsidiary_id=self.netsuite_subsidiary_id,
             version_field=self.netsuite_version_field,
+            customer_version_field=self.netsuite_customer_version_field,
             shipping_item_id=self.netsuite_shipping_item_id,
             discount_item_id=self.netsuite_discount_item_id,
             fee_item_id=self.netsuite_fee_item_id,
@@ -64,6 +70,7 @@ class MappingPolicy:
 
     subsidiary_id: str | None = None
     version_field: str = "custbody_woo_modified_gmt"
+    customer_version_field: str = "custentity_woo_order_created_gmt"
     shipping_item_id: str | None = None
     discount_item_id: str | None = None
     fee_item_id: str | None = None

@@ -4,9 +4,9 @@ A lone 503 or 429 should cost a few hundred milliseconds, not a trip through `.r
 Only idempotent calls pass through here (upsert by externalId, GET, SuiteQL), so repeating one is
 safe even when the first attempt was written and only its answer was lost. Full-jitter backoff
 spreads the retries of many workers; the sleep is injected so tests never sleep (the member passes
-its stop event's `wait`, so a stop wakes a backoff at once). `proceed` is asked before every
-attempt: once the record is no longer this member's (revoked, or the member is stopping) no further
-call goes out and `GaveUp` tells the handler to give the record back.
+its stop event's `wait`, so a stop wakes a backoff at once). Every attempt goes out under the
+record's lease (`consumer.pipeline.lease`): once the record is no longer this member's (revoked, or
+the member is stopping) no further call starts and `GaveUp` tells the handler to give it back.
 """
 
 from __future__ import annotations
@@ -19,13 +19,9 @@ from typing import TypeVar
 
 from consumer import metrics
 from consumer.errors import RetryableError
+from consumer.pipeline.lease import FreeLease, Lease
 
 T = TypeVar("T")
-
-
-class GaveUp(Exception):
-    """Not an error: the record is no longer this member's (revoked, or stopping), so no NetSuite
-    call is made for it any more. The handler gives the record back; its offset stays uncommitted."""
 
 
 @dataclass(frozen=True)
@@ -41,13 +37,13 @@ class CallRetry:
         ceiling = min(self.max_delay_s, self.base_delay_s * (2 ** (failures - 1)))
         return float(ceiling * self.jitter())
 
-    def run(self, call: Callable[[], T], proceed: Callable[[], bool] | None = None) -> T:
-        """`call`, retried; `proceed` is asked before every attempt (GaveUp when it says no)."""
+    def run(self, call: Callable[[], T], lease: Lease | None = None) -> T:
+        """`call`, retried; each attempt runs under `lease.call()` (`GaveUp` once it ended)."""
+        lease = lease or FreeLease()
         for failures in range(1, self.attempts + 1):
-            if proceed is not None and not proceed():
-                raise GaveUp
             try:
-                return call()
+                with lease.call():
+                    return call()
             except RetryableError as exc:
                 if failures >= self.attempts:
                     raise

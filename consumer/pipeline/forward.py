@@ -28,8 +28,13 @@ class SourceRecord:
     headers: list[tuple[str, bytes]]
 
 
-def forward_headers(record: SourceRecord, route: Forward, error: Exception) -> list[tuple[str, bytes]]:
-    previous = {k: v for k, v in record.headers}
+def forward_headers(
+    record: SourceRecord, route: Forward, error_class: str, message: str, *, first_hop: bool
+) -> list[tuple[str, bytes]]:
+    """The record's own headers, minus ours, plus where it came from and why it failed (`message`
+    must already be free of personal data: `consumer.pipeline.redact`). On its first hop (from the
+    main topic) the origin is the record itself, whatever `x-original-*` it may carry."""
+    previous = {} if first_hop else {k: v for k, v in record.headers}
     keep = [
         (k, v)
         for k, v in record.headers
@@ -41,11 +46,10 @@ def forward_headers(record: SourceRecord, route: Forward, error: Exception) -> l
         (h.ORIGINAL_PARTITION, previous.get(h.ORIGINAL_PARTITION, str(record.partition).encode())),
         (h.ORIGINAL_OFFSET, previous.get(h.ORIGINAL_OFFSET, str(record.offset).encode())),
     ]
-    message = str(error)[:MAX_MESSAGE_CHARS]
     meta = [
         (h.ATTEMPT, str(route.attempt).encode()),
-        (h.ERROR_CLASS, type(error).__name__.encode()),
-        (h.ERROR_MESSAGE, message.encode("utf-8", "replace")),
+        (h.ERROR_CLASS, error_class.encode()),
+        (h.ERROR_MESSAGE, message[:MAX_MESSAGE_CHARS].encode("utf-8", "replace")),
     ]
     if route.due_at_ms is not None:
         meta.append((h.DUE_AT_MS, str(route.due_at_ms).encode()))
@@ -53,16 +57,17 @@ def forward_headers(record: SourceRecord, route: Forward, error: Exception) -> l
 
 
 class Forwarder:
-    def __init__(self, producer: Publisher, *, timeout_s: float = 30.0) -> None:
+    def __init__(self, producer: Publisher, main_topic: str, *, timeout_s: float = 30.0) -> None:
         self._producer = producer
+        self._main_topic = main_topic
         self._timeout_s = timeout_s
 
-    def forward(self, record: SourceRecord, route: Forward, error: Exception) -> None:
+    def forward(self, record: SourceRecord, route: Forward, error_class: str, message: str) -> None:
         """Raises `PublishError` when the broker does not acknowledge: the offset stays uncommitted."""
         self._producer.publish(
             route.topic,
             record.key,
             record.value,
-            forward_headers(record, route, error),
+            forward_headers(record, route, error_class, message, first_hop=record.topic == self._main_topic),
             self._timeout_s,
         )

@@ -1,43 +1,76 @@
 """One record, start to durable outcome: decode → write → (on failure) route → forward.
 
-Runs on a worker thread. It returns only when the record's outcome is durable — written to
-NetSuite, deliberately skipped, or acknowledged by the broker on the next retry/dead-letter topic —
-so the caller may then mark the offset finished. It returns False when it gives the record up
-before that point: the member is stopping, or the partition was revoked meanwhile (`owned()` turns
-false), so another member owns the record now and this one must not write or forward it. The
-offset then stays uncommitted and the record is consumed again.
+Runs on a worker thread, under the record's lease (`consumer.pipeline.lease`). It returns True only
+when the record's outcome is durable — written to NetSuite, deliberately skipped, or acknowledged by
+the broker on a retry/dead-letter topic — so the caller may then mark the offset finished. It
+returns False when it gives the record up first: its lease ended (revoked, or the member stops), so
+another member processes it; the offset stays uncommitted.
 
-A 401 halts the member (credentials). A 403 halts it too — a role without permission affects every
-order. If the credential probe then succeeds and the same record is refused again with 403, the
-token is good but the role may not do this write (create sales orders, use this subsidiary or
-location): the record is held — retried with growing backoff, counted, logged — and never
-dead-lettered, as for any `AuthFailure`. A held record keeps its worker thread and its partition
-stops committing past it (lag grows, the operator is alerted); other orders flow on the remaining
-workers, and when every worker holds one the member consumes nothing more — stop and alert, as for
-wrong credentials — until the role is fixed and the next attempt goes through.
+The steps, each a method:
+1. `_process` — decode and write. A decode failure of any kind is `Undecodable`; any other
+   exception outside the error tree is a `RecordBug`: one poison record is dead-lettered (with the
+   exception's type), it never crash-loops the group.
+2. `consumer.pipeline.route.RetryPolicy.decide` — the route, from one table.
+3. `_wait` — a `Wait` route keeps the record until the member's halt is released, then tries again.
+4. `_forward` — a `Forward` route produces it to the retry or dead-letter topic, with a reason that
+   holds no personal data (`consumer.pipeline.redact`).
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import threading
 import time
 from collections.abc import Callable
 
-from common import headers as h
 from common.publisher import PublishError
 from consumer import metrics
-from consumer.errors import SyncError, Undecodable
-from consumer.pipeline.calls import GaveUp
+from consumer.errors import AuthFailure, RecordBug, SyncError, Undecodable
+from consumer.pipeline.credentials import Credentials
+from consumer.pipeline.dead_letters import DeadLetterBreaker
 from consumer.pipeline.forward import Forwarder, SourceRecord
-from consumer.pipeline.halt import AuthHalt
-from consumer.pipeline.route import Forward, Halt, RetryPolicy
-from consumer.pipeline.sync import OrderWriter
+from consumer.pipeline.halt import HaltReason, Halts
+from consumer.pipeline.lease import GaveUp, Lease
+from consumer.pipeline.outage import OutageBreaker
+from consumer.pipeline.redact import redact
+from consumer.pipeline.route import Forward, RetryPolicy, Wait
+from consumer.pipeline.sync import OrderWriter, Outcome
 from schemas.order import OrderEvent
-from schemas.serde import OrderSerde, UndecodableMessage
+from schemas.serde import OrderSerde, describe
 
 log = logging.getLogger(__name__)
+
+
+class MemberChecks:
+    """`route.Checks` from the member's breakers."""
+
+    def __init__(self, credentials: Credentials, outage: OutageBreaker, dead_letters: DeadLetterBreaker):
+        self.credentials, self.outage, self.dead_letters = credentials, outage, dead_letters
+
+    def permission_only(self, error: AuthFailure) -> bool:
+        return self.credentials.permission_only(error)
+
+    def halt_credentials(self, error: AuthFailure) -> None:
+        self.credentials.trip(error)
+
+    def outage_open(self) -> bool:
+        return self.outage.open
+
+    def netsuite_healthy(self) -> bool:
+        return self.outage.healthy()
+
+    def admit_dead_letter(self) -> bool:
+        return self.dead_letters.admit()
+
+
+class Backoff:
+    """Growing waits for a record that is tried again while the member is halted."""
+
+    def __init__(self, first_s: float, max_s: float) -> None:
+        self._next, self._max = first_s, max_s
+
+    def next(self) -> float:
+        value, self._next = self._next, min(self._max, self._next * 2)
+        return value
 
 
 class RecordHandler:
@@ -47,136 +80,126 @@ class RecordHandler:
         writer: OrderWriter,
         policy: RetryPolicy,
         forwarder: Forwarder,
-        halt: AuthHalt,
-        stop: threading.Event,
+        halts: Halts,
+        checks: MemberChecks,
         *,
+        first_backoff_s: float = 1.0,
+        max_backoff_s: float = 60.0,
         now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
-        wait: Callable[[float], bool] | None = None,
     ) -> None:
-        self._serde = serde
-        self._writer = writer
-        self._policy = policy
-        self._forwarder = forwarder
-        self._halt = halt
-        self._stop = stop
+        self._serde, self._writer, self._policy = serde, writer, policy
+        self._forwarder, self._halts, self._checks = forwarder, halts, checks
+        self._first_s, self._max_s = first_backoff_s, max_backoff_s
         self._now_ms = now_ms
-        self._wait = wait or stop.wait  # True when stopping; injected so tests never sleep
 
-    def handle(self, record: SourceRecord, owned: Callable[[], bool] = lambda: True) -> bool:
-        """True when the outcome is durable; False when given up (stopping, or no longer ours)."""
+    def handle(self, record: SourceRecord, lease: Lease) -> bool:
+        """True when the outcome is durable; False when given up (the lease ended)."""
         level = self._policy.level_of(record.topic)
-        done = self._settle(record, level, lambda: not self._stop.is_set() and owned())
-        if done and level > 0:
-            metrics.RETRY_SETTLED.inc()  # it left the retry topics: written, skipped or handed on
-        return done
-
-    def _settle(self, record: SourceRecord, level: int, ours: Callable[[], bool]) -> bool:
-        """`ours()` is false once the member stops or the partition was revoked: give the record up."""
-        attempts = _attempts(record, level)
-        refused_after_probe = False
-        hold_s = self._halt.first_interval_s
-        while True:
-            if not ours():
-                return False
+        attempts = self._policy.attempts_of(record.topic, record.headers)
+        halted = Backoff(self._first_s, self._max_s)
+        while lease.active:
             event: OrderEvent | None = None
             try:
                 event = self._decode(record)
-                outcome = self._writer.write(event, from_retry=level > 0, proceed=ours)
+                outcome = self._process(event, level, lease)
             except GaveUp:
-                return False  # revoked or stopping between two NetSuite calls
+                return False
             except SyncError as error:
-                if not ours():
-                    return False
-                if refused_after_probe and error.status == 403:
-                    metrics.PERMISSION_HOLDS.inc()
-                    log.error(
-                        "order write refused (403 %s, path=%s) although the credential probe passed: "
-                        "holding %s/%s@%s, next attempt in %.0fs",
-                        error.error_code,
-                        error.path,
-                        record.topic,
-                        record.partition,
-                        record.offset,
-                        hold_s,
-                    )
-                    if self._pause(hold_s, ours):
+                route = self._policy.decide(
+                    error, attempts_so_far=attempts, now_ms=self._now_ms(), checks=self._checks
+                )
+                if isinstance(route, Wait):
+                    if not self._wait(route, lease, halted):
                         return False
-                    hold_s = min(self._halt.max_interval_s, hold_s * 2)
                     continue
-                route = self._policy.decide(error, attempts_so_far=attempts, now_ms=self._now_ms())
-                if isinstance(route, Halt):
-                    self._halt.trip(error)
-                    if not self._halt.wait():
-                        return False
-                    refused_after_probe = True
-                    continue  # credentials work again: the same record, from the top
-                if event is not None and level == 0:
-                    self._writer.parked(event)  # an older copy behind it on the main topic is stale
-                return self._forward(record, route, error, ours)
-            metrics.OUTCOMES.labels(outcome.value).inc()
-            log.info(
-                "order %s %s (topic=%s partition=%s offset=%s)",
-                event.order.id,
-                outcome.value,
-                record.topic,
-                record.partition,
-                record.offset,
-            )
+                return self._forward(record, event, route, error, lease, level)
+            self._settled(record, event, outcome, level)
             return True
+        return False
 
     def _decode(self, record: SourceRecord) -> OrderEvent:
         try:
             return self._serde.decode(record.value, record.topic)
-        except UndecodableMessage as exc:
-            raise Undecodable(str(exc)) from exc
+        except Exception as exc:  # any failure to read a record is the record's: dead letter
+            reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else describe(exc)
+            raise Undecodable(reason) from exc
 
-    def _pause(self, seconds: float, ours: Callable[[], bool]) -> bool:
-        """Wait in slices of at most a second; True when the record must be given back (stopping,
-        or its partition was revoked meanwhile — a revoke never waits out a long backoff)."""
-        slices = max(1, math.ceil(seconds))
-        return any(self._wait(seconds / slices) or not ours() for _ in range(slices))
+    def _process(self, event: OrderEvent, level: int, lease: Lease) -> Outcome:
+        try:
+            return self._writer.write(event, from_retry=level > 0, lease=lease)
+        except (GaveUp, SyncError):
+            raise
+        except Exception as exc:  # a bug met by this record: dead-letter it, keep the member
+            log.exception("bug while writing order %s", event.order.id)
+            metrics.RECORD_BUGS.labels(type(exc).__name__).inc()
+            raise RecordBug(exc) from exc
+
+    def _wait(self, route: Wait, lease: Lease, backoff: Backoff) -> bool:
+        """Keep the record through a halt; False when its lease ended meanwhile. A dead-letter halt
+        is released by a success, so the waiting record is tried again after each backoff."""
+        timeout = backoff.next() if route.reason is HaltReason.DEAD_LETTERS else None
+        return self._halts.wait(route.reason, lease, timeout)
 
     def _forward(
-        self, record: SourceRecord, route: Forward, error: SyncError, ours: Callable[[], bool]
+        self,
+        record: SourceRecord,
+        event: OrderEvent | None,
+        route: Forward,
+        error: SyncError,
+        lease: Lease,
+        level: int,
     ) -> bool:
-        delay = 0.5
+        if event is not None and level == 0 and route.topic != self._policy.dead_letter_topic:
+            try:
+                self._writer.parked(event, lease)  # an older copy behind it on the main topic is stale
+            except GaveUp:
+                return False
+        reason = redact(str(error), event.order if event is not None else None)
+        backoff = Backoff(0.5, self._max_s)
         while True:
-            if not ours():
+            if not lease.active:
                 return False
             try:
-                self._forwarder.forward(record, route, error)
+                self._forwarder.forward(record, route, error.error_class, reason)
                 break
             except PublishError as exc:
-                log.error("cannot forward to %s (%s); retrying", route.topic, exc)
-                if self._pause(delay, ours):
+                if exc.permanent:
+                    self._halts.engage(HaltReason.FORWARDING, f"{route.topic} refuses records: {exc.reason}")
+                log.error("cannot forward to %s (%s); retrying", route.topic, exc.reason)
+                if self._halts.wait(HaltReason.FORWARDING, lease, backoff.next()) and not lease.active:
                     return False
-                delay = min(delay * 2, 10.0)
-        if route.topic == self._policy.dead_letter_topic:
-            metrics.DEAD_LETTERED.labels(type(error).__name__).inc()
-            metrics.OUTCOMES.labels("dead_lettered").inc()
-        else:
-            metrics.RETRIED.labels(str(route.attempt)).inc()
-            metrics.OUTCOMES.labels("retried").inc()
-        log.warning(
-            "record %s/%s@%s → %s (attempt %s, %s: code=%s path=%s)",
-            record.topic,
-            record.partition,
-            record.offset,
-            route.topic,
-            route.attempt,
-            type(error).__name__,
-            error.error_code,
-            error.path,
-        )
+        self._halts.release(HaltReason.FORWARDING)
+        self._account(record, event, route, error)
         return True
 
+    def _account(
+        self, record: SourceRecord, event: OrderEvent | None, route: Forward, error: SyncError
+    ) -> None:
+        order = event.order.id if event is not None else "?"
+        if route.topic == self._policy.dead_letter_topic:
+            metrics.DEAD_LETTERED.labels(error.error_class).inc()
+            metrics.OUTCOMES.labels("dead_lettered").inc()
+        else:
+            self._checks.dead_letters.settled(succeeded=False)
+            if route.reason == "permission":
+                metrics.PERMISSION_PARKED.inc()
+            else:
+                metrics.RETRIED.labels(str(route.attempt)).inc()
+            metrics.OUTCOMES.labels("retried").inc()
+        if self._policy.level_of(record.topic) > 0:
+            metrics.RETRY_SETTLED.inc()  # it left its retry topic: handed on or dead-lettered
+        log.warning(  # `message` is ours and names no personal data; NetSuite's detail is not logged
+            "order %s → %s (%s, attempt %s): %s: %s code=%s path=%s (from %s/%s@%s)",
+            *(order, route.topic, route.reason, route.attempt, error.error_class, error.message),
+            *(error.error_code, error.path, record.topic, record.partition, record.offset),
+        )
 
-def _attempts(record: SourceRecord, level: int) -> int:
-    """Failed attempts before this one: the x-attempt header, or the retry level when absent."""
-    for key, value in record.headers:
-        if key == h.ATTEMPT:
-            try:
-                return int(value.decode())
-            except ValueError:
-                break
-    return level
+    def _settled(self, record: SourceRecord, event: OrderEvent, outcome: Outcome, level: int) -> None:
+        self._checks.dead_letters.settled(succeeded=True)
+        metrics.OUTCOMES.labels(outcome.value).inc()
+        if level > 0:
+            metrics.RETRY_SETTLED.inc()  # it left the retry topics: written or skipped
+        log.info(
+            "order %s %s (topic=%s partition=%s offset=%s)",
+            *(event.order.id, outcome.value, record.topic, record.partition, record.offset),
+        )

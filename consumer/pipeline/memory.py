@@ -1,33 +1,28 @@
-"""What this member last wrote to NetSuite: so unchanged re-writes and stale versions cost no call.
+"""What this member knows it wrote to NetSuite: so unchanged re-writes and stale versions cost no call.
 
-Partition-affine: the runner clears it on every rebalance, because after a partition moves, another
-member may have written newer versions of its orders. Bounded (LRU) so it never grows unchecked.
+Orders are partition-affine: an order's memory belongs to the partition its records come from (the
+same number in the main and retry topics), is forgotten when that partition is revoked and started
+afresh when it is assigned — another member may have written newer versions meanwhile. Customers
+span partitions (one customer, many orders), so what one member remembers of a customer can be
+overtaken by another member's write at any time; that memory is forgotten on every rebalance, and
+`customers_complete` says whether "not remembered" may be read as "never written"
+(`consumer.pipeline.versions`). Bounded (LRU) so it never grows unchecked; thread-safe.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
+
+from consumer.pipeline.versions import CustomerMemory, OrderMemory
 
 K = TypeVar("K")
 V = TypeVar("V")
 
 
-@dataclass(frozen=True)
-class WrittenCustomer:
-    internal_id: str
-    fingerprint: str
-
-
-@dataclass(frozen=True)
-class WrittenOrder:
-    version: str  # date_modified_gmt of the version written
-    fingerprint: str
-
-
-class _Lru(Generic[K, V]):
+class Lru(Generic[K, V]):
     def __init__(self, capacity: int) -> None:
         self._data: OrderedDict[K, V] = OrderedDict()
         self._capacity = capacity
@@ -40,26 +35,61 @@ class _Lru(Generic[K, V]):
                 self._data.move_to_end(key)
             return value
 
-    def put(self, key: K, value: V) -> None:
+    def update(self, key: K, change: Callable[[V | None], V]) -> V:
+        """Read-modify-write under the lock, so two workers never lose each other's update."""
         with self._lock:
+            value = change(self._data.get(key))
             self._data[key] = value
             self._data.move_to_end(key)
             while len(self._data) > self._capacity:
                 self._data.popitem(last=False)
+            return value
 
-    def clear(self) -> None:
+    def drop(self, keep: Callable[[K, V], bool]) -> None:
         with self._lock:
-            self._data.clear()
+            for key in [k for k, v in self._data.items() if not keep(k, v)]:
+                del self._data[key]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._data)
 
 
 class WriteMemory:
-    def __init__(self, capacity: int = 100_000) -> None:
-        self.customers: _Lru[str, WrittenCustomer] = _Lru(capacity)
-        self.orders: _Lru[int, WrittenOrder] = _Lru(capacity)
-        # order id → newest version this member sent from the main topic to a retry topic
-        self.parked: _Lru[int, str] = _Lru(capacity)
+    customers_complete = False  # this in-process memory starts empty: absence proves nothing
 
-    def clear(self) -> None:
-        self.customers.clear()
-        self.orders.clear()
-        self.parked.clear()
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._orders: Lru[int, tuple[int, OrderMemory]] = Lru(capacity)  # id → (partition, memory)
+        self._customers: Lru[str, CustomerMemory] = Lru(capacity)
+
+    def order(self, order_id: int) -> OrderMemory | None:
+        entry = self._orders.get(order_id)
+        return None if entry is None else entry[1]
+
+    def remember_order(
+        self, partition: int, order_id: int, change: Callable[[OrderMemory], OrderMemory]
+    ) -> OrderMemory:
+        """Apply `change` to what is known of the order (an empty `OrderMemory` when nothing)."""
+        entry = self._orders.update(
+            order_id, lambda old: (partition, change(old[1] if old is not None else OrderMemory()))
+        )
+        return entry[1]
+
+    def customer(self, external_id: str) -> CustomerMemory | None:
+        return self._customers.get(external_id)
+
+    def remember_customer(self, external_id: str, memory: CustomerMemory) -> None:
+        """Keep the newest: a write from an older order never replaces a newer one's memory."""
+
+        def newest(old: CustomerMemory | None) -> CustomerMemory:
+            if old is not None and old.placed is not None and memory.placed is not None:
+                return old if old.placed > memory.placed else memory
+            return memory
+
+        self._customers.update(external_id, newest)
+
+    def forget(self, partitions: Iterable[int]) -> None:
+        """A rebalance: orders of these partitions, and every customer, may be written elsewhere now."""
+        gone = set(partitions)
+        self._orders.drop(lambda _id, entry: entry[0] not in gone)
+        self._customers.drop(lambda _k, _v: False)

@@ -1,17 +1,32 @@
-"""Where a failed record goes next: one readable decision (dramatiq style).
+"""Where a failed record goes next: one readable decision (dramatiq style), checkable against the README.
 
-- `PermanentError` (Rejected, NotFound, Unmappable, Undecodable) → the dead-letter topic at once.
-- `RetryableError` (Transient, Throttled) → the next retry topic, due after its delay;
-  after the last retry topic → the dead-letter topic ("exhausted").
-- `HaltError` (AuthFailure) → never forwarded: the member halts and the record waits.
-Anything else is a bug and is not routed: it propagates and crashes the member loudly.
+| failure                       | when                                   | route                          |
+|-------------------------------|----------------------------------------|--------------------------------|
+| `AuthFailure` 401             | always                                 | wait: halt `credentials`       |
+| `AuthFailure` 403             | the credential probe fails             | wait: halt `credentials`       |
+| `AuthFailure` 403             | the credential probe passes            | park: last retry topic (1)     |
+| `Transient`, `Throttled`      | the outage breaker is open             | wait: halt `netsuite_outage`   |
+| `Transient`, `Throttled`      | a retry topic is left                  | next retry topic, after its delay |
+| `Transient`, `Throttled`      | none left, NetSuite fails a probe      | wait: halt `netsuite_outage`   |
+| `Transient`, `Throttled`      | none left, NetSuite answers            | dead letter ("exhausted")      |
+| any `PermanentError` (2)      | always                                 | dead letter                    |
+| any dead letter               | the dead-letter breaker is open/trips  | wait: halt `dead_letters` (3)  |
+
+(1) with its attempt count kept: a permission is not the record's fault. (2) `Rejected`, `NotFound`,
+`Unmappable`, `Undecodable`, `RecordBug`. (3) tried again after a growing backoff.
+
+"Then again" means the same record from the top, with no attempt spent. The checks that need I/O
+(the probes) are asked only in the row that needs them, through the injected `Checks`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from consumer.errors import HaltError, PermanentError, RetryableError, SyncError
+from common import headers as h
+from consumer.errors import AuthFailure, PermanentError, RetryableError, SyncError
+from consumer.pipeline.halt import HaltReason
 
 
 @dataclass(frozen=True)
@@ -19,17 +34,29 @@ class Forward:
     """Produce the record to `topic` with these retry headers, then its offset may be committed."""
 
     topic: str
-    attempt: int  # 1-based count of failed attempts so far (the x-attempt header)
+    attempt: int  # failed attempts counted so far, this one included (the x-attempt header)
     due_at_ms: int | None  # retry topics only
-    reason: str  # "retryable" or "permanent" or "exhausted"
+    reason: str  # "retryable", "permanent", "exhausted" or "permission"
 
 
 @dataclass(frozen=True)
-class Halt:
-    """Stop consuming until NetSuite accepts our credentials again; the record is not forwarded."""
+class Wait:
+    """Keep the record: wait until the member's halt for `reason` is released, then try it again."""
+
+    reason: HaltReason
 
 
-Route = Forward | Halt
+Route = Forward | Wait
+
+
+class Checks(Protocol):
+    """The member's view of NetSuite and of its own dead letters, asked by `decide`."""
+
+    def permission_only(self, error: AuthFailure) -> bool: ...  # 403 with a working token (probes)
+    def halt_credentials(self, error: AuthFailure) -> None: ...  # engage the halt (idempotent)
+    def outage_open(self) -> bool: ...
+    def netsuite_healthy(self) -> bool: ...  # may probe NetSuite
+    def admit_dead_letter(self) -> bool: ...  # counts the dead letter; False trips or is tripped
 
 
 @dataclass(frozen=True)
@@ -50,16 +77,54 @@ class RetryPolicy:
         topics = self.retry_topics
         return topics.index(topic) + 1 if topic in topics else 0
 
-    def decide(self, error: SyncError, *, attempts_so_far: int, now_ms: int) -> Route:
-        """`attempts_so_far` counts earlier failed attempts (0 on the main topic)."""
+    def attempts_of(self, topic: str, headers: list[tuple[str, bytes]]) -> int:
+        """Failed attempts before this one, clamped to what this project could have written: 0 on
+        the main topic (a redriven record starts afresh), at most n in `.retry.<n>` (a record parked
+        there for a permission keeps a smaller count). Anyone who can write to a topic can set the
+        header, so `-9` or `10**9` must neither crash the routing nor skip the retries."""
+        level = self.level_of(topic)
+        if level == 0:
+            return 0
+        value = dict(headers).get(h.ATTEMPT)
+        try:
+            return min(level, max(0, int(value or b""))) if value is not None else level
+        except ValueError:
+            return level
+
+    def due_at_ms(self, topic: str, header_due_ms: int | None, timestamp_ms: int, now_ms: int) -> int:
+        """When a retry-topic record may run: its `x-due-at-ms`, but never later than the record's
+        own timestamp plus the topic's delay (a fast clock elsewhere, or a forged header, must not
+        hold a partition), and at once when the timestamp itself lies beyond that in the future."""
+        delay_ms = int(self.delays_s[self.level_of(topic) - 1] * 1000)
+        if timestamp_ms <= 0 or timestamp_ms > now_ms + delay_ms:
+            return now_ms if header_due_ms is None else min(header_due_ms, now_ms)
+        latest = timestamp_ms + delay_ms
+        return latest if header_due_ms is None else min(header_due_ms, latest)
+
+    def decide(self, error: SyncError, *, attempts_so_far: int, now_ms: int, checks: Checks) -> Route:
+        """The table in the module docstring, top to bottom."""
         attempt = attempts_so_far + 1
-        if isinstance(error, HaltError):
-            return Halt()
-        if isinstance(error, PermanentError):
-            return Forward(self.dead_letter_topic, attempt, None, "permanent")
+        if isinstance(error, AuthFailure):
+            if error.status == 403 and checks.permission_only(error):
+                last = len(self.delays_s) - 1
+                due = now_ms + int(self.delays_s[last] * 1000)
+                return Forward(self.retry_topics[last], attempts_so_far, due, "permission")
+            checks.halt_credentials(error)
+            return Wait(HaltReason.CREDENTIALS)
         if isinstance(error, RetryableError):
+            if checks.outage_open():
+                return Wait(HaltReason.NETSUITE_OUTAGE)
             if attempts_so_far < len(self.delays_s):
                 delay_ms = int(self.delays_s[attempts_so_far] * 1000)
                 return Forward(self.retry_topics[attempts_so_far], attempt, now_ms + delay_ms, "retryable")
-            return Forward(self.dead_letter_topic, attempt, None, "exhausted")
+            if not checks.netsuite_healthy():
+                return Wait(HaltReason.NETSUITE_OUTAGE)
+            return self._dead_letter(attempt, "exhausted", checks)
+        if isinstance(error, PermanentError):
+            return self._dead_letter(attempt, "permanent", checks)
         raise TypeError(f"unrouted error type {type(error).__name__}")  # pragma: no cover - tree is closed
+
+    def _dead_letter(self, attempt: int, reason: str, checks: Checks) -> Route:
+        if not checks.admit_dead_letter():
+            return Wait(HaltReason.DEAD_LETTERS)
+        return Forward(self.dead_letter_topic, attempt, None, reason)

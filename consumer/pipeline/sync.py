@@ -1,18 +1,15 @@
 """Write one order to NetSuite: the customer, then the sales order, each an upsert by externalId.
 
-Exactly-once effect = at-least-once delivery + idempotent writes:
+Exactly-once effect = at-least-once delivery + idempotent writes + versions that never go back:
 - `PUT …/customer/eid:WOO_CUST_<id>?replace=addressBook` and
   `PUT …/salesOrder/eid:WOO_ORDER_<id>?replace=item` can be repeated any number of times and
   leave one record with the right lines;
-- every sales order carries the order's `date_modified_gmt` in the version field, and a version
-  older than the one NetSuite (or this member) already holds is skipped, never written;
-- an order whose mapped records did not change since this member wrote them (a status-only
-  update, a redelivery) makes no call at all.
+- which version wins is decided by `consumer.pipeline.versions` (a table per record type): a stale
+  record is skipped before anything is written, the customer is updated only from the order placed
+  most recently, and an unchanged order makes no call at all.
 
-What this member remembers is trusted only for records of the main topic, which it reads in key
-order. A record from a retry topic may be older than what *another* member wrote meanwhile (the
-retry topics of one key can be owned by other members), so it always reads the version NetSuite
-holds first, and it never updates an existing customer (it could carry an older address).
+Every NetSuite call goes out under the record's lease (`consumer.pipeline.lease`), and so does every
+update of the member's memory: a record whose partition was revoked neither calls nor remembers.
 """
 
 from __future__ import annotations
@@ -27,14 +24,26 @@ from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
 from consumer import metrics
-from consumer.errors import Unmappable
+from consumer.errors import SyncError, Unmappable
 from consumer.netsuite import records
 from consumer.netsuite.settings import MappingPolicy
 from consumer.pipeline.calls import CallRetry
-from consumer.pipeline.memory import WriteMemory, WrittenCustomer, WrittenOrder
+from consumer.pipeline.lease import FreeLease, Lease
+from consumer.pipeline.memory import WriteMemory
+from consumer.pipeline.versions import (
+    CustomerMemory,
+    Decision,
+    OrderMemory,
+    Placed,
+    customer_decision,
+    held_is_newer,
+    order_decision,
+    unchanged,
+)
 from schemas.order import CLOSED_STATUSES, OrderEvent
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Outcome(StrEnum):
@@ -63,11 +72,8 @@ class RecordStore(Protocol):
     ) -> dict[str, Any] | None: ...
 
 
-T = TypeVar("T")
-
-
 class CallRunner(Protocol):
-    """`CallRetry.run` with this record's `proceed` bound."""
+    """`CallRetry.run` with this record's lease bound."""
 
     def __call__(self, call: Callable[[], T], /) -> T: ...
 
@@ -81,6 +87,17 @@ def content_fingerprint(body: Mapping[str, Any], version_field: str) -> str:
     content = {k: v for k, v in body.items() if k != version_field}
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def mapped(build: Callable[[], T]) -> T:
+    """Run a piece of the pure mapping: any failure of it is the order's problem (`Unmappable`,
+    dead-lettered with the exception's type), never a crash of the member."""
+    try:
+        return build()
+    except SyncError:
+        raise
+    except Exception as exc:
+        raise Unmappable(f"the mapping failed on this order: {type(exc).__name__}") from exc
 
 
 class OrderWriter:
@@ -99,78 +116,106 @@ class OrderWriter:
         self._calls = calls or CallRetry()
         self.memory = memory or WriteMemory()
 
-    def write(
-        self, event: OrderEvent, *, from_retry: bool, proceed: Callable[[], bool] | None = None
-    ) -> Outcome:
-        """Write one order. `proceed` is asked before every NetSuite call: once the record is no
-        longer this member's (revoked, stopping) it raises `GaveUp` instead of calling NetSuite, so a
-        revoked record's write cannot land after the new owner's."""
+    def write(self, event: OrderEvent, *, from_retry: bool, lease: Lease | None = None) -> Outcome:
+        """Write one order, every call under `lease` (`GaveUp` once it ended)."""
+        lease = lease or FreeLease()
         order = event.order
 
         def run(call: Callable[[], T]) -> T:
-            return self._calls.run(call, proceed)
+            return self._calls.run(call, lease)
 
         if order.status in CLOSED_STATUSES:
             return Outcome.SKIPPED_CLOSED  # cancellations/refunds: a later issue (README)
         if not order.is_paid:
             return Outcome.SKIPPED_UNPAID  # a later order.updated brings the paid version
         version = order.date_modified_gmt or ""
-        known = None if from_retry else self.memory.orders.get(order.id)
-        parked = None if from_retry else self.memory.parked.get(order.id)
-        if (known is not None and known.version > version) or (parked is not None and parked > version):
+        known = self.memory.order(order.id)
+        decision = order_decision(version, known, from_retry=from_retry, event=event.webhook_topic)
+        if decision is Decision.SKIP_STALE:
+            return Outcome.SKIPPED_STALE
+        external_id = mapped(lambda: records.sales_order_external_id(order))
+        if decision is Decision.READ_FIRST and held_is_newer(self._held_version(external_id, run), version):
             return Outcome.SKIPPED_STALE
 
-        skus = records.required_skus(order)
+        skus = mapped(lambda: records.required_skus(order))
         item_ids = run(lambda: self._items.resolve(skus)) if skus else {}
         missing = [s for s in skus if s not in item_ids]
         if missing:
             raise Unmappable(f"unknown SKU(s) in NetSuite: {', '.join(missing)[:300]}")
 
-        customer_id = self._customer(event, run, update=not from_retry)
-        so = records.map_sales_order(order, customer_id=customer_id, item_ids=item_ids, policy=self._policy)
+        customer_id = self._customer(
+            event, run, lease, from_retry=from_retry, read_first=decision is Decision.READ_FIRST
+        )
+        so = mapped(
+            lambda: records.map_sales_order(
+                order, customer_id=customer_id, item_ids=item_ids, policy=self._policy
+            )
+        )
         for warning in so.warnings:
             log.warning("order %s: %s", order.id, warning)
         fingerprint = content_fingerprint(so.body, self._policy.version_field)
-        if known is not None and known.fingerprint == fingerprint:
-            self.memory.orders.put(order.id, WrittenOrder(max(version, known.version), fingerprint))
+        if not from_retry and unchanged(known, fingerprint):
+            self._remember(lease, order.id, version, None)
             return Outcome.SKIPPED_UNCHANGED
-        if known is None and (from_retry or event.webhook_topic != "order.created"):
-            held = self._held_version(so.external_id, run)
-            if held is not None and held > version:
-                return Outcome.SKIPPED_STALE
         run(lambda: self._store.upsert(so.record_type, so.external_id, so.body, replace=("item",)))
-        previous = self.memory.orders.get(order.id)
-        if previous is None or version >= previous.version:
-            self.memory.orders.put(order.id, WrittenOrder(version, fingerprint))
+        self._remember(lease, order.id, version, fingerprint)
         _observe_latency(event)
         return Outcome.WRITTEN
 
-    def parked(self, event: OrderEvent) -> None:
-        """A main-topic version went to a retry topic: an older copy behind it is stale."""
+    def parked(self, event: OrderEvent, lease: Lease) -> None:
+        """A main-topic version went to a retry topic: an older copy behind it is stale, and the
+        "unchanged" shortcut no longer holds (another member may write this version)."""
         version = event.order.date_modified_gmt or ""
-        current = self.memory.parked.get(event.order.id)
-        if current is None or version > current:
-            self.memory.parked.put(event.order.id, version)
-
-    def _customer(self, event: OrderEvent, run: CallRunner, *, update: bool) -> str:
-        customer = records.map_customer(event.order, self._policy)
-        fingerprint = content_fingerprint(customer.body, "")
-        known = self.memory.customers.get(customer.external_id)
-        if known is not None and (known.fingerprint == fingerprint or not update):
-            return known.internal_id
-        if not update:  # a retry record: use the customer as it is, create it only when missing
-            existing = run(
-                lambda: self._store.get(customer.record_type, external_id=customer.external_id, fields=["id"])
+        with lease.call():
+            self.memory.remember_order(
+                lease.tp[1],
+                event.order.id,
+                lambda m: OrderMemory(m.written, m.fingerprint, max(m.parked or "", version)),
             )
-            if existing is not None and existing.get("id"):
-                return str(existing["id"])
+
+    def _remember(self, lease: Lease, order_id: int, version: str, fingerprint: str | None) -> None:
+        """This version is in NetSuite (`fingerprint` None: unchanged, content as remembered)."""
+
+        def change(m: OrderMemory) -> OrderMemory:
+            if m.written is not None and m.written > version:
+                return m  # a newer version was remembered meanwhile
+            return OrderMemory(version, fingerprint or m.fingerprint, m.parked)
+
+        with lease.call():  # a revoked record must not update memory the revoke just cleared
+            self.memory.remember_order(lease.tp[1], order_id, change)
+
+    def _customer(
+        self, event: OrderEvent, run: CallRunner, lease: Lease, *, from_retry: bool, read_first: bool
+    ) -> str:
+        """The customer's internal id, written first when this order's data should win (see the
+        customer table in `consumer.pipeline.versions`). What is known of the customer comes from
+        memory, or from NetSuite when the order was read first too and memory cannot tell (a retry
+        record never trusts memory; "not remembered" proves nothing while memory is incomplete)."""
+        customer = mapped(lambda: records.map_customer(event.order, self._policy))
+        placed = Placed.of(event.order)
+        known = None if from_retry else self.memory.customer(customer.external_id)
+        if known is None and read_first and (from_retry or not self.memory.customers_complete):
+            known = self._held_customer(customer.external_id, run)
+        if customer_decision(known, placed, customer.fingerprint) is Decision.USE_AS_IS:
+            assert known is not None
+            return known.internal_id
         internal_id = run(
             lambda: self._store.upsert(
                 customer.record_type, customer.external_id, customer.body, replace=("addressBook",)
             )
         )
-        self.memory.customers.put(customer.external_id, WrittenCustomer(internal_id, fingerprint))
+        with lease.call():
+            self.memory.remember_customer(
+                customer.external_id, CustomerMemory(internal_id, placed, customer.fingerprint)
+            )
         return internal_id
+
+    def _held_customer(self, external_id: str, run: CallRunner) -> CustomerMemory | None:
+        field = self._policy.customer_version_field
+        held = run(lambda: self._store.get("customer", external_id=external_id, fields=["id", field]))
+        if held is None or not held.get("id"):
+            return None
+        return CustomerMemory(str(held["id"]), Placed.parse(held.get(field)))
 
     def _held_version(self, external_id: str, run: CallRunner) -> str | None:
         """The version NetSuite holds for this sales order (None when it has none)."""
@@ -183,10 +228,12 @@ class OrderWriter:
 
 
 def _observe_latency(event: OrderEvent) -> None:
+    """Metrics of a written order; never raises (the order is already in NetSuite)."""
     now = time.time()
     if event.received_at_ms:
         metrics.END_TO_END.observe(max(0.0, now - event.received_at_ms / 1000))
-    created = event.order.date_created_gmt
-    if created:
-        created_at = datetime.fromisoformat(created[:19]).replace(tzinfo=UTC).timestamp()
-        metrics.ORDER_AGE_AT_WRITE.observe(max(0.0, now - created_at))
+    try:
+        created = datetime.fromisoformat((event.order.date_created_gmt or "")[:19])
+    except ValueError:
+        return
+    metrics.ORDER_AGE_AT_WRITE.observe(max(0.0, now - created.replace(tzinfo=UTC).timestamp()))

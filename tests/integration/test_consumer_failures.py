@@ -6,6 +6,7 @@ from collections import Counter
 
 from common import headers as h
 from consumer import metrics
+from consumer.pipeline.halt import HaltReason
 from devstack.demo_orders import OrderFactory
 from devstack.netsuite_sim import Faults, NetSuiteSimulator
 from tests.conftest import Broker
@@ -113,7 +114,7 @@ def test_wrong_credentials_halt_without_losing_or_dead_lettering_anything(
         broker.bootstrap,
         {**good, "NETSUITE_TOKEN_SECRET": "not-the-secret"},
         unique_name,
-        auth_probe_max_interval_s=1,
+        halt_probe_max_interval_s=1,
     )
     create_topics(bad)
     factory = OrderFactory(seed=9)
@@ -121,10 +122,8 @@ def test_wrong_credentials_halt_without_losing_or_dead_lettering_anything(
     ends = produce(broker.bootstrap, bad.orders_topic, [event_for(o) for o in orders])
 
     with running_member(bad) as member:
-        wait_until(lambda: member.halt.halted, 20, "the member halts on 401")
-        wait_until(
-            lambda: member.halt.trips >= 1 and sim.stats()["auth_failures"] >= 3, 20, "probes keep failing"
-        )
+        wait_until(lambda: member.halts.engaged(HaltReason.CREDENTIALS), 20, "the member halts on 401")
+        wait_until(lambda: sim.stats()["auth_failures"] >= 3, 20, "probes keep failing")
         assert metrics.READY._value.get() == 0
         assert sim.records("salesOrder") == []
     assert read_all(broker.bootstrap, bad.dead_letter_topic, 3, timeout_s=2) == []

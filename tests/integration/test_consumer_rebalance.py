@@ -27,9 +27,13 @@ from tests.integration.pipeline_harness import (
 def test_held_partitions_that_move_away_and_come_back_are_read_again(
     broker: Broker, sim: NetSuiteSimulator, unique_name: str
 ) -> None:
-    settings = consumer_settings(broker.bootstrap, sim.env(), unique_name, orders_topic_partitions=2)
+    # held through B's join and leave: a due time is capped at the record's timestamp plus its
+    # topic's delay, so the retry topics get a delay that long
+    settings = consumer_settings(
+        broker.bootstrap, sim.env(), unique_name, orders_topic_partitions=2, retry_delays_seconds="30,30,30"
+    )
     create_topics(settings)
-    due_ms = int((time.time() + 30) * 1000)  # held through B's join and leave
+    due_ms = int((time.time() + 30) * 1000)
     producer = Producer({"bootstrap.servers": broker.bootstrap})
     factory = OrderFactory(seed=12)
     order_ids = []

@@ -518,13 +518,14 @@ def test_alerts_cover_the_failure_modes() -> None:
     assert not missing, missing
 
 
-def test_halted_alert_pages_after_two_minutes() -> None:
-    halted = [a for name, a in alerts().items() if "Halted" in name]
-    assert len(halted) == 1
-    assert "woo_consumer_halted" in halted[0]["expr"]
-    assert halted[0]["expr"].strip().endswith("== 1")
-    assert halted[0]["for"] == "2m"
-    assert halted[0]["labels"]["severity"] == "page"
+def test_every_halt_reason_pages() -> None:
+    from consumer.pipeline.halt import HaltReason
+
+    for reason in HaltReason:
+        [alert] = [a for a in alerts().values() if f'woo_consumer_halted{{reason="{reason}"}}' in a["expr"]]
+        assert alert["expr"].strip().endswith("== 1")
+        assert alert["labels"]["severity"] == "page"
+    assert alerts()["WooConsumerHaltedNetSuiteAuth"]["for"] == "2m"
 
 
 def test_every_alert_has_severity_and_a_runbook_section() -> None:

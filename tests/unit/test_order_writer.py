@@ -10,7 +10,8 @@ import pytest
 
 from consumer.errors import Transient, Unmappable
 from consumer.netsuite.settings import MappingPolicy
-from consumer.pipeline.calls import CallRetry, GaveUp
+from consumer.pipeline.calls import CallRetry
+from consumer.pipeline.lease import FreeLease, GaveUp
 from consumer.pipeline.sync import OrderWriter, Outcome
 from schemas import OrderEvent, WooOrder
 
@@ -151,38 +152,140 @@ def test_a_retry_record_reads_netsuite_even_when_this_member_remembers_an_older_
     assert ns.records[("salesOrder", "WOO_ORDER_4711")][VERSION] == "2025-03-14T11:00:00"
 
 
-def test_a_retry_record_never_updates_an_existing_customer(ns: FakeNetSuite) -> None:
+def test_a_retry_record_of_an_older_order_never_updates_the_customer(ns: FakeNetSuite) -> None:
     newer = event(modified="2025-03-15T10:00:00")
     writer(ns).write(newer, from_retry=False)
     before = dict(ns.records[("customer", "WOO_CUST_58")])
     old_address = newer.order.billing.model_copy(update={"address_1": "Altstraße 1"})
-    older = event(modified="2025-03-14T09:00:00", billing=old_address, id=4799, number="4799")
+    older = event(
+        modified="2025-03-15T11:00:00", billing=old_address, id=4700, number="4700",
+        date_created_gmt="2025-03-01T08:00:00",
+    )  # fmt: skip
     assert writer(ns).write(older, from_retry=True) is Outcome.WRITTEN  # its own sales order is fine
     assert ns.records[("customer", "WOO_CUST_58")] == before
     assert ("upsert", "customer") not in ns.calls[-3:]
 
 
+def test_a_retry_record_of_the_newest_order_updates_the_customer(ns: FakeNetSuite) -> None:
+    writer(ns).write(event(), from_retry=False)
+    moved = event().order.billing.model_copy(update={"address_1": "Neuer Weg 2"})
+    newest = event(modified="2025-03-20T10:00:00", billing=moved, id=4800, number="4800",
+                   date_created_gmt="2025-03-20T09:00:00")  # fmt: skip
+    assert writer(ns).write(newest, from_retry=True) is Outcome.WRITTEN
+    book = ns.records[("customer", "WOO_CUST_58")]["addressBook"]["items"]
+    assert book[0]["addressBookAddress"]["addr1"] == "Neuer Weg 2"
+    assert ns.records[("customer", "WOO_CUST_58")][POLICY.customer_version_field] == (
+        "2025-03-20T09:00:00 #4800"
+    )
+
+
+def test_a_status_update_of_an_older_order_never_reverts_the_customer(ns: FakeNetSuite) -> None:
+    """Item 3 of the hardening issue: B (placed later, new address) is in NetSuite; then the older
+    order A goes processing → completed. The customer keeps B's address — from memory, and after a
+    restart from the version NetSuite holds."""
+    a_address = event().order.billing
+    b_address = a_address.model_copy(update={"address_1": "Neuer Weg 2"})
+    a = event(billing=a_address)  # placed 2025-03-14
+    b = event(billing=b_address, id=4800, number="4800", modified="2025-03-20T10:00:00",
+              date_created_gmt="2025-03-20T09:00:00")  # fmt: skip
+    w = writer(ns)
+    w.write(a, from_retry=False)
+    w.write(b, from_retry=False)
+    completed = event("completed", modified="2025-03-21T10:00:00", topic="order.updated", billing=a_address)
+    # the same member (the sales order is unchanged), then one that restarted (no memory: it reads)
+    for member, outcome in ((w, Outcome.SKIPPED_UNCHANGED), (writer(ns), Outcome.WRITTEN)):
+        ns.calls.clear()
+        assert member.write(completed, from_retry=False) is outcome
+        assert ("upsert", "customer") not in ns.calls
+        book = ns.records[("customer", "WOO_CUST_58")]["addressBook"]["items"]
+        assert book[0]["addressBookAddress"]["addr1"] == "Neuer Weg 2"
+
+
+def test_a_record_judged_stale_never_touches_the_customer(ns: FakeNetSuite) -> None:
+    writer(ns).write(event(modified="2025-03-15T10:00:00"), from_retry=False)
+    moved = event().order.billing.model_copy(update={"address_1": "Altstraße 1"})
+    ns.calls.clear()
+    stale = event(modified="2025-03-14T09:00:00", topic="order.updated", billing=moved)
+    assert writer(ns).write(stale, from_retry=False) is Outcome.SKIPPED_STALE  # read NetSuite first
+    assert ns.calls == [("get", "salesOrder")]
+
+
+def test_a_parked_order_never_takes_the_unchanged_shortcut(ns: FakeNetSuite) -> None:
+    """Item 5: v1 written here; v2 (other content) parked and then written by another member from
+    the retry topic; v3 with v1's content must be written, not skipped as unchanged."""
+    w = writer(ns)
+    v1 = event(modified="2025-03-14T09:15:36")
+    w.write(v1, from_retry=False)
+    v2 = event(modified="2025-03-14T10:00:00", customer_note="gift wrap")
+    w.parked(v2, FreeLease())
+    writer(ns).write(v2, from_retry=True)  # the other member, from the retry topic
+    ns.calls.clear()
+    v3 = event(modified="2025-03-14T11:00:00", topic="order.updated")  # back to v1's content
+    assert w.write(v3, from_retry=False) is Outcome.WRITTEN
+    assert ns.records[("salesOrder", "WOO_ORDER_4711")][VERSION] == "2025-03-14T11:00:00"
+
+
 def test_an_older_copy_behind_a_parked_version_is_stale(ns: FakeNetSuite) -> None:
     w = writer(ns)
-    w.parked(event(modified="2025-03-15T10:00:00"))  # v2 went to a retry topic
+    w.parked(event(modified="2025-03-15T10:00:00"), FreeLease())  # v2 went to a retry topic
     assert w.write(event(modified="2025-03-14T09:00:00"), from_retry=False) is Outcome.SKIPPED_STALE
     assert upserts(ns) == []
 
 
+class ScriptedLease(FreeLease):
+    """Active for as many calls as `active` says, then ended (revoked)."""
+
+    def __init__(self, *active: bool) -> None:
+        super().__init__()
+        self._script = iter(active)
+
+    def call(self):  # type: ignore[no-untyped-def]
+        if not next(self._script):
+            raise GaveUp
+        return super().call()
+
+
 def test_a_record_revoked_between_two_calls_makes_no_further_call(ns: FakeNetSuite) -> None:
     """The partition moved on after the customer write: the sales order is the new owner's to write."""
-    owned = iter([True, True, False])  # item lookup, customer upsert, then revoked
-
-    with pytest.raises(GaveUp):
-        writer(ns).write(event(), from_retry=False, proceed=lambda: next(owned))
+    with pytest.raises(GaveUp):  # item lookup, customer upsert, (its memory), then revoked
+        writer(ns).write(event(), from_retry=False, lease=ScriptedLease(True, True, True, False))
     assert ns.calls == [("resolve", "COF-1KG,MUG-BLUE"), ("upsert", "customer")]
     assert ("salesOrder", "WOO_ORDER_4711") not in ns.records
 
 
 def test_a_revoked_record_is_not_retried_in_process(ns: FakeNetSuite) -> None:
     ns.fail_next = [Transient("503")]
-    owned = iter([True, True, False])  # lookup, the failing customer upsert, then revoked
-
-    with pytest.raises(GaveUp):
-        writer(ns).write(event(), from_retry=False, proceed=lambda: next(owned))
+    with pytest.raises(GaveUp):  # lookup, the failing customer upsert, then revoked
+        writer(ns).write(event(), from_retry=False, lease=ScriptedLease(True, True, False))
     assert upserts(ns) == [("upsert", "customer")]  # the repeat never went out
+
+
+def test_a_write_finished_by_a_revoked_record_does_not_update_memory(ns: FakeNetSuite) -> None:
+    w = writer(ns)
+    with pytest.raises(GaveUp):  # lookup, customer, its memory, sales order, then revoked
+        w.write(event(), from_retry=False, lease=ScriptedLease(True, True, True, True, False))
+    assert ("salesOrder", "WOO_ORDER_4711") in ns.records  # the call on the wire landed
+    assert w.memory.order(4711) is None  # but the revoke's cleared memory is not refilled
+
+
+def test_a_failure_inside_the_mapping_is_unmappable(
+    ns: FakeNetSuite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from decimal import InvalidOperation
+
+    from consumer.netsuite import records
+
+    def explode(*args: Any, **kwargs: Any) -> Any:
+        raise InvalidOperation([InvalidOperation])
+
+    monkeypatch.setattr(records, "map_sales_order", explode)
+    with pytest.raises(Unmappable, match="InvalidOperation"):
+        writer(ns).write(event(), from_retry=False)
+
+
+def test_metrics_of_a_written_order_never_fail_it(ns: FakeNetSuite) -> None:
+    """A bad date reached the metrics after the write and raised: the order was written, then lost."""
+    bad = event().model_copy(
+        update={"order": event().order.model_copy(update={"date_created_gmt": "2025-03-14T24:00:00"})}
+    )
+    assert writer(ns).write(bad, from_retry=False) is Outcome.WRITTEN

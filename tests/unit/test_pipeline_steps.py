@@ -16,12 +16,14 @@ from consumer.errors import (
     Undecodable,
     Unmappable,
 )
-from consumer.pipeline.calls import CallRetry, GaveUp
+from consumer.pipeline.calls import CallRetry
 from consumer.pipeline.forward import SourceRecord, forward_headers
+from consumer.pipeline.halt import HaltReason
 from consumer.pipeline.holds import DueTimeHolds
 from consumer.pipeline.keyed_executor import KeyedExecutor
+from consumer.pipeline.lease import GaveUp, Leases
 from consumer.pipeline.offsets import OffsetTracker
-from consumer.pipeline.route import Forward, Halt, RetryPolicy
+from consumer.pipeline.route import Forward, RetryPolicy, Wait
 
 TP = ("orders", 0)
 
@@ -91,30 +93,121 @@ class TestKeyedExecutor:
         ex.shutdown()
 
 
+class FakeChecks:
+    """`route.Checks` with fixed answers; records which were asked."""
+
+    def __init__(
+        self, *, token_works: bool = True, outage: bool = False, healthy: bool = True, admit: bool = True
+    ) -> None:
+        self.token_works, self.outage, self.healthy, self.admit = token_works, outage, healthy, admit
+        self.asked: list[str] = []
+
+    def permission_only(self, error: AuthFailure) -> bool:
+        self.asked.append("permission")
+        return self.token_works
+
+    def halt_credentials(self, error: AuthFailure) -> None:
+        self.asked.append("halt")
+
+    def outage_open(self) -> bool:
+        return self.outage
+
+    def netsuite_healthy(self) -> bool:
+        self.asked.append("healthy")
+        return self.healthy
+
+    def admit_dead_letter(self) -> bool:
+        self.asked.append("admit")
+        return self.admit
+
+
 class TestRetryPolicy:
+    """The table in `consumer/pipeline/route.py`, row by row."""
+
     policy = RetryPolicy("orders", (5.0, 30.0, 300.0))
 
+    def decide(self, error: Exception, attempts: int = 0, **checks: bool) -> Forward | Wait:
+        return self.policy.decide(error, attempts_so_far=attempts, now_ms=1000, checks=FakeChecks(**checks))  # type: ignore[arg-type]
+
     @pytest.mark.parametrize("error", [Transient("x"), Throttled("x")])
-    def test_retryable_walks_the_chain_then_dead_letters(self, error: Exception) -> None:
-        routes = [self.policy.decide(error, attempts_so_far=n, now_ms=1000) for n in range(4)]  # type: ignore[arg-type]
-        assert routes == [
+    def test_retryable_walks_the_chain_then_dead_letters_when_netsuite_answers(
+        self, error: Exception
+    ) -> None:
+        assert [self.decide(error, n) for n in range(4)] == [
             Forward("orders.retry.1", 1, 6000, "retryable"),
             Forward("orders.retry.2", 2, 31000, "retryable"),
             Forward("orders.retry.3", 3, 301000, "retryable"),
             Forward("orders.dlq", 4, None, "exhausted"),
         ]
 
+    def test_exhausted_while_netsuite_does_not_answer_waits_for_the_outage(self) -> None:
+        assert self.decide(Transient("x"), 3, healthy=False) == Wait(HaltReason.NETSUITE_OUTAGE)
+
+    @pytest.mark.parametrize("attempts", [0, 2, 3])
+    def test_retryable_during_an_outage_waits_without_spending_an_attempt(self, attempts: int) -> None:
+        assert self.decide(Transient("x"), attempts, outage=True) == Wait(HaltReason.NETSUITE_OUTAGE)
+
     @pytest.mark.parametrize("error", [Rejected("x"), Unmappable("x"), Undecodable("x"), NotFound("x")])
     def test_permanent_errors_skip_the_chain(self, error: Exception) -> None:
-        assert self.policy.decide(error, attempts_so_far=0, now_ms=0) == Forward(
-            "orders.dlq", 1, None, "permanent"
-        )  # type: ignore[arg-type]
+        assert self.decide(error) == Forward("orders.dlq", 1, None, "permanent")
 
-    def test_auth_failure_halts_and_is_never_forwarded(self) -> None:
-        assert isinstance(self.policy.decide(AuthFailure("x", status=401), attempts_so_far=3, now_ms=0), Halt)
+    def test_a_dead_letter_the_breaker_refuses_waits(self) -> None:
+        assert self.decide(Rejected("x"), admit=False) == Wait(HaltReason.DEAD_LETTERS)
+        assert self.decide(Transient("x"), 3, admit=False) == Wait(HaltReason.DEAD_LETTERS)
+
+    def test_401_halts_without_asking_the_probe(self) -> None:
+        checks = FakeChecks()
+        route = self.policy.decide(AuthFailure("x", status=401), attempts_so_far=3, now_ms=0, checks=checks)  # type: ignore[arg-type]
+        assert route == Wait(HaltReason.CREDENTIALS)
+        assert checks.asked == ["halt"]  # no probe first: a 401 is about the credentials
+
+    def test_403_with_a_failing_probe_halts(self) -> None:
+        assert self.decide(AuthFailure("x", status=403), token_works=False) == Wait(HaltReason.CREDENTIALS)
+
+    @pytest.mark.parametrize("attempts", [0, 2])
+    def test_403_with_a_working_token_is_parked_in_the_last_retry_topic_keeping_its_count(
+        self, attempts: int
+    ) -> None:
+        assert self.decide(AuthFailure("x", status=403), attempts) == Forward(
+            "orders.retry.3", attempts, 301000, "permission"
+        )
 
     def test_levels(self) -> None:
         assert [self.policy.level_of(t) for t in ("orders", "orders.retry.1", "orders.retry.3")] == [0, 1, 3]
+
+    @pytest.mark.parametrize(
+        ("topic", "header", "attempts"),
+        [
+            ("orders", b"7", 0),  # the main topic starts afresh whatever the header says
+            ("orders.retry.2", None, 2),
+            ("orders.retry.2", b"1", 1),  # parked for a permission: fewer than its level
+            ("orders.retry.2", b"-9", 0),  # forged: clamped, never an IndexError
+            ("orders.retry.2", b"1000000000", 2),  # forged: clamped, never skips the retries
+            ("orders.retry.2", b"x", 2),
+        ],
+    )
+    def test_attempts_are_clamped_to_what_we_could_have_written(
+        self, topic: str, header: bytes | None, attempts: int
+    ) -> None:
+        headers = [] if header is None else [(h.ATTEMPT, header)]
+        assert self.policy.attempts_of(topic, headers) == attempts
+        route = self.decide(Transient("x"), self.policy.attempts_of(topic, headers))
+        assert isinstance(route, Forward)  # a real route for any header
+
+    @pytest.mark.parametrize(
+        ("header_due", "timestamp", "due"),
+        [
+            (40_000, 10_000, 40_000),  # as written: timestamp + 30 s
+            (10**15, 10_000, 40_000),  # far-future header: capped at timestamp + the topic's delay
+            (None, 10_000, 40_000),
+            (10**15, 10**14, 20_000),  # the record's own timestamp is in the future: due now
+            (5_000, 0, 5_000),  # no timestamp: the header, capped at now
+        ],
+    )
+    def test_due_times_are_capped_at_the_records_timestamp_plus_the_delay(
+        self, header_due: int | None, timestamp: int, due: int
+    ) -> None:
+        assert self.policy.due_at_ms("orders.retry.2", header_due, timestamp, now_ms=20_000) == due
 
 
 class TestCallRetry:
@@ -158,15 +251,21 @@ class TestCallRetry:
         def sleep(seconds: float) -> None:
             stop.set()  # SIGTERM arrives while the first backoff waits
 
+        leases = Leases(stop)
+        leases.grant([TP])
         retry = CallRetry(attempts=5, sleep=sleep)
         with pytest.raises(GaveUp):
-            retry.run(call, proceed=lambda: not stop.is_set())
+            retry.run(call, leases.lease(TP))
         assert len(attempts) == 1  # no second call after the stop
 
     def test_nothing_is_called_for_a_record_that_is_no_longer_ours(self) -> None:
+        leases = Leases(threading.Event())
+        leases.grant([TP])
+        lease = leases.lease(TP)
+        leases.revoke([TP])
         calls: list[int] = []
         with pytest.raises(GaveUp):
-            CallRetry().run(lambda: calls.append(1), proceed=lambda: False)
+            CallRetry().run(lambda: calls.append(1), lease)
         assert calls == []
 
     def test_permanent_errors_are_not_retried(self) -> None:
@@ -184,9 +283,8 @@ class TestCallRetry:
 class TestForwardHeaders:
     def test_first_failure_records_its_origin(self) -> None:
         record = SourceRecord("orders", 2, 41, b"7", b"v", [("trace", b"t1")])
-        hdrs = dict(
-            forward_headers(record, Forward("orders.retry.1", 1, 5000, "retryable"), Transient("503"))
-        )
+        route = Forward("orders.retry.1", 1, 5000, "retryable")
+        hdrs = dict(forward_headers(record, route, "Transient", "503", first_hop=True))
         assert hdrs[h.ORIGINAL_TOPIC] == b"orders"
         assert hdrs[h.ORIGINAL_PARTITION] == b"2"
         assert hdrs[h.ORIGINAL_OFFSET] == b"41"
@@ -197,9 +295,13 @@ class TestForwardHeaders:
 
     def test_later_failures_keep_the_original_and_replace_the_rest(self) -> None:
         first = SourceRecord("orders", 2, 41, b"7", b"v", [])
-        hop = forward_headers(first, Forward("orders.retry.1", 1, 5000, "retryable"), Transient("503"))
+        hop = forward_headers(
+            first, Forward("orders.retry.1", 1, 5000, "retryable"), "Transient", "503", first_hop=True
+        )
         second = SourceRecord("orders.retry.1", 2, 3, b"7", b"v", hop)
-        out = forward_headers(second, Forward("orders.dlq", 2, None, "exhausted"), Rejected("bad sku"))
+        out = forward_headers(
+            second, Forward("orders.dlq", 2, None, "exhausted"), "Rejected", "bad sku", first_hop=False
+        )
         keys = [k for k, _ in out]
         assert len(keys) == len(set(keys)), "no header twice"
         hdrs = dict(out)
@@ -210,6 +312,12 @@ class TestForwardHeaders:
             b"bad sku",
         )
         assert h.DUE_AT_MS not in hdrs
+
+    def test_a_main_topic_record_cannot_forge_its_origin(self) -> None:
+        forged = SourceRecord("orders", 2, 41, b"7", b"v", [(h.ORIGINAL_TOPIC, b"elsewhere")])
+        route = Forward("orders.dlq", 1, None, "permanent")
+        hdrs = dict(forward_headers(forged, route, "Rejected", "x", first_hop=True))
+        assert hdrs[h.ORIGINAL_TOPIC] == b"orders"
 
 
 def test_holds_release_only_when_due_and_forget_revoked() -> None:

@@ -152,6 +152,8 @@ def test_sample_4711_customer_is_a_company_with_two_addresses() -> None:
                 {"defaultBilling": False, "defaultShipping": True, "addressBookAddress": KOELN_SHIPPING},
             ]
         },
+        # which order the customer's data comes from (consumer.pipeline.versions)
+        "custentity_woo_order_created_gmt": "2025-03-14T09:15:30 #4711",
     }
 
 
@@ -234,6 +236,7 @@ def test_docs_example_guest_customer_is_one_person_entry() -> None:
                 }
             ]
         },
+        "custentity_woo_order_created_gmt": "2017-03-22T19:28:02 #727",
     }
 
 
