@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 from consumer.pipeline.versions import CustomerMemory, OrderMemory
@@ -93,3 +94,32 @@ class WriteMemory:
         gone = set(partitions)
         self._orders.drop(lambda _id, entry: entry[0] not in gone)
         self._customers.drop(lambda _k, _v: False)
+
+
+class KeyedLocks:
+    """One lock per key, alive only while someone holds or waits for it.
+
+    Two orders of one customer run on different workers at once (they are different Kafka keys);
+    deciding and writing the customer under its lock makes the second see what the first wrote, so
+    an older order can never land its customer data after a newer one's within a member.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        with self._lock:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._lock:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)

@@ -29,7 +29,7 @@ from consumer.netsuite import records
 from consumer.netsuite.settings import MappingPolicy
 from consumer.pipeline.calls import CallRetry
 from consumer.pipeline.lease import FreeLease, Lease
-from consumer.pipeline.memory import WriteMemory
+from consumer.pipeline.memory import KeyedLocks, WriteMemory
 from consumer.pipeline.versions import (
     CustomerMemory,
     Decision,
@@ -115,6 +115,7 @@ class OrderWriter:
         self._policy = policy
         self._calls = calls or CallRetry()
         self.memory = memory or WriteMemory()
+        self._customer_locks = KeyedLocks()
 
     def write(self, event: OrderEvent, *, from_retry: bool, lease: Lease | None = None) -> Outcome:
         """Write one order, every call under `lease` (`GaveUp` once it ended)."""
@@ -192,7 +193,18 @@ class OrderWriter:
         memory, or from NetSuite when the order was read first too and memory cannot tell (a retry
         record never trusts memory; "not remembered" proves nothing while memory is incomplete)."""
         customer = mapped(lambda: records.map_customer(event.order, self._policy))
-        placed = Placed.of(event.order)
+        with self._customer_locks.hold(customer.external_id):
+            return self._customer_locked(customer, Placed.of(event.order), run, lease, from_retry, read_first)
+
+    def _customer_locked(
+        self,
+        customer: records.MappedRecord,
+        placed: Placed,
+        run: CallRunner,
+        lease: Lease,
+        from_retry: bool,
+        read_first: bool,
+    ) -> str:
         known = None if from_retry else self.memory.customer(customer.external_id)
         if known is None and read_first and (from_retry or not self.memory.customers_complete):
             known = self._held_customer(customer.external_id, run)
