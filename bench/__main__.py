@@ -10,7 +10,7 @@ import importlib.util
 import subprocess
 import sys
 
-BENCHMARKS = ("receiver", "consumer")
+BENCHMARKS = ("receiver", "consumer", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,6 +71,11 @@ class KafkaSettings(BaseSettings):
     def dead_letter_topic(self) -> str:
         return f"{self.orders_topic}.dlq"
 
+    @property
+    def memory_topics(self) -> tuple[str, str]:
+        """The consumer group's memory (compacted): orders, then customers (consumer.pipeline.changelog)."""
+        return f"{self.orders_topic}.memory", f"{self.orders_topic}.customers"
+
     def client_config(self) -> dict[str, Any]:
         """Settings every librdkafka client needs: brokers and security."""
         conf: dict[str, Any] = {"bootstrap.servers": self.kafka_bootstrap_servers}

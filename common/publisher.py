@@ -47,7 +47,14 @@ class Delivery:
 
 class Publisher(Protocol):
     def publish(
-        self, topic: str, key: bytes | None, value: bytes, headers: Headers, timeout_s: float
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Headers,
+        timeout_s: float,
+        *,
+        partition: int | None = None,
     ) -> Delivery: ...
     def ready(self, timeout_s: float) -> bool: ...
     def close(self, timeout_s: float) -> int: ...
@@ -156,13 +163,33 @@ class KafkaPublisher:
         _release(old)
 
     def publish(
-        self, topic: str, key: bytes | None, value: bytes, headers: Headers, timeout_s: float
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Headers,
+        timeout_s: float,
+        *,
+        partition: int | None = None,
     ) -> Delivery:
+        """`partition` None: by the key (murmur2); `value` None: a tombstone (compacted topics)."""
         if self._closed:  # close() purges and then releases the handle: nothing new may enter
             raise PublishError("producer closed")
         pending = _Pending()
         try:
-            self._producer.produce(topic, value=value, key=key, headers=list(headers), on_delivery=pending)
+            if partition is None:
+                self._producer.produce(
+                    topic, value=value, key=key, headers=list(headers), on_delivery=pending
+                )
+            else:
+                self._producer.produce(
+                    topic,
+                    value=value,
+                    key=key,
+                    headers=list(headers),
+                    on_delivery=pending,
+                    partition=partition,
+                )
         except BufferError:
             raise PublishError("producer queue full") from None
         except RuntimeError:  # closed: the process is stopping, or the producer was just replaced

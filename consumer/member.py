@@ -14,6 +14,7 @@ from consumer.netsuite.client import NetSuiteClient
 from consumer.netsuite.governor import Governor
 from consumer.netsuite.items import ItemResolver
 from consumer.pipeline.calls import CallRetry
+from consumer.pipeline.changelog import MemoryLog
 from consumer.pipeline.credentials import Credentials
 from consumer.pipeline.dead_letters import DeadLetterBreaker, DeadLetterLimit
 from consumer.pipeline.forward import Forwarder
@@ -59,7 +60,9 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
     governor = Governor(settings.netsuite_concurrency)
     client = NetSuiteClient(settings, governor)
     items = ItemResolver(client, ttl_s=settings.netsuite_item_cache_ttl_s)
-    memory = WriteMemory()
+    memory = WriteMemory(
+        orders_max=settings.consumer_memory_orders_max, customers_max=settings.consumer_memory_customers_max
+    )
     calls = CallRetry(
         attempts=settings.netsuite_call_attempts,
         base_delay_s=settings.netsuite_call_backoff_s,
@@ -68,6 +71,9 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
     writer = OrderWriter(client, items, settings.mapping_policy(), calls=calls, memory=memory)
     policy = RetryPolicy(settings.orders_topic, settings.retry_delays_seconds)
     producer = KafkaPublisher({**settings.producer_config(), "client.id": "woo-consumer"})
+    memory_log = None
+    if settings.consumer_memory_topics:
+        memory_log = MemoryLog(settings.client_config(), *settings.memory_topics, memory, producer)
     halts = Halts()
     probe_max = settings.halt_probe_max_interval_s
     outage = OutageBreaker(
@@ -114,6 +120,8 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
         commit_interval_s=settings.consumer_commit_interval_s,
         call_timeout_s=call_timeout_s,
         lag_interval_s=settings.consumer_lag_interval_s,
+        memory_log=memory_log,
+        memory_restore_timeout_s=settings.consumer_memory_restore_timeout_s,
     )
     stuck_after_s = max(120.0, call_timeout_s + 60)
     return Member(runner, client, governor, halts, checks, producer, stop, stuck_after_s)

@@ -61,3 +61,15 @@ RECORD_BUGS = Counter(
 READY = Gauge(
     "woo_consumer_ready", "1 when this member is in the group, owns its partitions and is not halted"
 )
+MEMORY_READ = Counter(
+    "woo_consumer_memory_read",
+    "Changelog entries read into memory (restores and other members' changes), by kind: order, customer",
+    ["kind"],
+)
+MEMORY_PUBLISH_FAILURES = Counter(
+    "woo_consumer_memory_publish_failures",
+    "Memory changes the broker did not take (customer memory then stops counting as complete)",
+)
+MEMORY_RESTORE_SECONDS = Gauge(
+    "woo_consumer_memory_restore_seconds", "How long the last start-up read of the customer memory took"
+)

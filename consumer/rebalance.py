@@ -1,8 +1,10 @@
 """The group rebalance callbacks of one member: assign, revoke, lost. Run on the poll thread.
 
 * **assign** — a new epoch per partition (`Leases.grant`), a fresh memory for those partitions
-  (another member may have written their orders meanwhile), resumed (librdkafka keeps a partition's
-  pause flag across revoke and re-assign), and the governor's share recomputed.
+  (another member may have written their orders meanwhile) — restored from the changelog when the
+  group shares its memory, the partitions paused until it is (`MemoryLog.restoring`) — resumed
+  otherwise (librdkafka keeps a partition's pause flag across revoke and re-assign), and the
+  governor's share recomputed.
 * **revoke** — the partitions' leases end *first*, so queued and waiting records of them start no
   NetSuite call from here on; then only the calls already on the wire are waited for (bounded by
   the client's connect + read timeout), what finished is committed, and the partitions are
@@ -28,6 +30,7 @@ from confluent_kafka.admin import AdminClient
 
 from consumer import metrics
 from consumer.netsuite.governor import Governor
+from consumer.pipeline.changelog import MemoryLog
 from consumer.pipeline.holds import DueTimeHolds
 from consumer.pipeline.lease import Leases
 from consumer.pipeline.memory import WriteMemory
@@ -51,19 +54,28 @@ class Rebalance:
         commit: Callable[..., None],
         call_timeout_s: float,
         on_change: Callable[[set[TP]], None],
+        memory_log: MemoryLog | None = None,
     ) -> None:
         self._metadata, self._topics, self._leases = metadata, topics, leases
         self._tracker, self._holds, self._memory, self._governor = tracker, holds, memory, governor
         self._commit, self._call_timeout_s, self._on_change = commit, call_timeout_s, on_change
+        self._memory_log = memory_log
         self.assigned: set[TP] = set()
         self.shutting_down = False
         self._total_partitions = 0
 
     def assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         consumer.incremental_assign(partitions)
-        consumer.resume(partitions)
         tps = {(p.topic, p.partition) for p in partitions}
-        self._memory.forget({p for _, p in tps})
+        new = {p for _, p in tps} - {p for _, p in self.assigned}
+        if self._memory_log is None:
+            self._memory.forget({p for _, p in tps})
+        else:
+            self._memory.forget(new)
+            self._memory_log.track(new)
+        restoring = self._memory_log.restoring() if self._memory_log is not None else set()
+        consumer.resume([p for p in partitions if p.partition not in restoring])
+        consumer.pause([p for p in partitions if p.partition in restoring])
         self._leases.grant(tps)
         self.assigned |= tps
         self._changed()
@@ -89,7 +101,10 @@ class Rebalance:
         self._tracker.forget(list(tps))
         self._holds.forget(list(tps))
         self.assigned -= tps
-        self._memory.forget({p for _, p in tps})
+        gone = {p for _, p in tps} - {p for _, p in self.assigned}
+        self._memory.forget({p for _, p in tps} if self._memory_log is None else gone)
+        if self._memory_log is not None:
+            self._memory_log.untrack(gone)
         for topic, partition in tps:
             with contextlib.suppress(KeyError):
                 metrics.LAG.remove(topic, str(partition))

@@ -24,6 +24,7 @@ from common import headers as h
 from consumer import metrics
 from consumer.lag import LagReporter
 from consumer.netsuite.governor import Governor
+from consumer.pipeline.changelog import MemoryLog
 from consumer.pipeline.forward import SourceRecord
 from consumer.pipeline.halt import Halts
 from consumer.pipeline.handle import RecordHandler
@@ -59,6 +60,8 @@ class Runner:
         drain_timeout_s: float = 30.0,
         call_timeout_s: float = 70.0,
         lag_interval_s: float = 15.0,
+        memory_log: MemoryLog | None = None,
+        memory_restore_timeout_s: float = 120.0,
         now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
     ) -> None:
         self._consumer = Consumer(
@@ -74,6 +77,7 @@ class Runner:
         self._bytes_lock, self._buffered_bytes = threading.Lock(), 0
         self._commit_interval_s, self._drain_timeout_s = commit_interval_s, drain_timeout_s
         self._now_ms = now_ms
+        self._memory_log, self._memory_restore_timeout_s = memory_log, memory_restore_timeout_s
         self._paused: set[TP] = set()
         self._fatal: BaseException | None = None
         self.assigned_event = threading.Event()
@@ -93,12 +97,15 @@ class Runner:
             commit=self._commit,
             call_timeout_s=call_timeout_s,
             on_change=self._on_assignment_change,
+            memory_log=memory_log,
         )
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> None:
         """Raises `MissingTopics` before joining when a topic it reads or writes does not exist."""
         self._check_topics()
+        if self._memory_log is not None:
+            self._memory_log.start(self._memory_restore_timeout_s)
         r = self._rebalance
         self._consumer.subscribe(self._topics, on_assign=r.assign, on_revoke=r.revoke, on_lost=r.lost)
         self._lag.start()
@@ -129,12 +136,18 @@ class Runner:
 
     def _check_topics(self) -> None:
         known = self._metadata.list_topics(timeout=30).topics
-        missing = [t for t in (*self._topics, self._policy.dead_letter_topic) if t not in known]
+        needed = [*self._topics, self._policy.dead_letter_topic, *self._memory_topics()]
+        missing = [t for t in needed if t not in known]
         if missing:
             self._lag.close()
             self._executor.shutdown(wait=False)
             self._consumer.close()
+            if self._memory_log is not None:
+                self._memory_log.close()
             raise MissingTopics(missing)
+
+    def _memory_topics(self) -> list[str]:
+        return [] if self._memory_log is None else list(self._memory_log.topics)
 
     def _on_assignment_change(self, assigned: set[TP]) -> None:
         self._paused &= assigned
@@ -204,6 +217,9 @@ class Runner:
             want = set(assigned)
         else:
             want = self._holds.held() & assigned
+            if self._memory_log is not None:
+                restoring = self._memory_log.restoring()
+                want |= {tp for tp in assigned if tp[1] in restoring}
         pause, resume = want - self._paused, (self._paused - want) & assigned
         if pause:
             self._consumer.pause([TopicPartition(t, p) for t, p in pause])
@@ -250,6 +266,8 @@ class Runner:
             self._lag.close()
             self._executor.shutdown(wait=False)
             self._consumer.close()
+            if self._memory_log is not None:
+                self._memory_log.close()
 
     @staticmethod
     def _on_error(error: KafkaError) -> None:

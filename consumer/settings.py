@@ -39,6 +39,16 @@ class ConsumerSettings(KafkaSettings, NetSuiteSettings):
     netsuite_call_backoff_s: float = Field(
         0.2, ge=0, description="first in-process backoff, doubled each try"
     )
+    consumer_memory_topics: bool = Field(
+        True, description="keep the group's memory in the .memory and .customers topics (restored on start)"
+    )
+    consumer_memory_restore_timeout_s: float = Field(
+        120.0, gt=0, description="longest wait at start for the customer memory to be read"
+    )
+    consumer_memory_orders_max: int = Field(100_000, ge=1, description="orders remembered per member")
+    consumer_memory_customers_max: int = Field(
+        200_000, ge=1, description="customers remembered per member (beyond it, NetSuite is read)"
+    )
     halt_probe_max_interval_s: float = Field(
         60.0, gt=0, description="longest wait between probes (and retries) of a halted member"
     )

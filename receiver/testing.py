@@ -23,12 +23,19 @@ class FakePublisher:
         self._lock = threading.Lock()
 
     def publish(
-        self, topic: str, key: bytes | None, value: bytes, headers: Headers, timeout_s: float
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Headers,
+        timeout_s: float,
+        *,
+        partition: int | None = None,
     ) -> Delivery:
         if self.fail is not None:
             raise PublishError(self.fail)
         with self._lock:
-            self.calls.append((topic, key, value, headers))
+            self.calls.append((topic, key, value or b"", headers))
             return Delivery(0, len(self.calls) - 1)
 
     def ready(self, timeout_s: float) -> bool:

@@ -1,12 +1,17 @@
-"""What this member knows it wrote to NetSuite: so unchanged re-writes and stale versions cost no call.
+"""What the group knows it wrote to NetSuite: so unchanged re-writes and stale versions cost no call.
 
 Orders are partition-affine: an order's memory belongs to the partition its records come from (the
-same number in the main and retry topics), is forgotten when that partition is revoked and started
-afresh when it is assigned — another member may have written newer versions meanwhile. Customers
-span partitions (one customer, many orders), so what one member remembers of a customer can be
-overtaken by another member's write at any time; that memory is forgotten on every rebalance, and
-`customers_complete` says whether "not remembered" may be read as "never written"
-(`consumer.pipeline.versions`). Bounded (LRU) so it never grows unchecked; thread-safe.
+same number in the main and retry topics). Customers span partitions (one customer, many orders).
+
+Alone, this is one member's memory: it starts empty, order memory is started afresh when a
+partition is assigned (another member may have written its orders meanwhile), and customer memory
+is forgotten on every rebalance. With `consumer.pipeline.changelog.MemoryLog` attached it is the
+group's memory: every change is also published to a compacted topic, order memory is restored from
+it when a partition is assigned, and every member reads every customer change — then
+`customers_complete` says that "not remembered" means "never written" (`consumer.pipeline.versions`).
+
+Changes merge so the newest always wins, whatever order they arrive in (`merge_order`,
+`merge_customer`). Bounded (LRU); thread-safe.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from consumer.pipeline.versions import CustomerMemory, OrderMemory
 
@@ -28,6 +33,7 @@ class Lru(Generic[K, V]):
         self._data: OrderedDict[K, V] = OrderedDict()
         self._capacity = capacity
         self._lock = threading.Lock()
+        self.evicted = 0
 
     def get(self, key: K) -> V | None:
         with self._lock:
@@ -44,6 +50,7 @@ class Lru(Generic[K, V]):
             self._data.move_to_end(key)
             while len(self._data) > self._capacity:
                 self._data.popitem(last=False)
+                self.evicted += 1
             return value
 
     def drop(self, keep: Callable[[K, V], bool]) -> None:
@@ -56,12 +63,55 @@ class Lru(Generic[K, V]):
             return len(self._data)
 
 
-class WriteMemory:
-    customers_complete = False  # this in-process memory starts empty: absence proves nothing
+def merge_order(old: OrderMemory | None, new: OrderMemory) -> OrderMemory:
+    """The newest written version (with its fingerprint) and the newest parked version win."""
+    if old is None:
+        return new
+    written, fingerprint = old.written, old.fingerprint
+    if new.written is not None and (written is None or new.written >= written):
+        written, fingerprint = (
+            new.written,
+            new.fingerprint or (old.fingerprint if new.written == written else None),
+        )
+    parked = max(old.parked or "", new.parked or "") or None
+    return OrderMemory(written, fingerprint, parked)
 
-    def __init__(self, capacity: int = 100_000) -> None:
-        self._orders: Lru[int, tuple[int, OrderMemory]] = Lru(capacity)  # id → (partition, memory)
-        self._customers: Lru[str, CustomerMemory] = Lru(capacity)
+
+def merge_customer(old: CustomerMemory | None, new: CustomerMemory) -> CustomerMemory:
+    """Data from the most recently placed order wins; an unversioned change wins over nothing only."""
+    if old is None or old.placed is None:
+        return new
+    if new.placed is None or old.placed > new.placed:
+        return old
+    return new
+
+
+class MemorySink(Protocol):
+    """Where changes go besides this process (the changelog topics)."""
+
+    def order_changed(self, partition: int, order_id: int, memory: OrderMemory) -> None: ...
+    def customer_changed(self, external_id: str, memory: CustomerMemory) -> None: ...
+
+
+class WriteMemory:
+    def __init__(self, *, orders_max: int = 100_000, customers_max: int = 200_000) -> None:
+        self._orders: Lru[int, tuple[int, OrderMemory]] = Lru(orders_max)  # id → (partition, memory)
+        self._customers: Lru[str, CustomerMemory] = Lru(customers_max)
+        self.sink: MemorySink | None = None  # set by the changelog: the memory is the group's then
+        self._customers_complete = False  # set once the changelog's customers were all read
+
+    @property
+    def customers_complete(self) -> bool:
+        """May "not remembered" be read as "never written"? Only with every customer change of the
+        group read and none evicted since."""
+        return self._customers_complete and self._customers.evicted == 0
+
+    def mark_customers_complete(self) -> None:
+        self._customers_complete = True
+
+    def sink_failed(self) -> None:
+        """A change did not reach the changelog: other members (and our successor) miss it."""
+        self._customers_complete = False
 
     def order(self, order_id: int) -> OrderMemory | None:
         entry = self._orders.get(order_id)
@@ -70,30 +120,40 @@ class WriteMemory:
     def remember_order(
         self, partition: int, order_id: int, change: Callable[[OrderMemory], OrderMemory]
     ) -> OrderMemory:
-        """Apply `change` to what is known of the order (an empty `OrderMemory` when nothing)."""
+        """Apply `change` to what is known of the order (an empty `OrderMemory` when nothing), and
+        publish the result."""
         entry = self._orders.update(
             order_id, lambda old: (partition, change(old[1] if old is not None else OrderMemory()))
         )
+        if self.sink is not None:
+            self.sink.order_changed(partition, order_id, entry[1])
         return entry[1]
+
+    def apply_order(self, partition: int, order_id: int, memory: OrderMemory) -> None:
+        """A change read from the changelog (ours or another member's)."""
+        self._orders.update(
+            order_id, lambda old: (partition, merge_order(old[1] if old is not None else None, memory))
+        )
 
     def customer(self, external_id: str) -> CustomerMemory | None:
         return self._customers.get(external_id)
 
     def remember_customer(self, external_id: str, memory: CustomerMemory) -> None:
-        """Keep the newest: a write from an older order never replaces a newer one's memory."""
+        """Keep the newest (`merge_customer`) and publish what is kept."""
+        kept = self._customers.update(external_id, lambda old: merge_customer(old, memory))
+        if self.sink is not None and kept is memory:
+            self.sink.customer_changed(external_id, memory)
 
-        def newest(old: CustomerMemory | None) -> CustomerMemory:
-            if old is not None and old.placed is not None and memory.placed is not None:
-                return old if old.placed > memory.placed else memory
-            return memory
-
-        self._customers.update(external_id, newest)
+    def apply_customer(self, external_id: str, memory: CustomerMemory) -> None:
+        self._customers.update(external_id, lambda old: merge_customer(old, memory))
 
     def forget(self, partitions: Iterable[int]) -> None:
-        """A rebalance: orders of these partitions, and every customer, may be written elsewhere now."""
+        """A rebalance: orders of these partitions may be written elsewhere now, and — unless the
+        group shares its customer memory — so may every customer."""
         gone = set(partitions)
         self._orders.drop(lambda _id, entry: entry[0] not in gone)
-        self._customers.drop(lambda _k, _v: False)
+        if self.sink is None:
+            self._customers.drop(lambda _k, _v: False)
 
 
 class KeyedLocks:

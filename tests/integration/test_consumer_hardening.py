@@ -138,16 +138,22 @@ def test_an_older_orders_update_never_reverts_its_customer_even_after_a_restart(
         wait_until(lambda: len(sales_orders(sim)) == 2, 30, "orders A and B")
     assert address_1() == "Neuer Weg 2"
 
-    completed = {**a, "status": "completed", "date_modified_gmt": "2026-12-01T10:00:00"}
-    completed["date_completed_gmt"] = "2026-12-01T10:00:00"
-    produce(broker.bootstrap, settings.orders_topic, [event_for(completed, topic="order.updated")])
-    with running_member(settings):  # a restarted member: no memory of A, B or the customer
-        wait_until(
-            lambda: (
-                sales_orders(sim)[f"WOO_ORDER_{a['id']}"].get("custbody_woo_modified_gmt")
-                == "2026-12-01T10:00:00"
-            ),
-            30,
-            "A's update written",
+    # A is completed, then edited again; each update is processed by a restarted member: one that
+    # restores the group's memory, then one without it (no memory of A, B or the customer at all)
+    for memory_topics, modified in ((True, "2026-12-01T10:00:00"), (False, "2026-12-02T10:00:00")):
+        update = {**a, "status": "completed", "date_modified_gmt": modified, "date_completed_gmt": modified}
+        ends = produce(broker.bootstrap, settings.orders_topic, [event_for(update, topic="order.updated")])
+        restarted = consumer_settings(
+            broker.bootstrap, sim.env(), unique_name, consumer_memory_topics=memory_topics
         )
-    assert address_1() == "Neuer Weg 2"
+        with running_member(restarted):
+            wait_until(
+                lambda ends=ends: all(
+                    committed_offsets(broker.bootstrap, settings.consumer_group, settings.orders_topic, 3)[p]
+                    >= end
+                    for p, end in ends.items()
+                ),
+                30,
+                "A's update processed",
+            )
+        assert address_1() == "Neuer Weg 2"

@@ -39,6 +39,7 @@ def test_topics_are_created_once_with_the_configured_partitions(broker: Broker, 
         "RETRY_DELAYS_SECONDS": "1,5",
     }
     names = [unique_name, f"{unique_name}.retry.1", f"{unique_name}.retry.2", f"{unique_name}.dlq"]
+    names += [f"{unique_name}.memory", f"{unique_name}.customers"]  # the group's memory, compacted
 
     first = run_topics(env)
     assert first.returncode == 0, first.stderr
@@ -53,6 +54,9 @@ def test_topics_are_created_once_with_the_configured_partitions(broker: Broker, 
     resource = ConfigResource(ConfigResource.Type.TOPIC, unique_name)
     configs = admin.describe_configs([resource])[resource].result(timeout=10)
     assert configs["max.message.bytes"].value == str(MAX_MESSAGE_BYTES)
+    memory = ConfigResource(ConfigResource.Type.TOPIC, f"{unique_name}.customers")
+    configs = admin.describe_configs([memory])[memory].result(timeout=10)
+    assert configs["cleanup.policy"].value == "compact,delete"
 
 
 def test_a_bad_setting_is_named_and_exits_2(unique_name: str) -> None:
@@ -72,5 +76,5 @@ def test_an_existing_topic_with_a_small_record_limit_is_reported_not_changed(
         states = ensure_topics(settings)
     assert states[unique_name] == "exists"
     warned = [r.getMessage() for r in caplog.records if "max.message.bytes" in r.getMessage()]
-    assert len(warned) == 1  # only the hand-made topic; the three it created have the limit
+    assert len(warned) == 1  # only the hand-made topic; the ones it created have the limit
     assert unique_name in warned[0]

@@ -1,0 +1,216 @@
+"""The group's memory in Kafka: two compacted changelog topics, as Kafka Streams keeps its state stores.
+
+Without it a member's memory died with it (and with every rebalance): after a restart every
+returning customer's order cost a customer write again, an `order.created` replayed or delivered
+late could overwrite a newer version (nothing remembered it), and what one member wrote of a customer
+was invisible to the others. With it:
+
+| topic                      | key                  | partitioned              | read by                  |
+|----------------------------|----------------------|--------------------------|--------------------------|
+| `<ORDERS_TOPIC>.memory`    | order id             | as the orders (1)        | that partition's owner (2) |
+| `<ORDERS_TOPIC>.customers` | customer external id | by key                   | every member, all of it (3) |
+
+(1) the same partition number as the order's records. (2) from the start when the partition number
+is assigned, then followed. (3) to its end before the member joins the group, then followed.
+
+A change is published (acknowledged) before the record it came from counts as done, so the next
+owner of a partition — who restores before processing it — sees everything its predecessor committed.
+Partitions whose order memory is being restored stay paused; the member joins the group only once the
+customer table was read to its end (`CONSUMER_MEMORY_RESTORE_TIMEOUT_S`; past it the member starts with
+`customers_complete` false and reads NetSuite where memory cannot tell). Values are small JSON;
+changes merge so the newest wins whatever order they are read in. A failed publish loses nothing but
+the shortcut: it is counted, and customer memory stops counting as complete until the next restart.
+
+Both topics are `cleanup.policy=compact,delete`: the latest entry per key is kept, for 30 days (orders:
+long past the main topic's 7-day replay window) or 365 days (customers).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
+
+from common.publisher import Publisher, PublishError
+from consumer.metrics import MEMORY_PUBLISH_FAILURES, MEMORY_READ, MEMORY_RESTORE_SECONDS
+from consumer.pipeline.memory import WriteMemory
+from consumer.pipeline.versions import CustomerMemory, OrderMemory, Placed
+
+log = logging.getLogger(__name__)
+
+
+def encode_order(memory: OrderMemory) -> bytes:
+    return json.dumps({"w": memory.written, "f": memory.fingerprint, "p": memory.parked}).encode()
+
+
+def decode_order(value: bytes) -> OrderMemory:
+    data = json.loads(value)
+    return OrderMemory(data.get("w"), data.get("f"), data.get("p"))
+
+
+def encode_customer(memory: CustomerMemory) -> bytes:
+    placed = memory.placed.text() if memory.placed is not None else None
+    return json.dumps({"id": memory.internal_id, "v": placed, "f": memory.fingerprint}).encode()
+
+
+def decode_customer(value: bytes) -> CustomerMemory:
+    data = json.loads(value)
+    return CustomerMemory(str(data["id"]), Placed.parse(data.get("v")), data.get("f"))
+
+
+class MemoryLog:
+    """Publishes `WriteMemory`'s changes and reads the group's back (see the module docstring)."""
+
+    def __init__(
+        self,
+        client_config: dict[str, Any],
+        orders_topic: str,
+        customers_topic: str,
+        memory: WriteMemory,
+        publisher: Publisher,
+        *,
+        publish_timeout_s: float = 10.0,
+    ) -> None:
+        self._orders_topic, self._customers_topic = orders_topic, customers_topic
+        self.topics = (orders_topic, customers_topic)
+        self._memory, self._publisher, self._timeout_s = memory, publisher, publish_timeout_s
+        self._consumer = Consumer(
+            {
+                **client_config,
+                "group.id": f"{orders_topic}-reader",  # never joins: partitions are assigned
+                "enable.auto.commit": False,
+                "enable.partition.eof": True,
+                "auto.offset.reset": "earliest",
+            }
+        )
+        self._requests: queue.SimpleQueue[tuple[str, set[int]]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._restoring: set[int] = set()
+        self._customers_left: set[int] | None = None  # partitions not yet read to their end
+        self._orders_assigned: set[int] = set()  # the reader thread's own view
+        self._customers_done = threading.Event()
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="memory-log", daemon=True)
+        memory.sink = self
+
+    # -- writing: MemorySink ------------------------------------------------------------------
+    def order_changed(self, partition: int, order_id: int, memory: OrderMemory) -> None:
+        key = str(order_id).encode()
+        self._publish(self._orders_topic, key, encode_order(memory), partition)
+
+    def customer_changed(self, external_id: str, memory: CustomerMemory) -> None:
+        self._publish(self._customers_topic, external_id.encode(), encode_customer(memory), None)
+
+    def _publish(self, topic: str, key: bytes, value: bytes, partition: int | None) -> None:
+        try:
+            self._publisher.publish(topic, key, value, [], self._timeout_s, partition=partition)
+        except PublishError as exc:
+            MEMORY_PUBLISH_FAILURES.inc()
+            self._memory.sink_failed()
+            log.warning("memory change not published to %s (%s)", topic, exc.reason)
+
+    # -- reading ------------------------------------------------------------------------------
+    def start(self, timeout_s: float) -> bool:
+        """Read every customer change to the end (True) or give up after `timeout_s` (False); the
+        reader then keeps following both topics."""
+        started = time.monotonic()
+        partitions = self._consumer.list_topics(self._customers_topic, timeout=30).topics
+        count = (
+            len(partitions[self._customers_topic].partitions) if self._customers_topic in partitions else 0
+        )
+        self._customers_left = set(range(count))
+        if not count:
+            self._customers_done.set()
+        self._consumer.assign(
+            [TopicPartition(self._customers_topic, p, OFFSET_BEGINNING) for p in range(count)]
+        )
+        self._thread.start()
+        done = self._customers_done.wait(timeout_s)
+        MEMORY_RESTORE_SECONDS.set(time.monotonic() - started)
+        if done:
+            self._memory.mark_customers_complete()
+            log.info("customer memory restored in %.1fs", time.monotonic() - started)
+        else:
+            log.warning(
+                "customer memory not restored within %.0fs: reading NetSuite where it must", timeout_s
+            )
+        return done
+
+    def track(self, partitions: set[int]) -> None:
+        """Partition numbers now assigned: restore their order memory (they are `restoring` until read)."""
+        new = partitions - self.restoring()
+        if new:
+            with self._lock:
+                self._restoring |= new
+            self._requests.put(("track", new))
+
+    def untrack(self, partitions: set[int]) -> None:
+        with self._lock:
+            self._restoring -= partitions
+        self._requests.put(("untrack", partitions))
+
+    def restoring(self) -> set[int]:
+        with self._lock:
+            return set(self._restoring)
+
+    def close(self) -> None:
+        self._closing.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        self._consumer.close()
+
+    def _run(self) -> None:
+        while not self._closing.is_set():
+            try:
+                self._serve_requests()
+                for msg in self._consumer.consume(num_messages=1000, timeout=0.2):
+                    self._apply(msg)
+            except Exception:  # the reader must outlive a bad entry or a broker hiccup
+                log.exception("memory reader failed a round")
+                time.sleep(1)
+
+    def _serve_requests(self) -> None:
+        while True:
+            try:
+                op, partitions = self._requests.get_nowait()
+            except queue.Empty:
+                return
+            parts = [TopicPartition(self._orders_topic, p, OFFSET_BEGINNING) for p in sorted(partitions)]
+            if op == "track":
+                self._consumer.incremental_assign(parts)
+                self._orders_assigned |= partitions
+            else:
+                self._consumer.incremental_unassign(parts)
+                self._orders_assigned -= partitions
+
+    def _apply(self, msg: Message) -> None:
+        error, topic, partition = msg.error(), msg.topic(), msg.partition() or 0
+        if error is not None:
+            if error.code() == KafkaError._PARTITION_EOF:
+                self._reached_end(topic or "", partition)
+            else:
+                log.warning("memory reader: %s", error.name())
+            return
+        key, value = msg.key() or b"", msg.value()
+        if value is None:
+            return  # a tombstone: nothing to learn
+        if topic == self._customers_topic:
+            self._memory.apply_customer(key.decode(), decode_customer(value))
+            MEMORY_READ.labels("customer").inc()
+        elif partition in self._orders_assigned:  # not a late fetch of a partition let go
+            self._memory.apply_order(partition, int(key), decode_order(value))
+            MEMORY_READ.labels("order").inc()
+
+    def _reached_end(self, topic: str, partition: int) -> None:
+        if topic == self._customers_topic and self._customers_left is not None:
+            self._customers_left.discard(partition)
+            if not self._customers_left:
+                self._customers_done.set()
+        elif topic == self._orders_topic:
+            with self._lock:
+                self._restoring.discard(partition)
