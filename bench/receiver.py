@@ -28,7 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PATH = "/webhook/woocommerce/order-created"
-SECRET = "bench_s3cret&amp;x"  # noqa: S105 - a throwaway secret for the run
+SECRET = "bench_webhook_s3cret&amp;x"  # noqa: S105 - a throwaway secret for the run
 MAX_REQUESTS_PER_PHASE = 300_000
 
 

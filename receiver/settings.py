@@ -12,6 +12,12 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from common.kafka_settings import ENV_FILE_CONFIG, KafkaSettings
+from receiver.signature import wp_specialchars_decode
+
+# WooCommerce generates 50-character secrets (`wp_generate_password( 50, true, true )` when the
+# field is left empty); a person may type a shorter one. Below 16 characters of HMAC key a guessed
+# or brute-forced secret is within reach, so such a secret stops the receiver instead.
+MIN_SECRET_CHARS = 16
 
 
 class SettingsError(ValueError):
@@ -45,8 +51,14 @@ class ReceiverSettings(KafkaSettings):
     @field_validator("woocommerce_webhook_secret")
     @classmethod
     def _secret_not_empty(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().strip():
+        text = value.get_secret_value()
+        if not text.strip():
             raise ValueError("must not be empty (copy the webhook's secret from WooCommerce)")
+        if len(wp_specialchars_decode(text)) < MIN_SECRET_CHARS:  # the HMAC key WooCommerce signs with
+            raise ValueError(
+                f"must be at least {MIN_SECRET_CHARS} characters; leave WooCommerce's secret field empty "
+                "to have it generate one (50 characters)"
+            )
         return value
 
     @field_validator("receiver_log_level")
