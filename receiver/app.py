@@ -70,7 +70,12 @@ def create_app(
     app.extensions["woo_receiver"] = ReceiverContext(
         settings=settings,
         publisher=publisher,
-        verifier=SignatureVerifier(settings.woocommerce_webhook_secret.get_secret_value()),
+        verifier=SignatureVerifier(
+            settings.woocommerce_webhook_secret.get_secret_value(),
+            previous.get_secret_value()
+            if (previous := settings.woocommerce_webhook_secret_previous)
+            else None,
+        ),
         serde=serde if serde is not None else make_serde(settings.schema_registry_url),
         metrics=metrics if metrics is not None else ReceiverMetrics(),
         readiness=Readiness(

@@ -20,6 +20,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+SECRETS = ("current", "previous")
 OUTCOMES = ("accepted", "ping", "unauthorized", "invalid", "too_large", "unavailable", "ignored")
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 SIZE_BUCKETS = tuple(float(2**n) for n in range(8, 22))  # 256 B … 2 MiB
@@ -30,7 +31,7 @@ def multiprocess_mode() -> bool:
 
 
 class ReceiverMetrics:
-    """The four metric families of the issue, registered in `registry` (a fresh one by default)."""
+    """The receiver's metric families, registered in `registry` (a fresh one by default)."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
@@ -54,6 +55,14 @@ class ReceiverMetrics:
             registry=self.registry,
             multiprocess_mode="livesum",
         )
+        self.signature_matches = Counter(
+            "woo_receiver_signature_matches",
+            "Verified webhooks by the secret that matched: once `previous` stays at zero after a "
+            "rotation, WOOCOMMERCE_WEBHOOK_SECRET_PREVIOUS can be removed",
+            ["secret"],
+            registry=self.registry,
+        )
+        self.matched = {name: self.signature_matches.labels(name) for name in SECRETS}
         self.payload_bytes = Histogram(
             "woo_receiver_payload_bytes",
             "Size of webhook bodies (Content-Length when refused unread)",

@@ -88,11 +88,13 @@ def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
     ids = {"webhook_id": delivery.webhook_id, "delivery_id": delivery.delivery_id, "body_bytes": len(body)}
     if is_ping(body, delivery):
         return Outcome("ping", 200, {"status": "ok"}, ids)
-    if not ctx.verifier.verify(body, delivery.signature):
+    match = ctx.verifier.verify(body, delivery.signature)
+    if match is None:
         reason = "missing signature" if not delivery.signature else "signature does not match"
         return Outcome(
             "unauthorized", 401, {"error": "unauthorized", "reason": reason}, {**ids, "reason": reason}
         )
+    ctx.metrics.matched[match.secret].inc()
     topic = delivery.topic or default_topic
     ids["webhook_topic"] = topic[:64]
     if topic not in PUBLISHED_TOPICS:

@@ -32,6 +32,9 @@ class ReceiverSettings(KafkaSettings):
     woocommerce_webhook_secret: SecretStr = Field(
         description="the webhook secret as stored in WooCommerce (entity-decoded like WooCommerce does)"
     )
+    woocommerce_webhook_secret_previous: SecretStr | None = Field(
+        None, description="during a rotation, the old secret, also accepted (one secret: it may hold commas)"
+    )
     port: int = Field(8080, ge=1, le=65535, description="HTTP port")
     receiver_host: str = Field("0.0.0.0", description="bind address")  # noqa: S104 - a container's port
     receiver_workers: int = Field(2, ge=1, le=64, description="gunicorn worker processes")
@@ -48,9 +51,17 @@ class ReceiverSettings(KafkaSettings):
     )
     receiver_log_level: str = Field("INFO", description="log level of the JSON log lines")
 
-    @field_validator("woocommerce_webhook_secret")
+    @field_validator("woocommerce_webhook_secret_previous", mode="before")
     @classmethod
-    def _secret_not_empty(cls, value: SecretStr) -> SecretStr:
+    def _blank_previous_is_unset(cls, value: Any) -> Any:
+        """An emptied variable ends a rotation as well as a removed one."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("woocommerce_webhook_secret", "woocommerce_webhook_secret_previous")
+    @classmethod
+    def _secret_not_empty(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
         text = value.get_secret_value()
         if not text.strip():
             raise ValueError("must not be empty (copy the webhook's secret from WooCommerce)")
