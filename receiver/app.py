@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from receiver.metrics import ReceiverMetrics
 from receiver.publisher import Publisher
+from receiver.replays import ReplayFilter
 from receiver.settings import ReceiverSettings
 from receiver.signature import SignatureVerifier
 from schemas.serde import OrderSerde, make_serde
@@ -52,6 +53,7 @@ class ReceiverContext:
     serde: OrderSerde
     metrics: ReceiverMetrics
     readiness: Readiness
+    replays: ReplayFilter
 
 
 def create_app(
@@ -81,6 +83,7 @@ def create_app(
         readiness=Readiness(
             lambda: publisher.ready(settings.receiver_ready_timeout_s), settings.receiver_ready_cache_s
         ),
+        replays=ReplayFilter(settings.receiver_replay_capacity, settings.receiver_replay_window_s),
     )
     app.register_blueprint(bp)
 

@@ -21,7 +21,16 @@ from prometheus_client import (
 )
 
 SECRETS = ("current", "previous")
-OUTCOMES = ("accepted", "ping", "unauthorized", "invalid", "too_large", "unavailable", "ignored")
+OUTCOMES = (
+    "accepted",
+    "duplicate",  # verified, published within RECEIVER_REPLAY_WINDOW_S already: 200, not published again
+    "ping",
+    "unauthorized",
+    "invalid",
+    "too_large",
+    "unavailable",
+    "ignored",
+)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 SIZE_BUCKETS = tuple(float(2**n) for n in range(8, 22))  # 256 B … 2 MiB
 

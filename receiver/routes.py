@@ -1,8 +1,9 @@
 """The blueprint: the webhook endpoints, health, readiness and metrics.
 
 Order of decisions for a webhook: size (413, before reading) → ping (200) → signature (401) →
-topic (200 "ignored" for topics we don't publish) → order validation (400) → publish and wait for
-the broker's acknowledgement (200, or 503). Nothing is published on any path but the last.
+topic (200 "ignored" for topics we don't publish) → replay (200 "duplicate": this body was published
+within RECEIVER_REPLAY_WINDOW_S, receiver.replays) → order validation (400) → publish and wait for the
+broker's acknowledgement (200, or 503). Nothing is published on any path but the last.
 """
 
 from __future__ import annotations
@@ -99,6 +100,10 @@ def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
     ids["webhook_topic"] = topic[:64]
     if topic not in PUBLISHED_TOPICS:
         return Outcome("ignored", 200, {"status": "ignored", "topic": topic[:64]}, ids)
+    published_as = ctx.replays.seen(match.signature)
+    if published_as is not None:
+        ids["order_id"] = published_as
+        return Outcome("duplicate", 200, {"status": "duplicate", "order_id": published_as}, ids)
     try:
         order = parse_order(body)
     except InvalidOrder as exc:
@@ -118,7 +123,10 @@ def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
         return Outcome(
             "unavailable", 503, {"error": "unavailable", "reason": reason}, {**ids, "reason": reason}
         )
-    return _publish(ctx, event.key, value, kafka_headers(delivery, topic), ids, order.id)
+    result = _publish(ctx, event.key, value, kafka_headers(delivery, topic), ids, order.id)
+    if result.status == 200:  # only what the broker acknowledged counts as published
+        ctx.replays.remember(match.signature, order.id)
+    return result
 
 
 def _publish(

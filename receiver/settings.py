@@ -50,6 +50,12 @@ class ReceiverSettings(KafkaSettings):
         15.0, gt=0, le=300, description="on SIGTERM, how long in-flight requests may finish"
     )
     receiver_log_level: str = Field("INFO", description="log level of the JSON log lines")
+    receiver_replay_window_s: float = Field(
+        3600.0, ge=0, le=7 * 86400, description="a body published this recently is not published again"
+    )
+    receiver_replay_capacity: int = Field(
+        10_000, ge=0, le=1_000_000, description="bodies remembered per worker process; 0 = no replay filter"
+    )
 
     @field_validator("woocommerce_webhook_secret_previous", mode="before")
     @classmethod

@@ -53,7 +53,7 @@ HARD_CODED_METRICS: dict[str, tuple[str, frozenset[str]]] = {
 # Modules whose import registers metrics in the default registry, when they exist.
 OPTIONAL_METRIC_MODULES = ("consumer.netsuite.client", "consumer.netsuite.governor")
 RECEIVER_OUTCOMES = frozenset(
-    {"accepted", "ping", "unauthorized", "invalid", "too_large", "unavailable", "ignored"}
+    {"accepted", "duplicate", "ping", "unauthorized", "invalid", "too_large", "unavailable", "ignored"}
 )
 # From the help text of consumer.metrics.OUTCOMES.
 CONSUMER_OUTCOMES = frozenset(
