@@ -277,7 +277,8 @@ def serve_bare() -> None:
 
         return app
 
-    GunicornServer(factory, gunicorn_options(load_settings())).run()
+    settings = load_settings()
+    GunicornServer(factory, gunicorn_options(settings), read_timeout_s=settings.receiver_read_timeout_s).run()
 
 
 def start_server(kind: str, env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:

@@ -30,6 +30,7 @@ OUTCOMES = (
     "too_large",
     "unavailable",
     "ignored",
+    "timeout",  # the body did not arrive within RECEIVER_READ_TIMEOUT_S: 408, nothing published
 )
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 SIZE_BUCKETS = tuple(float(2**n) for n in range(8, 22))  # 256 B … 2 MiB
@@ -72,6 +73,12 @@ class ReceiverMetrics:
             registry=self.registry,
         )
         self.matched = {name: self.signature_matches.labels(name) for name in SECRETS}
+        self.read_timeouts = Counter(
+            "woo_receiver_read_timeouts",
+            "Connections cut because a request (headers or body) did not arrive within "
+            "RECEIVER_READ_TIMEOUT_S: slow clients reaching the pod",
+            registry=self.registry,
+        )
         self.payload_bytes = Histogram(
             "woo_receiver_payload_bytes",
             "Size of webhook bodies (Content-Length when refused unread)",

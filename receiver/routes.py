@@ -26,6 +26,7 @@ from receiver.intake import (
     parse_order,
 )
 from receiver.publisher import Headers, PublishError
+from receiver.worker import ReadDeadline
 
 if TYPE_CHECKING:
     from receiver.app import ReceiverContext
@@ -81,7 +82,13 @@ def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
     if length is not None and length > settings.receiver_max_body_bytes:
         ctx.metrics.payload_bytes.observe(length)
         return _too_large(settings.receiver_max_body_bytes, length)
-    body = _read_body(settings.receiver_max_body_bytes)
+    try:
+        body = _read_body(settings.receiver_max_body_bytes)
+    except Exception as exc:
+        if not _past_deadline(exc):
+            raise  # a client gone mid-body: werkzeug's ClientDisconnected (400) as before
+        reason = f"body not received within {settings.receiver_read_timeout_s:g} s"
+        return Outcome("timeout", 408, {"error": "timeout", "reason": reason}, {"reason": reason}, True)
     if body is None:  # a chunked body that grew past the limit
         return _too_large(settings.receiver_max_body_bytes, None)
     ctx.metrics.payload_bytes.observe(len(body))
@@ -164,6 +171,15 @@ def _read_body(limit: int) -> bytes | None:
             return bytes(buf)
         buf += chunk
     return None
+
+
+def _past_deadline(exc: BaseException | None) -> bool:
+    """Whether the body read ended at the worker's read deadline (werkzeug may wrap it)."""
+    while exc is not None:
+        if isinstance(exc, ReadDeadline):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _too_large(limit: int, length: int | None) -> Outcome:

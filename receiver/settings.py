@@ -50,6 +50,9 @@ class ReceiverSettings(KafkaSettings):
         15.0, gt=0, le=300, description="on SIGTERM, how long in-flight requests may finish"
     )
     receiver_log_level: str = Field("INFO", description="log level of the JSON log lines")
+    receiver_read_timeout_s: float = Field(
+        5.0, gt=0, le=60, description="a request (headers and body) must arrive within this of its first byte"
+    )
     receiver_replay_window_s: float = Field(
         3600.0, ge=0, le=7 * 86400, description="a body published this recently is not published again"
     )

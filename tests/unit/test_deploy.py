@@ -53,7 +53,17 @@ HARD_CODED_METRICS: dict[str, tuple[str, frozenset[str]]] = {
 # Modules whose import registers metrics in the default registry, when they exist.
 OPTIONAL_METRIC_MODULES = ("consumer.netsuite.client", "consumer.netsuite.governor")
 RECEIVER_OUTCOMES = frozenset(
-    {"accepted", "duplicate", "ping", "unauthorized", "invalid", "too_large", "unavailable", "ignored"}
+    {
+        "accepted",
+        "duplicate",
+        "ping",
+        "unauthorized",
+        "invalid",
+        "too_large",
+        "unavailable",
+        "ignored",
+        "timeout",
+    }
 )
 # From the help text of consumer.metrics.OUTCOMES.
 CONSUMER_OUTCOMES = frozenset(
@@ -673,6 +683,18 @@ def test_receiver_drains_before_sigterm_and_outlives_in_flight_webhooks() -> Non
     grace = pod_spec(receiver)["terminationGracePeriodSeconds"]
     # preStop, then gunicorn's graceful window for in-flight requests, then the producers' flush.
     assert grace > pre_stop + graceful + produce, "in-flight webhooks must get their broker ack"
+
+
+def test_receiver_probes_outwait_the_read_deadline() -> None:
+    """Slow clients can make a request wait RECEIVER_READ_TIMEOUT_S for a thread (receiver/worker.py);
+    a probe must wait longer, plus the broker probe for /readyz, or slow clients restart the pod."""
+    receiver = container(base_object("Deployment", "receiver"))
+    read = _setting_s("receiver.settings", "ReceiverSettings", "receiver_read_timeout_s")
+    ready = _setting_s("receiver.settings", "ReceiverSettings", "receiver_ready_timeout_s")
+    assert read is not None
+    assert ready is not None
+    assert receiver["livenessProbe"]["timeoutSeconds"] > read + 1
+    assert receiver["readinessProbe"]["timeoutSeconds"] > read + ready + 1
 
 
 def test_consumer_replicas_fit_the_partitions_and_grace_covers_netsuite_calls() -> None:

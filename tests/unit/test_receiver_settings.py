@@ -96,7 +96,8 @@ def test_producer_and_gunicorn_config_follow_the_settings(monkeypatch: pytest.Mo
     assert conf["compression.type"] != "none"
     assert conf["linger.ms"] <= 10
     options = gunicorn_options(s)
-    assert (options["workers"], options["threads"], options["worker_class"]) == (3, 7, "gthread")
+    assert (options["workers"], options["threads"]) == (3, 7)
+    assert options["worker_class"] == "receiver.worker.DeadlineWorker"
     assert options["preload_app"] is False
     assert options["graceful_timeout"] >= 4
 
