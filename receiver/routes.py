@@ -36,6 +36,9 @@ access_log = logging.getLogger("receiver.access")
 log = logging.getLogger(__name__)
 
 _DEFAULT_TOPIC = {"order-created": "order.created", "order-updated": "order.updated"}
+# A refused body up to this many times RECEIVER_MAX_BODY_BYTES is read and dropped before the 413
+# (4 MiB by default): enough for any order plausibly sent by mistake, little for the worker.
+DRAIN_FACTOR = 4
 
 
 @dataclass
@@ -71,17 +74,20 @@ def webhook(kind: str) -> Response:
         }
         access_log.info("webhook", extra={"fields": fields})
     response = _json(result.body, result.status)
-    if result.close:  # the body was not read: don't keep the connection for the next request
-        response.headers["Connection"] = "close"
+    if result.close:  # a refused or cut body: ask the client not to reuse the connection
+        response.headers["Connection"] = "close"  # (gunicorn keeps HTTP/1.1 connections regardless)
     return response
 
 
 def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
     settings = ctx.settings
     length = request.content_length
-    if length is not None and length > settings.receiver_max_body_bytes:
+    limit = settings.receiver_max_body_bytes
+    if length is not None and length > limit:
         ctx.metrics.payload_bytes.observe(length)
-        return _too_large(settings.receiver_max_body_bytes, length)
+        if length <= DRAIN_FACTOR * limit:
+            _drain(request.environ["wsgi.input"], length)
+        return _too_large(limit, length)
     try:
         body = _read_body(settings.receiver_max_body_bytes)
     except Exception as exc:
@@ -90,7 +96,8 @@ def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
         reason = f"body not received within {settings.receiver_read_timeout_s:g} s"
         return Outcome("timeout", 408, {"error": "timeout", "reason": reason}, {"reason": reason}, True)
     if body is None:  # a chunked body that grew past the limit
-        return _too_large(settings.receiver_max_body_bytes, None)
+        _drain(request.environ["wsgi.input"], (DRAIN_FACTOR - 1) * limit)
+        return _too_large(limit, None)
     ctx.metrics.payload_bytes.observe(len(body))
     delivery = DeliveryHeaders.from_headers(request.headers)
     ids = {"webhook_id": delivery.webhook_id, "delivery_id": delivery.delivery_id, "body_bytes": len(body)}
@@ -171,6 +178,25 @@ def _read_body(limit: int) -> bytes | None:
             return bytes(buf)
         buf += chunk
     return None
+
+
+def _drain(stream: Any, most: int) -> None:
+    """Read and drop up to `most` bytes of a refused body, so the 413 reaches the sender.
+
+    A server that answers and closes with the body unread resets the connection: a sender still
+    sending (WooCommerce speaks HTTP/1.0, so gunicorn closes after every answer) fails on the write
+    ("connection reset", "broken pipe") and never reads the 413. Bounded in bytes (DRAIN_FACTOR x the
+    limit) and in time (the worker's read deadline ends a slow sender's drain); past either the
+    sender may still see the reset.
+    """
+    try:
+        while most > 0:
+            chunk = stream.read(min(65_536, most))
+            if not chunk:
+                return
+            most -= len(chunk)
+    except (OSError, ValueError):  # the read deadline, or the sender gone
+        return
 
 
 def _past_deadline(exc: BaseException | None) -> bool:

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,3 +201,37 @@ def test_a_replayed_delivery_is_published_at_most_once_per_worker(door: Door) ->
     assert 1 <= statuses.count("accepted") <= WORKERS
     assert statuses.count("duplicate") == 12 - statuses.count("accepted")
     assert statuses[0] == "accepted"
+
+
+def post_like_woocommerce(port: int, body: bytes, headers: dict[str, str]) -> str:
+    """WooCommerce's delivery: HTTP/1.0, the whole body written before the answer is read; a failed
+    write is a failed delivery (curl: "send failure: connection reset"), whatever the server said."""
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    request = f"POST {PATH} HTTP/1.0\r\nHost: x\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode()
+    with socket.socket() as sock:
+        # A small send buffer: the body is still on its way when the server answers, as over a WAN
+        # (on loopback the kernel's buffers would otherwise swallow a 200 KB body at once).
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16_384)
+        sock.settimeout(20)
+        sock.connect(("127.0.0.1", port))
+        try:
+            sock.sendall(request + body)
+        except OSError as exc:
+            return f"send failed: {exc.strerror}"
+        try:
+            return sock.makefile("rb").readline().decode().split()[1]
+        except (OSError, IndexError) as exc:
+            return f"no answer: {exc}"
+
+
+def test_oversized_bodies_under_concurrent_load_all_get_their_413(door: Door) -> None:
+    """Refused unread, a body turned the close into a reset: the sender's write failed and it never
+    read the 413 (WooCommerce would log a reset, not 'too large'). Drained, every sender reads it."""
+    body = b'{"id":1,"pad":"' + b"x" * (3 * MAX_BODY) + b'"}'  # within the drained 4 x the limit
+    headers = signed_headers(body)
+    before = door.metric('woo_receiver_requests_total{outcome="too_large"}')
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: post_like_woocommerce(door.port, body, headers), range(64)))
+    assert answers == ["413"] * 64, {a: answers.count(a) for a in set(answers)}
+    assert door.metric('woo_receiver_requests_total{outcome="too_large"}') - before == 64
+    assert requests.get(f"{door.url}/healthz", timeout=5).status_code == 200
