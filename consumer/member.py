@@ -56,7 +56,12 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
     producer = KafkaPublisher({**settings.producer_config(), "client.id": "woo-consumer"})
     halt = AuthHalt(client.probe, max_interval_s=settings.auth_probe_max_interval_s, stop=stop)
     handler = RecordHandler(
-        make_serde(settings.schema_registry_url), writer, policy, Forwarder(producer), halt, stop
+        make_serde(settings.schema_registry_url, settings.registry_config()),
+        writer,
+        policy,
+        Forwarder(producer),
+        halt,
+        stop,
     )
     runner = Runner(
         settings.consumer_config(),

@@ -78,7 +78,9 @@ def create_app(
             if (previous := settings.woocommerce_webhook_secret_previous)
             else None,
         ),
-        serde=serde if serde is not None else make_serde(settings.schema_registry_url),
+        serde=serde
+        if serde is not None
+        else make_serde(settings.schema_registry_url, settings.registry_config()),
         metrics=metrics if metrics is not None else ReceiverMetrics(),
         readiness=Readiness(
             lambda: publisher.ready(settings.receiver_ready_timeout_s), settings.receiver_ready_cache_s

@@ -57,6 +57,8 @@ def _ctx() -> ReceiverContext:
 @bp.post("/webhook/woocommerce/<any('order-created', 'order-updated'):kind>")
 def webhook(kind: str) -> Response:
     ctx = _ctx()
+    if _on_metrics_port(ctx):  # the metrics port takes scrapes and probes, never a webhook
+        return _json({"error": "not_found"}, 404)
     started = time.perf_counter()
     ctx.metrics.in_flight.inc()
     try:
@@ -219,6 +221,13 @@ def _too_large(limit: int, length: int | None) -> Outcome:
     )
 
 
+def _on_metrics_port(ctx: ReceiverContext) -> bool:
+    """Whether this request came in on RECEIVER_METRICS_PORT. SERVER_PORT is the port of the listening
+    socket that accepted the connection (gunicorn sets it from its bind address), not the Host header."""
+    port = ctx.settings.receiver_metrics_port
+    return bool(port) and request.environ.get("SERVER_PORT") == str(port)
+
+
 def _json(body: dict[str, Any], status: int) -> Response:
     """A small JSON answer (cheaper than `jsonify`, which matters on the hot path)."""
     return Response(json.dumps(body, separators=(",", ":")), status=status, mimetype="application/json")
@@ -237,5 +246,8 @@ def readyz() -> Response:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    payload, content_type = _ctx().metrics.render()
+    ctx = _ctx()
+    if ctx.settings.receiver_metrics_port and not _on_metrics_port(ctx):
+        return _json({"error": "not_found"}, 404)  # RECEIVER_METRICS_PORT set: not on the public port
+    payload, content_type = ctx.metrics.render()
     return Response(payload, status=200, content_type=content_type)

@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 def gunicorn_options(settings: ReceiverSettings) -> dict[str, Any]:
     """The gunicorn configuration; the benchmark serves its bare baseline with the same one."""
     return {
-        "bind": f"{settings.receiver_host}:{settings.port}",
+        "bind": [
+            f"{settings.receiver_host}:{p}" for p in (settings.port, settings.receiver_metrics_port) if p
+        ],
         "worker_class": "receiver.worker.DeadlineWorker",  # gthread + read deadlines (receiver/worker.py)
         "workers": settings.receiver_workers,
         "threads": settings.receiver_threads,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from common.kafka_settings import ENV_FILE_CONFIG, KafkaSettings
@@ -36,6 +36,9 @@ class ReceiverSettings(KafkaSettings):
         None, description="during a rotation, the old secret, also accepted (one secret: it may hold commas)"
     )
     port: int = Field(8080, ge=1, le=65535, description="HTTP port")
+    receiver_metrics_port: int = Field(
+        0, ge=0, le=65535, description="serve /metrics on this port only (not on PORT); 0 = on PORT"
+    )
     receiver_host: str = Field("0.0.0.0", description="bind address")  # noqa: S104 - a container's port
     receiver_workers: int = Field(2, ge=1, le=64, description="gunicorn worker processes")
     receiver_threads: int = Field(8, ge=1, le=512, description="request threads per worker")
@@ -80,6 +83,12 @@ class ReceiverSettings(KafkaSettings):
                 "to have it generate one (50 characters)"
             )
         return value
+
+    @model_validator(mode="after")
+    def _two_ports(self) -> ReceiverSettings:
+        if self.receiver_metrics_port == self.port:
+            raise ValueError("RECEIVER_METRICS_PORT must differ from PORT (or be 0: /metrics on PORT)")
+        return self
 
     @field_validator("receiver_log_level")
     @classmethod
