@@ -10,13 +10,26 @@ STAMP := $(VENV)/.installed
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+RUNTIME_LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+# Resolved for what CI and the image run: CPython 3.11 on x86_64 Linux. The dev lock is constrained
+# by the runtime lock, so both agree on every shared package.
+LOCK_FLAGS := --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 --quiet
+
+# Every third-party package comes from a lock, checked against its hashes; then the project itself,
+# editable, without dependencies (tests/unit/test_supply_chain.py checks locks, pyproject and image agree).
+$(STAMP): pyproject.toml $(RUNTIME_LOCK) $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(RUNTIME_LOCK)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the project with its dev tools
+install: $(STAMP) ## create .venv and install the locked runtime and dev packages, then the project
+
+lock: $(STAMP) ## re-resolve requirements.lock and requirements-dev.lock from pyproject.toml (with hashes)
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o $(RUNTIME_LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -c $(RUNTIME_LOCK) -o $(DEV_LOCK)
 
 run: $(STAMP) ## the whole pipeline on the embedded stack, with demo orders and a progress line
 	$(BIN)/python -m devstack.run
@@ -36,4 +49,4 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 bench: $(STAMP) ## benchmarks (not run by CI): receiver and consumer, ratios to baselines
 	$(BIN)/python -m bench
 
-.PHONY: help install run test lint format bench
+.PHONY: help install lock run test lint format bench

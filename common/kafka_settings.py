@@ -6,9 +6,10 @@ the consumer's retry/dead-letter producer and the tooling cannot drift apart.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_FILE_CONFIG = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -31,6 +32,14 @@ class KafkaSettings(BaseSettings):
     kafka_sasl_mechanism: str | None = Field(None, description="e.g. PLAIN, SCRAM-SHA-512")
     kafka_sasl_username: str | None = Field(None, description="SASL user")
     kafka_sasl_password: SecretStr | None = Field(None, description="SASL password")
+    kafka_ssl_ca_location: str | None = Field(
+        None, description="CA certificates (PEM file) the brokers' certificates must chain to"
+    )
+    kafka_ssl_certificate_location: str | None = Field(
+        None, description="client certificate (PEM file), for brokers that require mutual TLS"
+    )
+    kafka_ssl_key_location: str | None = Field(None, description="client private key (PEM file), mutual TLS")
+    kafka_ssl_key_password: SecretStr | None = Field(None, description="password of an encrypted client key")
     orders_topic: str = Field("woocommerce.orders", description="main topic")
     orders_topic_partitions: int = Field(6, ge=1, description="partitions of every topic we create")
     orders_topic_replication: int = Field(1, ge=1, description="replication factor of topics we create")
@@ -38,6 +47,32 @@ class KafkaSettings(BaseSettings):
         (5.0, 30.0, 300.0), description="one retry topic per delay, in order; then the dead-letter topic"
     )
     schema_registry_url: str | None = Field(None, description="Confluent wire format when set")
+    schema_registry_basic_auth_user_info: SecretStr | None = Field(
+        None, description="schema registry credentials, user:password"
+    )
+    schema_registry_ssl_ca_location: str | None = Field(
+        None, description="CA certificates (PEM file) of an https schema registry"
+    )
+
+    @field_validator(
+        "kafka_ssl_ca_location",
+        "kafka_ssl_certificate_location",
+        "kafka_ssl_key_location",
+        "schema_registry_ssl_ca_location",
+    )
+    @classmethod
+    def _file_exists(cls, value: str | None) -> str | None:
+        """Certificates come from a mounted Secret: a wrong path stops the process with the variable's
+        name instead of a TLS failure on every connection attempt."""
+        if value and not Path(value).is_file():
+            raise ValueError("no such file (is the TLS Secret mounted there?)")
+        return value or None
+
+    @model_validator(mode="after")
+    def _certificate_with_key(self) -> KafkaSettings:
+        if bool(self.kafka_ssl_certificate_location) != bool(self.kafka_ssl_key_location):
+            raise ValueError("KAFKA_SSL_CERTIFICATE_LOCATION and KAFKA_SSL_KEY_LOCATION go together")
+        return self
 
     @field_validator("retry_delays_seconds", mode="before")
     @classmethod
@@ -87,6 +122,23 @@ class KafkaSettings(BaseSettings):
             conf["sasl.username"] = self.kafka_sasl_username
         if self.kafka_sasl_password:
             conf["sasl.password"] = self.kafka_sasl_password.get_secret_value()
+        if self.kafka_ssl_ca_location:
+            conf["ssl.ca.location"] = self.kafka_ssl_ca_location
+        if self.kafka_ssl_certificate_location:
+            conf["ssl.certificate.location"] = self.kafka_ssl_certificate_location
+        if self.kafka_ssl_key_location:
+            conf["ssl.key.location"] = self.kafka_ssl_key_location
+        if self.kafka_ssl_key_password:
+            conf["ssl.key.password"] = self.kafka_ssl_key_password.get_secret_value()
+        return conf
+
+    def registry_config(self) -> dict[str, str]:
+        """Schema registry client settings beyond the URL: credentials and CA."""
+        conf: dict[str, str] = {}
+        if self.schema_registry_basic_auth_user_info:
+            conf["basic.auth.user.info"] = self.schema_registry_basic_auth_user_info.get_secret_value()
+        if self.schema_registry_ssl_ca_location:
+            conf["ssl.ca.location"] = self.schema_registry_ssl_ca_location
         return conf
 
     def producer_config(self, *, linger_ms: int = 5, delivery_timeout_ms: int = 30_000) -> dict[str, Any]:

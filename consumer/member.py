@@ -97,7 +97,7 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
         ),
     )
     handler = RecordHandler(
-        make_serde(settings.schema_registry_url),
+        make_serde(settings.schema_registry_url, settings.registry_config()),
         writer,
         policy,
         Forwarder(producer, settings.orders_topic),

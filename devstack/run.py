@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             "NETSUITE_TOKEN_ID": sim.token_id,
             "NETSUITE_TOKEN_SECRET": sim.token_secret,
             "NETSUITE_BASE_URL": f"http://127.0.0.1:{sim_port}",
+            "NETSUITE_ALLOW_HTTP": "true",  # the local simulator serves plain http
             "NETSUITE_CONCURRENCY": "5",
             **special_item_env(),
         }

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from receiver.metrics import ReceiverMetrics
 from receiver.publisher import Publisher
+from receiver.replays import ReplayFilter
 from receiver.settings import ReceiverSettings
 from receiver.signature import SignatureVerifier
 from schemas.serde import OrderSerde, make_serde
@@ -52,6 +53,7 @@ class ReceiverContext:
     serde: OrderSerde
     metrics: ReceiverMetrics
     readiness: Readiness
+    replays: ReplayFilter
 
 
 def create_app(
@@ -70,12 +72,20 @@ def create_app(
     app.extensions["woo_receiver"] = ReceiverContext(
         settings=settings,
         publisher=publisher,
-        verifier=SignatureVerifier(settings.woocommerce_webhook_secret.get_secret_value()),
-        serde=serde if serde is not None else make_serde(settings.schema_registry_url),
+        verifier=SignatureVerifier(
+            settings.woocommerce_webhook_secret.get_secret_value(),
+            previous.get_secret_value()
+            if (previous := settings.woocommerce_webhook_secret_previous)
+            else None,
+        ),
+        serde=serde
+        if serde is not None
+        else make_serde(settings.schema_registry_url, settings.registry_config()),
         metrics=metrics if metrics is not None else ReceiverMetrics(),
         readiness=Readiness(
             lambda: publisher.ready(settings.receiver_ready_timeout_s), settings.receiver_ready_cache_s
         ),
+        replays=ReplayFilter(settings.receiver_replay_capacity, settings.receiver_replay_window_s),
     )
     app.register_blueprint(bp)
 

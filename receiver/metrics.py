@@ -20,7 +20,18 @@ from prometheus_client import (
     multiprocess,
 )
 
-OUTCOMES = ("accepted", "ping", "unauthorized", "invalid", "too_large", "unavailable", "ignored")
+SECRETS = ("current", "previous")
+OUTCOMES = (
+    "accepted",
+    "duplicate",  # verified, published within RECEIVER_REPLAY_WINDOW_S already: 200, not published again
+    "ping",
+    "unauthorized",
+    "invalid",
+    "too_large",
+    "unavailable",
+    "ignored",
+    "timeout",  # the body did not arrive within RECEIVER_READ_TIMEOUT_S: 408, nothing published
+)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 SIZE_BUCKETS = tuple(float(2**n) for n in range(8, 22))  # 256 B … 2 MiB
 
@@ -30,7 +41,7 @@ def multiprocess_mode() -> bool:
 
 
 class ReceiverMetrics:
-    """The four metric families of the issue, registered in `registry` (a fresh one by default)."""
+    """The receiver's metric families, registered in `registry` (a fresh one by default)."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
@@ -53,6 +64,20 @@ class ReceiverMetrics:
             "Webhook requests being handled now",
             registry=self.registry,
             multiprocess_mode="livesum",
+        )
+        self.signature_matches = Counter(
+            "woo_receiver_signature_matches",
+            "Verified webhooks by the secret that matched: once `previous` stays at zero after a "
+            "rotation, WOOCOMMERCE_WEBHOOK_SECRET_PREVIOUS can be removed",
+            ["secret"],
+            registry=self.registry,
+        )
+        self.matched = {name: self.signature_matches.labels(name) for name in SECRETS}
+        self.read_timeouts = Counter(
+            "woo_receiver_read_timeouts",
+            "Connections cut because a request (headers or body) did not arrive within "
+            "RECEIVER_READ_TIMEOUT_S: slow clients reaching the pod",
+            registry=self.registry,
         )
         self.payload_bytes = Histogram(
             "woo_receiver_payload_bytes",

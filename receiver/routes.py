@@ -1,8 +1,9 @@
 """The blueprint: the webhook endpoints, health, readiness and metrics.
 
 Order of decisions for a webhook: size (413, before reading) → ping (200) → signature (401) →
-topic (200 "ignored" for topics we don't publish) → order validation (400) → publish and wait for
-the broker's acknowledgement (200, or 503). Nothing is published on any path but the last.
+topic (200 "ignored" for topics we don't publish) → replay (200 "duplicate": this body was published
+within RECEIVER_REPLAY_WINDOW_S, receiver.replays) → order validation (400) → publish and wait for the
+broker's acknowledgement (200, or 503). Nothing is published on any path but the last.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from receiver.intake import (
     parse_order,
 )
 from receiver.publisher import Headers, PublishError
+from receiver.worker import ReadDeadline
 
 if TYPE_CHECKING:
     from receiver.app import ReceiverContext
@@ -34,6 +36,9 @@ access_log = logging.getLogger("receiver.access")
 log = logging.getLogger(__name__)
 
 _DEFAULT_TOPIC = {"order-created": "order.created", "order-updated": "order.updated"}
+# A refused body up to this many times RECEIVER_MAX_BODY_BYTES is read and dropped before the 413
+# (4 MiB by default): enough for any order plausibly sent by mistake, little for the worker.
+DRAIN_FACTOR = 4
 
 
 @dataclass
@@ -52,6 +57,8 @@ def _ctx() -> ReceiverContext:
 @bp.post("/webhook/woocommerce/<any('order-created', 'order-updated'):kind>")
 def webhook(kind: str) -> Response:
     ctx = _ctx()
+    if _on_metrics_port(ctx):  # the metrics port takes scrapes and probes, never a webhook
+        return _json({"error": "not_found"}, 404)
     started = time.perf_counter()
     ctx.metrics.in_flight.inc()
     try:
@@ -69,34 +76,50 @@ def webhook(kind: str) -> Response:
         }
         access_log.info("webhook", extra={"fields": fields})
     response = _json(result.body, result.status)
-    if result.close:  # the body was not read: don't keep the connection for the next request
-        response.headers["Connection"] = "close"
+    if result.close:  # a refused or cut body: ask the client not to reuse the connection
+        response.headers["Connection"] = "close"  # (gunicorn keeps HTTP/1.1 connections regardless)
     return response
 
 
 def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
     settings = ctx.settings
     length = request.content_length
-    if length is not None and length > settings.receiver_max_body_bytes:
+    limit = settings.receiver_max_body_bytes
+    if length is not None and length > limit:
         ctx.metrics.payload_bytes.observe(length)
-        return _too_large(settings.receiver_max_body_bytes, length)
-    body = _read_body(settings.receiver_max_body_bytes)
+        if length <= DRAIN_FACTOR * limit:
+            _drain(request.environ["wsgi.input"], length)
+        return _too_large(limit, length)
+    try:
+        body = _read_body(settings.receiver_max_body_bytes)
+    except Exception as exc:
+        if not _past_deadline(exc):
+            raise  # a client gone mid-body: werkzeug's ClientDisconnected (400) as before
+        reason = f"body not received within {settings.receiver_read_timeout_s:g} s"
+        return Outcome("timeout", 408, {"error": "timeout", "reason": reason}, {"reason": reason}, True)
     if body is None:  # a chunked body that grew past the limit
-        return _too_large(settings.receiver_max_body_bytes, None)
+        _drain(request.environ["wsgi.input"], (DRAIN_FACTOR - 1) * limit)
+        return _too_large(limit, None)
     ctx.metrics.payload_bytes.observe(len(body))
     delivery = DeliveryHeaders.from_headers(request.headers)
     ids = {"webhook_id": delivery.webhook_id, "delivery_id": delivery.delivery_id, "body_bytes": len(body)}
     if is_ping(body, delivery):
         return Outcome("ping", 200, {"status": "ok"}, ids)
-    if not ctx.verifier.verify(body, delivery.signature):
+    match = ctx.verifier.verify(body, delivery.signature)
+    if match is None:
         reason = "missing signature" if not delivery.signature else "signature does not match"
         return Outcome(
             "unauthorized", 401, {"error": "unauthorized", "reason": reason}, {**ids, "reason": reason}
         )
+    ctx.metrics.matched[match.secret].inc()
     topic = delivery.topic or default_topic
     ids["webhook_topic"] = topic[:64]
     if topic not in PUBLISHED_TOPICS:
         return Outcome("ignored", 200, {"status": "ignored", "topic": topic[:64]}, ids)
+    published_as = ctx.replays.seen(match.signature)
+    if published_as is not None:
+        ids["order_id"] = published_as
+        return Outcome("duplicate", 200, {"status": "duplicate", "order_id": published_as}, ids)
     try:
         order = parse_order(body)
     except InvalidOrder as exc:
@@ -116,7 +139,10 @@ def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
         return Outcome(
             "unavailable", 503, {"error": "unavailable", "reason": reason}, {**ids, "reason": reason}
         )
-    return _publish(ctx, event.key, value, kafka_headers(delivery, topic), ids, order.id)
+    result = _publish(ctx, event.key, value, kafka_headers(delivery, topic), ids, order.id)
+    if result.status == 200:  # only what the broker acknowledged counts as published
+        ctx.replays.remember(match.signature, order.id)
+    return result
 
 
 def _publish(
@@ -156,6 +182,34 @@ def _read_body(limit: int) -> bytes | None:
     return None
 
 
+def _drain(stream: Any, most: int) -> None:
+    """Read and drop up to `most` bytes of a refused body, so the 413 reaches the sender.
+
+    A server that answers and closes with the body unread resets the connection: a sender still
+    sending (WooCommerce speaks HTTP/1.0, so gunicorn closes after every answer) fails on the write
+    ("connection reset", "broken pipe") and never reads the 413. Bounded in bytes (DRAIN_FACTOR x the
+    limit) and in time (the worker's read deadline ends a slow sender's drain); past either the
+    sender may still see the reset.
+    """
+    try:
+        while most > 0:
+            chunk = stream.read(min(65_536, most))
+            if not chunk:
+                return
+            most -= len(chunk)
+    except (OSError, ValueError):  # the read deadline, or the sender gone
+        return
+
+
+def _past_deadline(exc: BaseException | None) -> bool:
+    """Whether the body read ended at the worker's read deadline (werkzeug may wrap it)."""
+    while exc is not None:
+        if isinstance(exc, ReadDeadline):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def _too_large(limit: int, length: int | None) -> Outcome:
     reason = f"body over {limit} bytes"
     return Outcome(
@@ -165,6 +219,13 @@ def _too_large(limit: int, length: int | None) -> Outcome:
         {"reason": reason, "body_bytes": length},
         True,
     )
+
+
+def _on_metrics_port(ctx: ReceiverContext) -> bool:
+    """Whether this request came in on RECEIVER_METRICS_PORT. SERVER_PORT is the port of the listening
+    socket that accepted the connection (gunicorn sets it from its bind address), not the Host header."""
+    port = ctx.settings.receiver_metrics_port
+    return bool(port) and request.environ.get("SERVER_PORT") == str(port)
 
 
 def _json(body: dict[str, Any], status: int) -> Response:
@@ -185,5 +246,8 @@ def readyz() -> Response:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    payload, content_type = _ctx().metrics.render()
+    ctx = _ctx()
+    if ctx.settings.receiver_metrics_port and not _on_metrics_port(ctx):
+        return _json({"error": "not_found"}, 404)  # RECEIVER_METRICS_PORT set: not on the public port
+    payload, content_type = ctx.metrics.render()
     return Response(payload, status=200, content_type=content_type)

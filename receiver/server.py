@@ -24,8 +24,10 @@ log = logging.getLogger(__name__)
 def gunicorn_options(settings: ReceiverSettings) -> dict[str, Any]:
     """The gunicorn configuration; the benchmark serves its bare baseline with the same one."""
     return {
-        "bind": f"{settings.receiver_host}:{settings.port}",
-        "worker_class": "gthread",
+        "bind": [
+            f"{settings.receiver_host}:{p}" for p in (settings.port, settings.receiver_metrics_port) if p
+        ],
+        "worker_class": "receiver.worker.DeadlineWorker",  # gthread + read deadlines (receiver/worker.py)
         "workers": settings.receiver_workers,
         "threads": settings.receiver_threads,
         "keepalive": 5,
@@ -41,7 +43,10 @@ def gunicorn_options(settings: ReceiverSettings) -> dict[str, Any]:
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
-    """Serve the Flask app that `app_factory()` builds in each worker."""
+    """Serve the Flask app that `app_factory()` builds in each worker.
+
+    `read_timeout_s` and `on_read_deadline` are read by the worker (receiver.worker.DeadlineWorker).
+    """
 
     def __init__(
         self,
@@ -49,11 +54,16 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         options: dict[str, Any],
         on_worker_exit: Callable[[], None] | None = None,
         on_child_exit: Callable[[int], None] | None = None,
+        *,
+        read_timeout_s: float,
+        on_read_deadline: Callable[[], None] | None = None,
     ) -> None:
         self._factory = app_factory
         self._options = options
         self._on_worker_exit = on_worker_exit
         self._on_child_exit = on_child_exit
+        self.read_timeout_s = read_timeout_s
+        self.on_read_deadline = on_read_deadline
         super().__init__()
 
     def load_config(self) -> None:
@@ -77,15 +87,21 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
 def receiver_server(settings: ReceiverSettings) -> GunicornServer:
     """The receiver: per worker one `KafkaPublisher` and one app; flush on worker exit."""
     from receiver.app import create_app
-    from receiver.metrics import multiprocess_mode
+    from receiver.metrics import ReceiverMetrics, multiprocess_mode
     from receiver.publisher import KafkaPublisher, producer_config
 
     publishers: list[KafkaPublisher] = []
+    metrics: list[ReceiverMetrics] = []  # this worker process's, once its app is built
 
     def factory() -> Flask:
         publisher = KafkaPublisher(producer_config(settings))
         publishers.append(publisher)
-        return create_app(settings, publisher)
+        metrics.append(ReceiverMetrics())
+        return create_app(settings, publisher, metrics=metrics[-1])
+
+    def read_deadline() -> None:
+        if metrics:
+            metrics[-1].read_timeouts.inc()
 
     def flush() -> None:
         for publisher in publishers:
@@ -98,4 +114,11 @@ def receiver_server(settings: ReceiverSettings) -> GunicornServer:
 
             multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
-    return GunicornServer(factory, gunicorn_options(settings), flush, child_exit)
+    return GunicornServer(
+        factory,
+        gunicorn_options(settings),
+        flush,
+        child_exit,
+        read_timeout_s=settings.receiver_read_timeout_s,
+        on_read_deadline=read_deadline,
+    )

@@ -13,6 +13,8 @@ import base64
 import hashlib
 import hmac
 import re
+from dataclasses import dataclass
+from typing import Literal
 
 # Step 1 (preg_replace, in this order): drop zero padding of the numeric forms it knows.
 _PADDING = (
@@ -62,22 +64,55 @@ def sign(key: bytes, body: bytes) -> str:
     return base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode("ascii")
 
 
-class SignatureVerifier:
-    """Checks `X-WC-Webhook-Signature` over the exact body bytes in constant time."""
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A verified signature: which secret made it, and the signature itself.
 
-    def __init__(self, stored_secret: str) -> None:
-        self._mac = hmac.new(signing_key(stored_secret), digestmod=hashlib.sha256)
+    `signature` is base64(HMAC-SHA256(key, body)): a keyed hash of the exact body, already computed,
+    so the door's replay filter (receiver.replays) uses it as the body's key at no extra cost.
+    """
+
+    secret: Literal["current", "previous"]
+    signature: bytes
+
+
+class SignatureVerifier:
+    """Checks `X-WC-Webhook-Signature` over the exact body bytes in constant time.
+
+    During a secret rotation two secrets are accepted: the current one and `previous`. Each is a
+    separate HMAC and a separate `hmac.compare_digest`; the previous secret is tried only when the
+    current one does not match, so outside a rotation (and for every delivery already signed with
+    the new secret) a request costs one HMAC. Which secret matched is not secret: nobody without one
+    of them can produce a match at all.
+    """
+
+    def __init__(self, stored_secret: str, previous_secret: str | None = None) -> None:
+        self._macs: list[tuple[Literal["current", "previous"], hmac.HMAC]] = [
+            ("current", hmac.new(signing_key(stored_secret), digestmod=hashlib.sha256))
+        ]
+        if previous_secret:
+            self._macs.append(("previous", hmac.new(signing_key(previous_secret), digestmod=hashlib.sha256)))
 
     def expected(self, body: bytes) -> bytes:
-        mac = self._mac.copy()
-        mac.update(body)
-        return base64.b64encode(mac.digest())
+        """The signature the current secret gives `body` (base64, as WooCommerce sends it)."""
+        return _signature(self._macs[0][1], body)
 
-    def verify(self, body: bytes, signature: str | None) -> bool:
+    def verify(self, body: bytes, signature: str | None) -> Match | None:
+        """The matching secret and signature, or None when no accepted secret signed `body`."""
         if not signature:
-            return False
+            return None
         try:
             provided = signature.strip().encode("ascii")
         except UnicodeEncodeError:
-            return False
-        return hmac.compare_digest(self.expected(body), provided)
+            return None
+        for name, mac in self._macs:
+            expected = _signature(mac, body)
+            if hmac.compare_digest(expected, provided):
+                return Match(name, expected)
+        return None
+
+
+def _signature(mac: hmac.HMAC, body: bytes) -> bytes:
+    mac = mac.copy()
+    mac.update(body)
+    return base64.b64encode(mac.digest())

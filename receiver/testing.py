@@ -69,3 +69,20 @@ def samples_dir() -> Path:
 
 def sample_body(name: str = "woo_order_created_body.json") -> bytes:
     return (samples_dir() / name).read_bytes()
+
+
+SAMPLE_MODIFIED = "2025-03-14T09:15:36"  # date_modified_gmt of woo_order_created_body.json
+
+
+def order_body(order_id: int = 4711, modified: str = SAMPLE_MODIFIED) -> bytes:
+    """The modern sample as another order (`id`) or another version of it (`date_modified_gmt`).
+
+    Distinct bytes, so the door's replay filter (receiver.replays) publishes each one: tests that
+    need several publications send several bodies, as WooCommerce would.
+    """
+    body = sample_body()
+    assert body.startswith(b'{"id":4711,')
+    body = b'{"id":%d,' % order_id + body[len(b'{"id":4711,') :]
+    return body.replace(
+        f'"date_modified_gmt":"{SAMPLE_MODIFIED}"'.encode(), f'"date_modified_gmt":"{modified}"'.encode()
+    )

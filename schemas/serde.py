@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import struct
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -109,25 +110,29 @@ def describe(exc: Exception) -> str:
 
 
 @cache
-def _registry_client(registry_url: str) -> Any:
-    """One registry client per URL per process: its schema cache is shared by every serde, and a
-    `mock://` registry (the library's in-memory one, for tests) is then one registry for the
-    receiver and the consumer of a process, as a real registry is for every process."""
+def _registry_client(registry_url: str, options: tuple[tuple[str, str], ...] = ()) -> Any:
+    """One registry client per URL (and credentials) per process: its schema cache is shared by every
+    serde, and a `mock://` registry (the library's in-memory one, for tests) is then one registry for
+    the receiver and the consumer of a process, as a real registry is for every process. `options`:
+    `basic.auth.user.info`, `ssl.ca.location` (KafkaSettings.registry_config)."""
     from confluent_kafka.schema_registry import SchemaRegistryClient
 
+    config = {"url": registry_url, **dict(options)}
     if registry_url.startswith("mock://"):
-        return SchemaRegistryClient.new_client({"url": registry_url})
-    return SchemaRegistryClient({"url": registry_url})
+        return SchemaRegistryClient.new_client(config)
+    return SchemaRegistryClient(config)
 
 
 class RegistrySerde:
     """Confluent wire format (magic 0 + schema id) through `confluent_kafka.schema_registry`."""
 
-    def __init__(self, registry_url: str, schema_text: str | None = None) -> None:
+    def __init__(
+        self, registry_url: str, schema_text: str | None = None, options: Mapping[str, str] | None = None
+    ) -> None:
         from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 
         text = schema_text if schema_text is not None else SCHEMA_FILE.read_text()
-        client = _registry_client(registry_url)
+        client = _registry_client(registry_url, tuple(sorted((options or {}).items())))
         self._serializer = AvroSerializer(client, text, lambda event, ctx: to_record(event))
         self._deserializer = AvroDeserializer(client, text)
 
@@ -148,8 +153,8 @@ class RegistrySerde:
             raise UndecodableMessage(f"not decodable with the registry: {describe(exc)}") from exc
 
 
-def make_serde(schema_registry_url: str | None) -> OrderSerde:
+def make_serde(schema_registry_url: str | None, options: Mapping[str, str] | None = None) -> OrderSerde:
     """The serde the settings ask for: registry framing when a URL is set, else single-object."""
     if schema_registry_url:
-        return RegistrySerde(schema_registry_url)
+        return RegistrySerde(schema_registry_url, options=options)
     return SingleObjectSerde()

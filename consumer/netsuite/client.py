@@ -64,8 +64,10 @@ THROTTLED = Counter("woo_netsuite_throttled", "NetSuite answers saying the concu
 
 RECORD = "/services/rest/record/v1"
 SUITEQL = "/services/rest/query/v1/suiteql"
-_RECORD_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+# fullmatch: `$` would also match before a trailing newline ("customer\n" would pass).
+_RECORD_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]+")
+_INTERNAL_ID = re.compile(r"[0-9]+")  # str.isdigit() would take "²" and other Unicode digits
 _MESSAGE_MAX = 500
 
 
@@ -306,14 +308,14 @@ def _record_path(record_type: str, internal_id: str | None, external_id: str | N
     External ids allow letters, digits, `_` and `-` only (which also keeps the path safe): a bad one
     is the order's problem (Unmappable). A bad record type or id is ours (ValueError, a bug).
     """
-    if not _RECORD_TYPE.match(record_type):
+    if not _RECORD_TYPE.fullmatch(record_type):
         raise ValueError(f"not a record type: {record_type!r}")
     if (internal_id is None) == (external_id is None):
         raise ValueError("give exactly one of internal_id and external_id")
     if external_id is not None:
-        if not _EXTERNAL_ID.match(external_id):
+        if not _EXTERNAL_ID.fullmatch(external_id):
             raise Unmappable("external id has characters NetSuite does not allow")
         return f"{RECORD}/{record_type}/eid:{external_id}"
-    if not str(internal_id).isdigit():
+    if not _INTERNAL_ID.fullmatch(str(internal_id)):
         raise ValueError("internal ids are digits")
     return f"{RECORD}/{record_type}/{internal_id}"

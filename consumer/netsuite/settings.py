@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
 from common.kafka_settings import ENV_FILE_CONFIG
+
+# As NetSuite shows it (Setup > Company > Company Information): 1234567, 1234567_SB1, TSTDRV1234567.
+# It becomes part of a host name, so nothing else (no '.', '/', '@', ':') may pass.
+_ACCOUNT_ID = re.compile(r"[A-Za-z0-9]{1,40}(?:_[A-Za-z0-9]{1,20})?")
 
 
 class NetSuiteSettings(BaseSettings):
@@ -21,7 +27,10 @@ class NetSuiteSettings(BaseSettings):
     netsuite_consumer_secret: SecretStr = Field(description="TBA consumer secret")
     netsuite_token_id: SecretStr = Field(description="TBA token id (access token)")
     netsuite_token_secret: SecretStr = Field(description="TBA token secret")
-    netsuite_base_url: str = Field("", description="root URL; default from the account id")
+    netsuite_allow_http: bool = Field(
+        False, description="accept an http:// NETSUITE_BASE_URL (a local simulator only)"
+    )
+    netsuite_base_url: str = Field("", description="root URL (https); default from the account id")
     netsuite_concurrency: int = Field(5, ge=1, description="most requests in flight for the whole group")
     netsuite_subsidiary_id: str | None = Field(None, description="set on new customers (OneWorld accounts)")
     netsuite_version_field: str = Field(
@@ -42,6 +51,30 @@ class NetSuiteSettings(BaseSettings):
     netsuite_connect_timeout_s: float = Field(5.0, gt=0, description="TCP/TLS connect timeout")
     netsuite_read_timeout_s: float = Field(60.0, gt=0, description="longest wait for an answer")
     netsuite_item_cache_ttl_s: float = Field(3600.0, ge=0, description="SKU → item id cache lifetime")
+
+    @field_validator("netsuite_account_id")
+    @classmethod
+    def _account_id_shape(cls, value: str) -> str:
+        if not _ACCOUNT_ID.fullmatch(value):
+            raise ValueError(
+                "must be the account id as NetSuite shows it: letters, digits, one _ (1234567_SB1)"
+            )
+        return value
+
+    @field_validator("netsuite_base_url")
+    @classmethod
+    def _https_only(cls, value: str, info: ValidationInfo) -> str:
+        """TBA signs each request but does not encrypt it: orders and customers' data travel in the
+        body, so plain http is refused unless `NETSUITE_ALLOW_HTTP` opts in (the local simulator)."""
+        if not value:
+            return value
+        parts = urlsplit(value)
+        allowed = ("https", "http") if info.data.get("netsuite_allow_http") else ("https",)
+        if parts.scheme not in allowed:
+            raise ValueError("must start with https:// (http:// only with NETSUITE_ALLOW_HTTP=true)")
+        if not parts.hostname or parts.username or parts.query or parts.fragment:
+            raise ValueError("must be a root URL: scheme and host, no user, query or fragment")
+        return value
 
     @model_validator(mode="after")
     def _default_base_url(self) -> NetSuiteSettings:

@@ -14,7 +14,7 @@ from receiver.app import create_app
 from receiver.intake import parse_order
 from receiver.publisher import KafkaPublisher, PublishError, producer_config
 from receiver.settings import ReceiverSettings, load_settings
-from receiver.testing import SAMPLE_SECRET, sample_body, signed_headers
+from receiver.testing import SAMPLE_SECRET, order_body, sample_body, signed_headers
 from schemas.avro_record import to_record
 from schemas.order import OrderEvent
 from schemas.serde import make_serde
@@ -89,8 +89,10 @@ def test_signed_sample_lands_on_the_topic_and_decodes_back(
 def test_created_and_updated_of_one_order_share_key_and_partition(
     client: FlaskClient, settings: ReceiverSettings, broker: Broker
 ) -> None:
-    body = sample_body()
+    # Two versions of one order (an identical body would be a replay: not published twice).
+    versions = {"order.created": sample_body(), "order.updated": order_body(modified="2025-03-14T10:00:00")}
     for path, topic in (("order-created", "order.created"), ("order-updated", "order.updated")):
+        body = versions[topic]
         response = client.post(
             f"/webhook/woocommerce/{path}", data=body, headers=signed_headers(body, topic=topic)
         )

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from devstack.broker import free_port
-from receiver.testing import SAMPLE_SECRET, sample_body, signed_headers
+from receiver.testing import SAMPLE_SECRET, order_body, signed_headers
 from tests.conftest import Broker
 from tests.kafka_fixture import create_topic
 
@@ -98,26 +98,28 @@ def chunked_post(port: int, body: bytes, headers: dict[str, str]) -> int:
 
 
 def test_real_process_serves_counts_across_workers_and_exits_cleanly(receiver: Receiver) -> None:
-    body = sample_body()
     n = 12
     with requests.Session() as session:
-        for _ in range(n):
+        for order_id in range(1, n + 1):
+            body = order_body(order_id)
             response = session.post(
                 f"{receiver.url}/webhook/woocommerce/order-created", data=body, headers=signed_headers(body)
             )
             assert response.status_code == 200, response.text
-            assert response.json() == {"status": "accepted", "order_id": 4711}
+            assert response.json() == {"status": "accepted", "order_id": order_id}
 
     # Concurrent fresh connections, so that both workers take some of them.
-    def one(_: int) -> int:
+    def one(order_id: int) -> int:
         url = f"{receiver.url}/webhook/woocommerce/order-created"
+        body = order_body(order_id)
         return requests.post(url, data=body, headers=signed_headers(body), timeout=10).status_code
 
     with ThreadPoolExecutor(8) as pool:
-        assert list(pool.map(one, range(n))) == [200] * n
+        assert list(pool.map(one, range(100, 100 + n))) == [200] * n
     assert requests.post(
         f"{receiver.url}/webhook/woocommerce/order-created", data=b"webhook_id=9", timeout=10
     ).ok
+    body = order_body(99)
     assert chunked_post(receiver.port, body, signed_headers(body)) == 200
     assert chunked_post(receiver.port, b"x" * 200_000, signed_headers(b"x")) == 413
     assert requests.get(f"{receiver.url}/readyz", timeout=5).status_code == 200

@@ -99,6 +99,7 @@ def make_settings(base_url: str, **extra: Any) -> NetSuiteSettings:
         netsuite_token_id="tok-id-1",
         netsuite_token_secret="ts-secret-XYZ",
         netsuite_base_url=base_url,
+        netsuite_allow_http=True,  # the local test server
         **extra,
     )
 
@@ -262,12 +263,23 @@ def test_upsert_without_location_and_not_found_is_transient(
         client.upsert("customer", "WOO_CUST_8", {})
 
 
-@pytest.mark.parametrize("bad", ["WOO_GUEST_a@b.com", "x/../y", "a b", "", "WOO?x=1"])
+@pytest.mark.parametrize("bad", ["WOO_GUEST_a@b.com", "x/../y", "a b", "", "WOO?x=1", "WOO_CUST_1\n"])
 def test_unsafe_external_id_never_reaches_the_wire(
     server: tuple[Canned, str], client: NetSuiteClient, bad: str
 ) -> None:
     with pytest.raises(Unmappable):
         client.upsert("customer", bad, {})
+    assert server[0].seen == []
+
+
+@pytest.mark.parametrize(
+    ("record_type", "internal_id"), [("customer\n", "5"), ("salesOrder", "5\n"), ("salesOrder", "\u00b2")]
+)
+def test_a_record_type_or_internal_id_with_a_trailing_newline_or_unicode_digit_is_refused(
+    server: tuple[Canned, str], client: NetSuiteClient, record_type: str, internal_id: str
+) -> None:
+    with pytest.raises(ValueError, match=r"record type|internal ids"):
+        client.get(record_type, internal_id=internal_id)
     assert server[0].seen == []
 
 

@@ -53,7 +53,17 @@ HARD_CODED_METRICS: dict[str, tuple[str, frozenset[str]]] = {
 # Modules whose import registers metrics in the default registry, when they exist.
 OPTIONAL_METRIC_MODULES = ("consumer.netsuite.client", "consumer.netsuite.governor")
 RECEIVER_OUTCOMES = frozenset(
-    {"accepted", "ping", "unauthorized", "invalid", "too_large", "unavailable", "ignored"}
+    {
+        "accepted",
+        "duplicate",
+        "ping",
+        "unauthorized",
+        "invalid",
+        "too_large",
+        "unavailable",
+        "ignored",
+        "timeout",
+    }
 )
 # From the help text of consumer.metrics.OUTCOMES.
 CONSUMER_OUTCOMES = frozenset(
@@ -639,12 +649,15 @@ def test_ports_agree_with_the_configmap_and_scrape_annotations() -> None:
     data = configmap()["data"]
     receiver = base_object("Deployment", "receiver")
     consumer_dep = base_object("Deployment", "consumer")
-    for obj, var in ((receiver, "PORT"), (consumer_dep, "METRICS_PORT")):
-        port = int(data[var])
-        assert [p["containerPort"] for p in container(obj)["ports"]] == [port]
+    for obj, ports, scraped in (
+        (receiver, {"http": "PORT", "metrics": "RECEIVER_METRICS_PORT"}, "RECEIVER_METRICS_PORT"),
+        (consumer_dep, {"metrics": "METRICS_PORT"}, "METRICS_PORT"),
+    ):
+        declared = {p["name"]: p["containerPort"] for p in container(obj)["ports"]}
+        assert declared == {name: int(data[var]) for name, var in ports.items()}
         annotations = obj["spec"]["template"]["metadata"]["annotations"]
         assert annotations["prometheus.io/scrape"] == "true"
-        assert annotations["prometheus.io/port"] == str(port)
+        assert annotations["prometheus.io/port"] == data[scraped]
         assert annotations["prometheus.io/path"] == "/metrics"
 
 
@@ -674,6 +687,18 @@ def test_receiver_drains_before_sigterm_and_outlives_in_flight_webhooks() -> Non
     grace = pod_spec(receiver)["terminationGracePeriodSeconds"]
     # preStop, then gunicorn's graceful window for in-flight requests, then the producers' flush.
     assert grace > pre_stop + graceful + produce, "in-flight webhooks must get their broker ack"
+
+
+def test_receiver_probes_outwait_the_read_deadline() -> None:
+    """Slow clients can make a request wait RECEIVER_READ_TIMEOUT_S for a thread (receiver/worker.py);
+    a probe must wait longer, plus the broker probe for /readyz, or slow clients restart the pod."""
+    receiver = container(base_object("Deployment", "receiver"))
+    read = _setting_s("receiver.settings", "ReceiverSettings", "receiver_read_timeout_s")
+    ready = _setting_s("receiver.settings", "ReceiverSettings", "receiver_ready_timeout_s")
+    assert read is not None
+    assert ready is not None
+    assert receiver["livenessProbe"]["timeoutSeconds"] > read + 1
+    assert receiver["readinessProbe"]["timeoutSeconds"] > read + ready + 1
 
 
 def test_consumer_replicas_fit_the_partitions_and_grace_covers_netsuite_calls() -> None:
@@ -771,14 +796,125 @@ def test_dockerfile_is_slim_non_root_and_without_dev_extras() -> None:
     instructions = [
         line.split(None, 1) for line in re.sub(r"\\\n", " ", text).splitlines() if line and line[0] != "#"
     ]
-    froms = [args for op, args in instructions if op == "FROM"]
+    image_args = dict(a.split("=", 1) for op, a in instructions if op == "ARG" and "=" in a)
+    froms = [re.sub(r"\$\{(\w+)\}", lambda m: image_args[m[1]], a) for op, a in instructions if op == "FROM"]
     assert all(f.startswith("python:3.11-slim") for f in froms)
     users = [args.strip() for op, args in instructions if op == "USER"]
     assert users, "the image must not run as root"
     assert users[-1].split(":")[0] not in {"0", "root"}
     assert users[-1].split(":")[0].isdigit(), "numeric, so runAsNonRoot can verify it"
     runs = " ".join(args for op, args in instructions if op == "RUN")
-    assert re.search(r"pip install[^&;]* \.(\s|$)", runs), "pip install ."
+    assert "-r /tmp/requirements.lock" in runs, "the runtime lock, not the dev lock (test_supply_chain.py)"
+    assert "requirements-dev" not in runs
     assert ".[" not in runs, "no extras (dev tools) in the image"
+    copied = {args.split()[0] for op, args in instructions if op == "COPY" and "--from" not in args}
+    assert not copied & {"devstack/", "tests/", "bench/"}, "runtime packages only"
     entrypoint = json.loads(next(args for op, args in instructions if op == "ENTRYPOINT"))
     assert entrypoint[-2:] == ["python", "-m"]
+
+
+# --- network policies and where secrets go ----------------------------------------------------------
+
+
+def network_policies() -> dict[str, dict[str, Any]]:
+    return {
+        d["metadata"]["name"].removeprefix("woo-netsuite-sync-"): d for d in base_objects("NetworkPolicy")
+    }
+
+
+def _peers(rule: dict[str, Any]) -> list[str]:
+    """'ns/app' for namespace+pod selectors, 'cidr' for ip blocks."""
+    out = []
+    for peer in rule.get("to", rule.get("from", [])):
+        if "ipBlock" in peer:
+            out.append(peer["ipBlock"]["cidr"])
+            continue
+        ns = peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name", "*")
+        pod = peer.get("podSelector", {}).get("matchLabels", {})
+        out.append(f"{ns}/{pod.get('app.kubernetes.io/name') or pod.get('k8s-app') or '*'}")
+    return out
+
+
+def _ports(rule: dict[str, Any]) -> set[str | int]:
+    return {p["port"] for p in rule.get("ports", [])}
+
+
+def test_a_default_deny_covers_every_pod_of_the_namespace() -> None:
+    deny = network_policies()["default-deny"]
+    assert deny["spec"]["podSelector"] == {}
+    assert set(deny["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    assert "ingress" not in deny["spec"]
+    assert "egress" not in deny["spec"]
+
+
+def test_receiver_takes_webhooks_from_the_ingress_and_scrapes_from_prometheus_only() -> None:
+    policy = network_policies()["receiver"]
+    receiver = base_object("Deployment", "receiver")
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= (
+        receiver["spec"]["template"]["metadata"]["labels"].items()
+    )
+    allowed = {
+        (peer, port) for rule in policy["spec"]["ingress"] for peer in _peers(rule) for port in _ports(rule)
+    }
+    assert allowed == {("ingress-nginx/ingress-nginx", "http"), ("monitoring/prometheus", "metrics")}
+    egress = {peer for rule in policy["spec"]["egress"] for peer in _peers(rule)}
+    assert egress == {"kube-system/kube-dns", "kafka/*"}, "no route out of the cluster"
+
+
+def test_consumer_takes_scrapes_only_and_reaches_kafka_dns_and_https_outside_the_cluster() -> None:
+    policy = network_policies()["consumer"]
+    allowed = {
+        (peer, port) for rule in policy["spec"]["ingress"] for peer in _peers(rule) for port in _ports(rule)
+    }
+    assert allowed == {("monitoring/prometheus", "metrics")}
+    egress = {
+        (peer, port) for rule in policy["spec"]["egress"] for peer in _peers(rule) for port in _ports(rule)
+    }
+    assert ("0.0.0.0/0", 443) in egress
+    assert {peer for peer, _ in egress} == {"kube-system/kube-dns", "kafka/*", "0.0.0.0/0"}
+    [outside] = [r for r in policy["spec"]["egress"] if "0.0.0.0/0" in _peers(r)]
+    assert _ports(outside) == {443}
+    assert "10.0.0.0/8" in outside["to"][0]["ipBlock"]["except"]
+
+
+def test_every_named_policy_port_is_a_container_port() -> None:
+    for name, policy in network_policies().items():
+        if name == "default-deny" or "ingress" not in policy["spec"]:
+            continue
+        deployment = base_object("Deployment", name)
+        names = {p["name"] for p in container(deployment)["ports"]}
+        for rule in policy["spec"]["ingress"]:
+            assert _ports(rule) <= names, name
+
+
+def test_each_container_mounts_only_the_secrets_it_uses() -> None:
+    def secrets_of(kind: str, name: str) -> set[str]:
+        ctr = container(base_object(kind, name))
+        return {e["name"] for e in ctr.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})}
+
+    kafka = {"KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_SSL_KEY_PASSWORD"}
+    registry = {"SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"}
+    webhook = {"WOOCOMMERCE_WEBHOOK_SECRET", "WOOCOMMERCE_WEBHOOK_SECRET_PREVIOUS"}
+    netsuite = {
+        "NETSUITE_CONSUMER_KEY",
+        "NETSUITE_CONSUMER_SECRET",
+        "NETSUITE_TOKEN_ID",
+        "NETSUITE_TOKEN_SECRET",
+    }
+    assert secrets_of("Deployment", "receiver") == webhook | kafka | registry
+    assert secrets_of("Deployment", "consumer") == netsuite | kafka | registry  # no WooCommerce REST keys
+    assert secrets_of("Job", "topics") == kafka
+
+
+def test_the_example_overlay_talks_to_kafka_over_sasl_ssl() -> None:
+    [patch] = load_yaml_docs(K8S / "overlays" / "example" / "configmap-patch.yaml")
+    data = patch["data"]
+    assert data["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert data["KAFKA_SASL_MECHANISM"].startswith("SCRAM-SHA-")
+    mount = {
+        m["name"]: m["mountPath"] for m in container(base_object("Deployment", "consumer"))["volumeMounts"]
+    }["kafka-tls"]
+    assert data["KAFKA_SSL_CA_LOCATION"].startswith(mount + "/")
+    for obj in base_objects("Deployment") + base_objects("Job"):
+        volumes = {v["name"]: v for v in pod_spec(obj)["volumes"]}
+        assert volumes["kafka-tls"]["secret"]["optional"] is True, obj["metadata"]["name"]

@@ -337,3 +337,20 @@ def test_chunked_body_within_limit_is_accepted(settings: ReceiverSettings, publi
     )
     assert response.status_code == 200
     assert SingleObjectSerde().decode(publisher.calls[0][2]).raw_body == body
+
+
+@pytest.mark.parametrize(("size", "drained"), [(4096, True), (4 * 2048 + 1, False)])
+def test_a_refused_body_is_drained_up_to_four_times_the_limit(
+    settings: ReceiverSettings, publisher: FakePublisher, size: int, drained: bool
+) -> None:
+    """Read and dropped, the body cannot turn the close into a reset that hides the 413; past the
+    bound it is left unread (a sender of such a body may see the reset)."""
+    app = create_app(settings.model_copy(update={"receiver_max_body_bytes": 2048}), publisher)
+    body = b"a" * size
+    stream = io.BytesIO(body)
+    response = app.test_client().post(
+        CREATED, input_stream=stream, content_length=size, headers=signed_headers(body)
+    )
+    assert response.status_code == 413
+    assert (stream.tell() == size) is drained
+    assert publisher.calls == []

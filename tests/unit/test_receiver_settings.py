@@ -18,9 +18,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
 
 
 def test_defaults_from_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WOOCOMMERCE_WEBHOOK_SECRET", "s3cret&amp;")
+    monkeypatch.setenv("WOOCOMMERCE_WEBHOOK_SECRET", "long-enough-s3cret&amp;")
     s = load_settings()
-    assert s.woocommerce_webhook_secret.get_secret_value() == "s3cret&amp;"  # stored form, decoded later
+    assert s.woocommerce_webhook_secret.get_secret_value() == "long-enough-s3cret&amp;"  # stored form
     assert s.port == 8080
     assert s.receiver_max_body_bytes == 1_048_576
     assert 0 < s.receiver_produce_timeout_s < 60
@@ -41,6 +41,25 @@ def test_empty_secret_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) ->
 
 
 @pytest.mark.parametrize(
+    "value",
+    [
+        "fifteen-chars-x",  # 15
+        "short&amp;&amp;&amp;",  # 20 as stored, but the HMAC key WooCommerce signs with is short&&& (8)
+    ],
+)
+def test_a_short_secret_is_refused_without_printing_it(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("WOOCOMMERCE_WEBHOOK_SECRET", value)
+    with pytest.raises(SettingsError, match=r"WOOCOMMERCE_WEBHOOK_SECRET: .*at least 16 characters") as info:
+        load_settings()
+    assert value not in str(info.value)
+
+
+def test_a_secret_of_sixteen_characters_is_enough(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WOOCOMMERCE_WEBHOOK_SECRET", "sixteen-chars-xx")
+    assert load_settings().woocommerce_webhook_secret.get_secret_value() == "sixteen-chars-xx"
+
+
+@pytest.mark.parametrize(
     ("name", "value"),
     [
         ("PORT", "eighty"),
@@ -55,17 +74,17 @@ def test_empty_secret_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) ->
 def test_wrong_values_name_the_variable_not_the_secret(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str
 ) -> None:
-    monkeypatch.setenv("WOOCOMMERCE_WEBHOOK_SECRET", "do-not-print-me")
+    monkeypatch.setenv("WOOCOMMERCE_WEBHOOK_SECRET", "do-not-print-me-ever")
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError) as info:
         load_settings()
     assert str(info.value).count(":") >= 2
     assert f"{name}:" in str(info.value)
-    assert "do-not-print-me" not in str(info.value)
+    assert "do-not-print-me-ever" not in str(info.value)
 
 
 def test_producer_and_gunicorn_config_follow_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WOOCOMMERCE_WEBHOOK_SECRET", "x")
+    monkeypatch.setenv("WOOCOMMERCE_WEBHOOK_SECRET", "x" * 16)
     monkeypatch.setenv("RECEIVER_WORKERS", "3")
     monkeypatch.setenv("RECEIVER_THREADS", "7")
     monkeypatch.setenv("RECEIVER_PRODUCE_TIMEOUT_S", "4")
@@ -77,7 +96,8 @@ def test_producer_and_gunicorn_config_follow_the_settings(monkeypatch: pytest.Mo
     assert conf["compression.type"] != "none"
     assert conf["linger.ms"] <= 10
     options = gunicorn_options(s)
-    assert (options["workers"], options["threads"], options["worker_class"]) == (3, 7, "gthread")
+    assert (options["workers"], options["threads"]) == (3, 7)
+    assert options["worker_class"] == "receiver.worker.DeadlineWorker"
     assert options["preload_app"] is False
     assert options["graceful_timeout"] >= 4
 

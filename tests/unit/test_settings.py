@@ -47,6 +47,7 @@ def test_environment_overrides(netsuite_env: None, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("RETRY_DELAYS_SECONDS", "1, 2.5")
     monkeypatch.setenv("ORDERS_TOPIC", "shop.orders")
     monkeypatch.setenv("NETSUITE_BASE_URL", "http://127.0.0.1:9999/")
+    monkeypatch.setenv("NETSUITE_ALLOW_HTTP", "true")
     s = ConsumerSettings()
     assert s.retry_delays_seconds == (1.0, 2.5)
     assert s.source_topics == ["shop.orders", "shop.orders.retry.1", "shop.orders.retry.2"]
@@ -97,9 +98,67 @@ def test_whatever_the_receiver_may_publish_the_consumer_can_forward_and_the_topi
     from receiver.publisher import producer_config
     from receiver.settings import load_settings
 
-    receiver = producer_config(load_settings(woocommerce_webhook_secret="s"))["message.max.bytes"]
+    receiver = producer_config(load_settings(woocommerce_webhook_secret="s" * 16))["message.max.bytes"]
     consumer_settings = ConsumerSettings()
     consumer = consumer_settings.producer_config()["message.max.bytes"]
     topic_limits = {int(p.config["max.message.bytes"]) for p in plan_topics(consumer_settings)}
     assert receiver <= consumer
     assert topic_limits == {consumer}
+
+
+@pytest.mark.parametrize("account", ["1234567", "1234567_SB1", "TSTDRV1234567", "1234567_RP"])
+def test_account_ids_as_netsuite_shows_them_are_accepted(
+    netsuite_env: None, monkeypatch: pytest.MonkeyPatch, account: str
+) -> None:
+    monkeypatch.setenv("NETSUITE_ACCOUNT_ID", account)
+    host = account.lower().replace("_", "-")
+    assert ConsumerSettings().netsuite_base_url == f"https://{host}.suitetalk.api.netsuite.com"
+
+
+@pytest.mark.parametrize(
+    "account",
+    [
+        "evil.example.com/x?",  # would make the default base URL another host
+        "1234567.attacker.net#",
+        "1234567@evil",
+        "1234567-sb1",  # the URL form: the OAuth realm would be wrong
+        "1234567_SB1\n",
+        "",
+        "1234567__SB1",
+    ],
+)
+def test_an_account_id_that_is_not_one_never_becomes_a_host_name(
+    netsuite_env: None, monkeypatch: pytest.MonkeyPatch, account: str
+) -> None:
+    monkeypatch.setenv("NETSUITE_ACCOUNT_ID", account)
+    with pytest.raises(ValidationError, match="netsuite_account_id"):
+        ConsumerSettings()
+
+
+def test_plain_http_base_url_is_refused_unless_explicitly_allowed(
+    netsuite_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NETSUITE_BASE_URL", "http://127.0.0.1:9999")
+    with pytest.raises(ValidationError, match=r"netsuite_base_url[\s\S]*NETSUITE_ALLOW_HTTP"):
+        ConsumerSettings()
+    monkeypatch.setenv("NETSUITE_ALLOW_HTTP", "false")
+    with pytest.raises(ValidationError, match="netsuite_base_url"):
+        ConsumerSettings()
+    monkeypatch.setenv("NETSUITE_ALLOW_HTTP", "true")
+    assert ConsumerSettings().netsuite_base_url == "http://127.0.0.1:9999"
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://x.example.com", "https://", "https://u:p@x.example.com", "https://x.example.com/?a=1", "x"]
+)
+def test_a_base_url_must_be_a_root_https_url(
+    netsuite_env: None, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("NETSUITE_BASE_URL", url)
+    with pytest.raises(ValidationError, match="netsuite_base_url"):
+        ConsumerSettings()
+
+
+def test_https_base_url_needs_no_opt_in(netsuite_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NETSUITE_BASE_URL", "https://proxy.example.com/netsuite/")
+    assert ConsumerSettings().netsuite_base_url == "https://proxy.example.com/netsuite"
