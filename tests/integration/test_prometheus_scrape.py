@@ -11,9 +11,11 @@ and evaluations) and one pair of processes for the module.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
@@ -27,6 +29,7 @@ from tests.integration.pipeline_harness import consumer_settings, create_topics,
 from tests.integration.prometheus_server import PrometheusServer, running_prometheus
 
 pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "itest"  # the target label a Kubernetes scrape would attach; the rules aggregate by it
 ACCEPTED = f'woo_receiver_requests_total{{job="receiver", namespace="{NAMESPACE}", outcome="accepted"}}'
 WRITTEN = f'woo_consumer_outcomes_total{{job="consumer", namespace="{NAMESPACE}", outcome="written"}}'
@@ -110,17 +113,25 @@ def test_prometheus_scrapes_the_receiver_and_the_consumer(stack: Stack) -> None:
     }
 
 
-def test_a_signed_webhook_and_its_write_are_counted_and_recorded(stack: Stack) -> None:
-    prom = stack.prometheus
-    # Two orders, the second after the first write was scraped: the consumer's labelled counters are
-    # born at their first increment (unlike the receiver's, created at 0), so Prometheus first sees
-    # `written` at 1 and only an increment after that shows in rate().
+@pytest.fixture(scope="module")
+def two_orders(stack: Stack) -> Stack:
+    """Two signed webhooks, each written to NetSuite and scraped, once for the module.
+
+    The second is sent after the first write was scraped: the consumer's labelled counters are born at
+    their first increment (unlike the receiver's, created at 0), so Prometheus first sees `written` at 1
+    and only an increment after that shows in rate().
+    """
     for n, order_id in enumerate((4711, 4712), start=1):
         body = json.dumps({**json.loads(sample_body()), "id": order_id}).encode()
         answer = requests.post(stack.webhook_url, data=body, headers=signed_headers(body), timeout=15)
         assert answer.status_code == 200, answer.text
         wait_until(lambda n=n: len(stack.sim.records("salesOrder")) == n, 30, f"sales order {n} in NetSuite")
-        wait_until(lambda n=n: total(prom, WRITTEN) == n, 20, f"{n} written order(s) scraped")
+        wait_until(lambda n=n: total(stack.prometheus, WRITTEN) == n, 20, f"{n} written order(s) scraped")
+    return stack
+
+
+def test_a_signed_webhook_and_its_write_are_counted_and_recorded(two_orders: Stack) -> None:
+    stack, prom = two_orders, two_orders.prometheus
     assert total(prom, ACCEPTED) == 2
     assert total(prom, f'woo_consumer_records_total{{topic="{stack.orders_topic}"}}') == 2
     assert total(prom, "woo_order_end_to_end_seconds_count") == 2
@@ -167,3 +178,28 @@ def test_every_rule_evaluates_and_only_a_refused_webhook_raises_an_alert(stack: 
     # increase() extrapolates the one refusal (1.03...); the summary counts it as 1
     assert firing[0]["annotations"]["summary"] == "Receiver refused 1 signed webhook(s) as invalid"
     assert [a for a in prom.alerts() if a["state"] != "firing"] == []
+
+
+GRAFANA_VARIABLES = {"$namespace": NAMESPACE, "$__rate_interval": "1m", "$__range": "5m"}
+SERIES_NAME = re.compile(r"\bwoo[_:][a-z0-9_:]+")
+
+
+def test_every_dashboard_query_runs_against_the_live_series(two_orders: Stack) -> None:
+    """deploy/grafana/dashboard.json's queries, with Grafana's variables filled in, run without error, and
+    a panel shows nothing only when no series it reads exists yet (no dead letter in this run)."""
+    prom = two_orders.prometheus
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "dashboard.json").read_text(encoding="utf-8"))
+    panels = [p for row in dashboard["panels"] for p in [row, *row.get("panels", [])]]
+    queries = [(p["title"], t["expr"]) for p in panels for t in p.get("targets", [])]
+    assert len(queries) >= 20
+    empty = []
+    for title, expr in queries:
+        for variable, value in GRAFANA_VARIABLES.items():
+            expr = expr.replace(variable, value)
+        assert "$" not in expr, f"{title}: a Grafana variable this test does not fill in: {expr}"
+        if not prom.query(expr):  # prom.query fails on a query Prometheus refuses
+            empty.append((title, expr))
+    assert len(empty) < len(queries) / 4, empty
+    for title, expr in empty:
+        present = [n for n in sorted(set(SERIES_NAME.findall(expr))) if prom.query(f'{{__name__="{n}"}}')]
+        assert not present, f"{title}: no data although {present} exist: {expr}"
