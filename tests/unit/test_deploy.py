@@ -1,8 +1,8 @@
 """deploy/ stays in step with the code: metric names in alerts and the dashboard, env var names in the
 ConfigMap and Deployments, probes, limits, shutdown timings, and the kustomize file lists.
 
-Needs PyYAML (`pyyaml`, dev extra). Rendering with `kubectl kustomize` was checked by hand
-(no kubectl in CI).
+Needs PyYAML (`pyyaml`, dev extra). The rendered overlays and their validation against the Kubernetes
+and CRD schemas are in test_k8s_rendered.py; the alert rules' behaviour in test_prometheus_rules.py.
 """
 
 from __future__ import annotations
