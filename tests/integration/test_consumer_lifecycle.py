@@ -40,3 +40,38 @@ def test_an_unexpected_error_in_a_worker_crashes_the_member(
         broker.bootstrap, settings.consumer_group, settings.orders_topic, 1
     ).values()
     assert committed <= 0, "the failed record (offset 0) must be read again"
+
+
+def test_a_member_whose_topics_are_missing_refuses_to_start_and_names_the_fix(
+    broker: Broker, sim: NetSuiteSimulator, unique_name: str
+) -> None:
+    """Without its retry topics a member would spin forever on forwards to a topic that is not there."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from consumer.topics import MissingTopics
+
+    settings = consumer_settings(broker.bootstrap, sim.env(), unique_name)
+    with pytest.raises(MissingTopics, match=r"\.retry\.1.*python -m consumer topics"):
+        build_member(settings).run()
+
+    env = {
+        **os.environ,
+        **sim.env(),
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "ORDERS_TOPIC": settings.orders_topic,
+        "METRICS_PORT": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "consumer"],
+        cwd=Path(__file__).parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "python -m consumer topics" in result.stderr

@@ -1,12 +1,13 @@
-"""No secret and no personal data in the consumer's logs or metric labels, on every path.
+"""No secret and no personal data in the consumer's logs, metric labels or Kafka headers, on every path.
 
 The design's invariant, checked over a run that takes the happy path, the in-process retries
 (NetSuite 503s and 429s; the rare call that exhausts them goes through the retry topic), the
 dead-letter topic (an unknown SKU), a NetSuite 400
-(an email NetSuite refuses) and guest customers (whose external id is made from the email): every
-log line, formatted the way production formats it, and
-every metric sample are searched for each order's email, phone, street, city, postcode and name,
-and for the token and consumer secrets.
+(an email NetSuite refuses), a record that no longer decodes (its amount field holds an email: the
+validation error used to quote it) and guest customers (whose external id is made from the email):
+every log line, formatted the way production formats it, every metric sample and every header of
+the retry and dead-letter topics are searched for each order's email, phone, street, city, postcode
+and name, and for the token and consumer secrets.
 """
 
 from __future__ import annotations
@@ -21,17 +22,21 @@ from common.logs import JsonFormatter
 from consumer.netsuite.external_ids import customer_external_id
 from devstack.demo_orders import OrderFactory
 from devstack.netsuite_sim import Faults, NetSuiteSimulator
+from schemas.avro_record import to_record
 from schemas.order import WooOrder
 from tests.conftest import Broker
 from tests.integration.conftest import MetricDelta
 from tests.integration.pipeline_harness import (
+    SERDE,
     consumer_settings,
     create_topics,
     event_for,
     produce,
+    produce_raw,
     running_member,
     wait_until,
 )
+from tests.kafka_fixture import read_all
 
 
 def personal_values(order: dict[str, Any]) -> set[str]:
@@ -66,12 +71,16 @@ def test_no_secret_or_personal_data_in_logs_or_metric_labels(
         guest["customer_id"] = 0
     metric_delta.mark("woo_consumer_dead_lettered_total", error_class="Unmappable")
     metric_delta.mark("woo_consumer_dead_lettered_total", error_class="Rejected")
+    metric_delta.mark("woo_consumer_dead_lettered_total", error_class="Undecodable")
     metric_delta.mark("woo_consumer_call_retries_total", error_class="Transient")
     sim.set_faults(Faults(error_rate=0.3, throttle_rate=0.1))
     caplog.set_level(logging.DEBUG, logger="consumer")
     caplog.set_level(logging.DEBUG, logger="common")
     caplog.set_level(logging.DEBUG, logger="schemas")
     produce(broker.bootstrap, settings.orders_topic, [event_for(o) for o in orders])
+    poison = to_record(event_for(orders[30]))
+    poison["order"]["total"] = orders[30]["billing"]["email"]  # past the receiver, by an older release
+    produce_raw(broker.bootstrap, settings.orders_topic, b"31", SERDE.encode_record(poison))
 
     with running_member(settings):
         wait_until(lambda: len(sim.records("salesOrder")) >= 38, 60, "the 38 good orders")
@@ -79,15 +88,24 @@ def test_no_secret_or_personal_data_in_logs_or_metric_labels(
             lambda: (
                 metric_delta("woo_consumer_dead_lettered_total", error_class="Unmappable") >= 1
                 and metric_delta("woo_consumer_dead_lettered_total", error_class="Rejected") >= 1
+                and metric_delta("woo_consumer_dead_lettered_total", error_class="Undecodable") >= 1
             ),
             30,
-            "both bad orders dead-lettered",
+            "the three bad orders dead-lettered",
         )
 
     assert metric_delta("woo_consumer_call_retries_total", error_class="Transient") >= 1
     formatter = JsonFormatter()
     lines = [formatter.format(r) for r in caplog.records] + [caplog.text]
-    text = "\n".join(lines)
+    topics = [settings.dead_letter_topic, *settings.retry_topics]
+    forwarded = [m for t in topics for m in read_all(broker.bootstrap, t, 3, timeout_s=5)]
+    headers = [
+        f"{k}={(v or b'').decode('utf-8', 'replace')}" for m in forwarded for k, v in m.headers() or []
+    ]
+    assert any(
+        "Undecodable" in line for line in headers
+    )  # the headers were read: a check of nothing proves nothing
+    text = "\n".join(lines + headers)
     samples = generate_latest(REGISTRY).decode()
     assert len(caplog.records) >= 40  # the run did log: an empty capture would prove nothing
     forbidden = {env["NETSUITE_CONSUMER_SECRET"], env["NETSUITE_TOKEN_SECRET"]}
