@@ -107,6 +107,11 @@ class KafkaSettings(BaseSettings):
         return f"{self.orders_topic}.dlq"
 
     @property
+    def redrives_topic(self) -> str:
+        """What `redrive` re-published, keyed by the dead-letter record's position (compacted)."""
+        return f"{self.orders_topic}.redrives"
+
+    @property
     def memory_topics(self) -> tuple[str, str]:
         """The consumer group's memory (compacted): orders, then customers (consumer.pipeline.changelog)."""
         return f"{self.orders_topic}.memory", f"{self.orders_topic}.customers"

@@ -1,4 +1,9 @@
-"""`python -m consumer [run | topics | replay | redrive | reconcile | audit]`."""
+"""`python -m consumer [run | topics | redrive | replay | reconcile | audit | check]`.
+
+Without a command, one consumer-group member runs. The operator commands print a readable summary
+and return the contract's exit codes: 0 done, 1 the check found problems, 2 bad arguments or
+settings, 3 refused.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from common.kafka_settings import KafkaSettings
 from common.logs import configure_logging
 
 log = logging.getLogger("consumer")
-RESERVED = ("replay", "redrive", "reconcile", "audit")
+RESERVED = ("reconcile", "audit", "check")
 
 
 def _settings_error(exc: ValidationError) -> int:
@@ -70,12 +75,26 @@ def cmd_run() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m consumer", description=__doc__)
-    parser.add_argument("command", nargs="?", default="run", choices=("run", "topics", *RESERVED))
+    from consumer.ops import cli
+
+    parser = argparse.ArgumentParser(
+        prog="python -m consumer", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    commands.add_parser("run", help="one consumer-group member (the default)")
+    commands.add_parser("topics", help="create the main, retry, dead-letter and memory topics if missing")
+    cli.add_redrive(commands)
+    cli.add_replay(commands)
+    for name in RESERVED:
+        commands.add_parser(name, help="reserved for later work (exits 64)")
     args = parser.parse_args(argv)
     configure_logging()
     if args.command == "topics":
         return cmd_topics()
+    if args.command == "redrive":
+        return cli.run_redrive(args)
+    if args.command == "replay":
+        return cli.run_replay(args)
     if args.command in RESERVED:
         print(f"'{args.command}' is reserved for later work and not implemented yet", file=sys.stderr)
         return 64

@@ -163,7 +163,7 @@ class Runner:
         tp = (topic, partition)
         if tp not in self._rebalance.assigned or self._holds.is_held(tp):
             return  # fetched before a pause/seek took effect: it will come again
-        headers = _headers(msg)
+        headers = h.message_headers(msg)
         if topic != self._policy.main_topic:
             now = self._now_ms()
             due = self._policy.due_at_ms(topic, _due_at_ms(headers), msg.timestamp()[1], now)
@@ -272,12 +272,6 @@ class Runner:
     @staticmethod
     def _on_error(error: KafkaError) -> None:
         log.warning("kafka client error: %s", error.str())
-
-
-def _headers(msg: Message) -> list[tuple[str, bytes]]:
-    raw = msg.headers() or []
-    items = raw.items() if isinstance(raw, dict) else raw
-    return [(k, v.encode() if isinstance(v, str) else (v or b"")) for k, v in items]
 
 
 def _due_at_ms(headers: list[tuple[str, bytes]]) -> int | None:

@@ -10,6 +10,7 @@ import sys
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
+from consumer.ops.settings import OperatorSettings
 from consumer.settings import ConsumerSettings
 from receiver.settings import ReceiverSettings
 
@@ -39,7 +40,11 @@ def _rows(cls: type[BaseSettings], who: str, seen: dict[str, list[str]]) -> dict
 
 def table() -> str:
     seen: dict[str, list[str]] = {}
-    rows = {**_rows(ReceiverSettings, "receiver", seen), **_rows(ConsumerSettings, "consumer", seen)}
+    rows = {
+        **_rows(ReceiverSettings, "receiver", seen),
+        **_rows(ConsumerSettings, "consumer", seen),
+        **_rows(OperatorSettings, "redrive/replay", seen),
+    }
     lines = [BEGIN, "| variable | used by | default | meaning |", "|---|---|---|---|"]
     for env in sorted(rows):
         default, meaning = rows[env]

@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         children.start("consumer", ["-m", "consumer"], env)
         wait_for_port("127.0.0.1", metrics_port, 30)
         print(f"consumer   metrics http://127.0.0.1:{metrics_port}/metrics   logs in .run/")
-        drive(args, stop, children, receiver_port, metrics_port)
+        sent, failed = drive(args, stop, children, receiver_port, metrics_port)
+        summary(sent, failed, Progress.read(receiver_port, metrics_port), env, bool(broker))
     except RuntimeError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
@@ -165,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def drive(
     args: argparse.Namespace, stop: threading.Event, children: Children, rport: int, mport: int
-) -> None:
+) -> tuple[int, int]:
+    """Send demo orders until `--orders` or Ctrl-C; returns (sent, refused by the receiver)."""
     factory = OrderFactory(seed=int(time.time()))
     session = requests.Session()
     url = f"http://127.0.0.1:{rport}/webhook/woocommerce/order-created"
@@ -196,6 +198,36 @@ def drive(
         show(sent, failed, now)
         stop.wait(0.5)
     progress(sent, failed, rport, mport)
+    return sent, failed
+
+
+def summary(sent: int, failed: int, p: Progress, env: dict[str, str], embedded: bool) -> None:
+    """The closing paragraph: what happened, and the dead letters with the command that redrives them
+    (listed now: the embedded broker keeps them in memory only, so they are gone once it stops)."""
+    print(
+        f"\n\n{sent} demo orders sent, {p.published:.0f} accepted by the receiver"
+        + (f" ({failed} refused)" if failed else "")
+        + f", {p.written:.0f} written to NetSuite, {p.dead_lettered:.0f} dead-lettered"
+        + (f", {p.retrying:.0f} still waiting in the retry topics" if p.retrying else "")
+        + "."
+    )
+    if not p.dead_lettered:
+        return
+    listing = subprocess.run(
+        [sys.executable, "-m", "consumer", "redrive", "--list"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    print(listing.stdout.rstrip() or listing.stderr.rstrip())
+    where = " (while the embedded broker runs)" if embedded else ""
+    print(
+        f"Inspect them with `python -m consumer redrive --list`{where}; once the cause is fixed (here: "
+        "add the item to NetSuite), send them back with `python -m consumer redrive --all` — "
+        'deploy/README.md, "The dead-letter topic is growing".'
+    )
 
 
 def progress(sent: int, failed: int, rport: int, mport: int) -> None:

@@ -67,10 +67,17 @@ class ItemResolver:
         self._cache: dict[str, tuple[str | None, float]] = {}  # sku -> (id or None, expires at)
         self._fetching: dict[str, _Fetch] = {}
 
-    def resolve(self, skus: Iterable[str]) -> dict[str, str]:
-        """{sku: item internal id} for every known SKU among `skus`; unknown ones are absent."""
+    def resolve(self, skus: Iterable[str], *, recheck_missing: bool = False) -> dict[str, str]:
+        """{sku: item internal id} for every known SKU among `skus`; unknown ones are absent.
+        `recheck_missing` asks NetSuite again for SKUs cached as unknown (a redriven order: the item
+        may have been created since it was dead-lettered)."""
         result: dict[str, str] = {}
         pending = [sku for sku in dict.fromkeys(skus) if _quotable(sku)]
+        if recheck_missing:
+            with self._lock:
+                for sku in pending:
+                    if sku in self._cache and self._cache[sku][0] is None:
+                        del self._cache[sku]
         while pending:
             mine, theirs = self._claim(pending, result)
             if mine is not None:

@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from common import headers as h
 from common.publisher import PublishError
 from consumer import metrics
 from consumer.errors import AuthFailure, RecordBug, SyncError, Undecodable
@@ -101,7 +102,7 @@ class RecordHandler:
             event: OrderEvent | None = None
             try:
                 event = self._decode(record)
-                outcome = self._process(event, level, lease)
+                outcome = self._process(event, level, lease, redriven=h.REDRIVE_COUNT in dict(record.headers))
             except GaveUp:
                 return False
             except SyncError as error:
@@ -124,9 +125,9 @@ class RecordHandler:
             reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else describe(exc)
             raise Undecodable(reason) from exc
 
-    def _process(self, event: OrderEvent, level: int, lease: Lease) -> Outcome:
+    def _process(self, event: OrderEvent, level: int, lease: Lease, *, redriven: bool) -> Outcome:
         try:
-            return self._writer.write(event, from_retry=level > 0, lease=lease)
+            return self._writer.write(event, from_retry=level > 0, lease=lease, redriven=redriven)
         except (GaveUp, SyncError):
             raise
         except Exception as exc:  # a bug met by this record: dead-letter it, keep the member

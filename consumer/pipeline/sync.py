@@ -79,7 +79,7 @@ class CallRunner(Protocol):
 
 
 class ItemLookup(Protocol):
-    def resolve(self, skus: Iterable[str]) -> dict[str, str]: ...
+    def resolve(self, skus: Iterable[str], *, recheck_missing: bool = False) -> dict[str, str]: ...
 
 
 def content_fingerprint(body: Mapping[str, Any], version_field: str) -> str:
@@ -117,8 +117,11 @@ class OrderWriter:
         self.memory = memory or WriteMemory()
         self._customer_locks = KeyedLocks()
 
-    def write(self, event: OrderEvent, *, from_retry: bool, lease: Lease | None = None) -> Outcome:
-        """Write one order, every call under `lease` (`GaveUp` once it ended)."""
+    def write(
+        self, event: OrderEvent, *, from_retry: bool, lease: Lease | None = None, redriven: bool = False
+    ) -> Outcome:
+        """Write one order, every call under `lease` (`GaveUp` once it ended). A `redriven` order
+        (an operator sent it back from the dead-letter topic) looks its unknown SKUs up afresh."""
         lease = lease or FreeLease()
         order = event.order
 
@@ -139,7 +142,7 @@ class OrderWriter:
             return Outcome.SKIPPED_STALE
 
         skus = mapped(lambda: records.required_skus(order))
-        item_ids = run(lambda: self._items.resolve(skus)) if skus else {}
+        item_ids = run(lambda: self._items.resolve(skus, recheck_missing=redriven)) if skus else {}
         missing = [s for s in skus if s not in item_ids]
         if missing:
             raise Unmappable(f"unknown SKU(s) in NetSuite: {', '.join(missing)[:300]}")

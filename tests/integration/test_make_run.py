@@ -61,6 +61,9 @@ def test_demo_orders_flow_and_every_process_stops(tmp_path: Path) -> None:
     assert (received, published) == (30, 30)
     assert dead >= 1  # the 25th demo order names an unknown SKU
     assert written + dead == 30
+    assert f"{dead} dead-lettered." in output  # the closing summary, with the dead letters listed
+    assert "NO-SUCH-SKU" in output
+    assert "python -m consumer redrive --all" in output
     found = ports(output)
     assert len(found) == 4, output  # broker, simulator, receiver, consumer metrics
     assert [p for p in found if listening(p)] == []

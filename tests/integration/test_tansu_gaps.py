@@ -29,3 +29,26 @@ def test_list_offsets_latest_after_a_multi_record_batch(broker: Broker, unique_n
         assert high == 1
     else:
         assert high == 5
+
+
+def test_offsets_for_times_after_the_last_record(broker: Broker, unique_name: str) -> None:
+    """Kafka answers "no record at or after that time" with offset -1 (replay then moves to the end);
+    tansu answers by batch write time and returns the first batch's offset instead."""
+    import time
+
+    create_topic(broker.bootstrap, unique_name, partitions=1)
+    producer = Producer({"bootstrap.servers": broker.bootstrap})
+    for _ in range(3):
+        producer.produce(unique_name, value=b"x")
+        assert producer.flush(10) == 0
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": unique_name})
+    try:
+        later = int((time.time() + 3600) * 1000)
+        [found] = consumer.offsets_for_times([TopicPartition(unique_name, 0, later)], timeout=10)
+    finally:
+        consumer.close()
+    if broker.kind == "tansu":
+        # When this starts failing, tansu fixed it: drop the workaround in test_operator_commands.py.
+        assert found.offset == 0
+    else:
+        assert found.offset == -1

@@ -96,6 +96,17 @@ def test_unknown_skus_are_negatively_cached(clock: FakeClock) -> None:
     assert len(client.queries) == 2
 
 
+def test_a_redrive_asks_again_for_skus_cached_as_unknown(clock: FakeClock) -> None:
+    """The item was created after the order was dead-lettered: the redrive must see it at once."""
+    client = FakeSuiteQL({"KNOWN": "1"})
+    resolver = ItemResolver(client, ttl_s=3600, negative_ttl_s=3600, clock=clock)
+    assert resolver.resolve(["KNOWN", "NEW"]) == {"KNOWN": "1"}
+    client.catalog["NEW"] = "9"
+    assert resolver.resolve(["NEW"]) == {}  # still cached as unknown
+    assert resolver.resolve(["KNOWN", "NEW"], recheck_missing=True) == {"KNOWN": "1", "NEW": "9"}
+    assert client.asked[-1] == ["NEW"]  # the known one came from the cache
+
+
 def test_quotes_are_doubled_and_round_trip(clock: FakeClock) -> None:
     tricky = ["O'Brien", "x') OR 1=1 --", "''", "back\\slash", "a,b", "semi;colon"]
     client = FakeSuiteQL({sku: str(i) for i, sku in enumerate(tricky)})

@@ -40,7 +40,7 @@ class FakeNetSuite:
         record = self.records.get((record_type, external_id or ""))
         return None if record is None else {**record, "id": str(abs(hash(external_id)) % 10_000)}
 
-    def resolve(self, skus: Iterable[str]) -> dict[str, str]:
+    def resolve(self, skus: Iterable[str], *, recheck_missing: bool = False) -> dict[str, str]:
         self.calls.append(("resolve", ",".join(skus)))
         return {"COF-1KG": "501", "MUG-BLUE": "502"}
 

@@ -46,7 +46,9 @@ class FakeWriter:
         self.attempts = 0
         self.parked_ids: list[int] = []
 
-    def write(self, event: OrderEvent, *, from_retry: bool, lease: Lease | None = None) -> Outcome:
+    def write(
+        self, event: OrderEvent, *, from_retry: bool, lease: Lease | None = None, redriven: bool = False
+    ) -> Outcome:
         self.attempts += 1
         if self.script:
             step = self.script.pop(0)

@@ -1,0 +1,154 @@
+"""The operator commands' command lines (`python -m consumer redrive|replay …`), per the contract.
+
+Exit codes: 0 done, 2 bad arguments or settings, 3 refused (the reason printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient
+from pydantic import ValidationError
+
+from common.publisher import KafkaPublisher, PublishError
+from consumer.ops import redrive, replay
+from consumer.ops.deadletters import read_dead_letters, read_redrive_log
+from consumer.ops.settings import OperatorSettings
+
+DONE, BAD_INPUT, REFUSED = 0, 2, 3
+
+
+def add_redrive(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "redrive",
+        help="list dead letters, or send chosen ones back to the main topic",
+        description=redrive.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--list", action="store_true", help="show every dead letter (nothing is sent)")
+    what.add_argument("--all", action="store_true", help="redrive every dead letter (within --since/--until)")
+    what.add_argument("--order", nargs="+", metavar="ID", help="redrive the dead letters of these orders")
+    what.add_argument("--error-class", nargs="+", metavar="C", help="redrive those with this x-error-class")
+    p.add_argument("--since", type=_utc_time, help="dead-lettered at or after this UTC time (ISO-8601)")
+    p.add_argument("--until", type=_utc_time, help="dead-lettered before this UTC time (ISO-8601)")
+    p.add_argument("--json", action="store_true", help="with --list: one JSON object per line")
+    p.add_argument("--dry-run", action="store_true", help="print what would be sent; send nothing")
+    p.add_argument("--force", action="store_true", help="also send those redriven REDRIVE_LIMIT times")
+
+
+def add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "replay",
+        help="move the group's committed offsets (the group must have no active member)",
+        description=replay.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--to", required=True, help="earliest | latest | <ISO-8601 UTC time> | <offset>")
+    p.add_argument("--topic", help="the topic whose offsets move (default: ORDERS_TOPIC)")
+    p.add_argument("--partition", nargs="+", type=int, metavar="N", help="only these partitions")
+    p.add_argument("--dry-run", action="store_true", help="print the moves; change nothing")
+
+
+def run_redrive(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
+        return BAD_INPUT
+    config = settings.client_config()
+    try:
+        dead = read_dead_letters(config, settings.dead_letter_topic)
+        log = read_redrive_log(config, settings.redrives_topic)
+    except (LookupError, TimeoutError, KafkaException) as exc:
+        print(f"redrive: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    if args.list:
+        if args.since or args.until:
+            dead = [
+                d for d in dead if d in redrive.Selection(everything=True, since=args.since, until=args.until)
+            ]
+        print(redrive.json_lines(dead, log) if args.json else redrive.table(dead, log))
+        if not args.json:
+            print(f"{len(dead)} dead letter(s); {sum(d.position in log for d in dead)} already redriven")
+        return DONE
+    selection = redrive.Selection(
+        everything=args.all,
+        orders=frozenset(args.order or ()),
+        error_classes=frozenset(args.error_class or ()),
+        since=args.since,
+        until=args.until,
+    )
+    chosen = redrive.plan(dead, log, selection, limit=settings.redrive_limit, force=args.force)
+    if args.dry_run:
+        for d in chosen.send:
+            print(f"would send {d.dlq_partition}@{d.dlq_offset} order {d.order_id} ({d.error_class}) "
+                  f"as redrive {d.redrive_count + 1}")  # fmt: skip
+    else:
+        publisher = KafkaPublisher({**settings.producer_config(), "client.id": "woo-redrive"})
+        try:
+            redrive.send(
+                chosen.send,
+                publisher,
+                main_topic=settings.orders_topic,
+                dead_letter_topic=settings.dead_letter_topic,
+                redrives_topic=settings.redrives_topic,
+            )
+        except PublishError as exc:
+            print(f"redrive: the broker did not take a record ({exc.reason}); nothing after it was sent",
+                  file=sys.stderr)  # fmt: skip
+            return REFUSED
+        finally:
+            publisher.close(30)
+    for d in chosen.refused:
+        print(f"refused {d.dlq_partition}@{d.dlq_offset} order {d.order_id}: redriven {d.redrive_count} "
+              f"time(s) already (REDRIVE_LIMIT={settings.redrive_limit}); --force sends it")  # fmt: skip
+    verb = "would send" if args.dry_run else "sent"
+    print(f"{verb} {len(chosen.send)}, already redriven {len(chosen.already)}, refused {len(chosen.refused)}")
+    return REFUSED if chosen.refused else DONE
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
+        return BAD_INPUT
+    try:
+        target = replay.parse_target(args.to)
+    except ValueError as exc:
+        print(f"replay: --to {args.to!r}: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    topic = args.topic or settings.orders_topic
+    config = settings.client_config()
+    admin = AdminClient(config)
+    try:
+        replay.ensure_idle(admin, settings.consumer_group)
+        moves = replay.plan(config, settings.consumer_group, topic, args.partition, target)
+        if not args.dry_run:
+            replay.ensure_idle(admin, settings.consumer_group)  # a member may have joined meanwhile
+            replay.apply(admin, settings.consumer_group, topic, moves)
+    except replay.GroupActive as exc:
+        print(f"replay refused: {exc}", file=sys.stderr)
+        return REFUSED
+    except LookupError as exc:
+        print(f"replay: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    print(replay.table(moves, topic, settings.consumer_group, applied=not args.dry_run))
+    return DONE
+
+
+def _settings() -> OperatorSettings | None:
+    try:
+        return OperatorSettings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = "_".join(str(p) for p in err["loc"]).upper() or "settings"
+            print(f"configuration error: {name}: {err['msg']}", file=sys.stderr)
+        return None
+
+
+def _utc_time(text: str) -> datetime:
+    target = replay.parse_target(text)
+    if not isinstance(target, datetime):
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 UTC time: {text}")
+    return target
