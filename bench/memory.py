@@ -27,17 +27,6 @@ from devstack.demo_orders import OrderFactory
 from devstack.netsuite_sim import NetSuiteSimulator, SimulatorConfig
 
 
-class _NoPublisher:
-    def publish(self, *args: Any, **kwargs: Any) -> Any:  # the bench only reads
-        raise AssertionError("not used")
-
-    def ready(self, timeout_s: float) -> bool:
-        return True
-
-    def close(self, timeout_s: float) -> int:
-        return 0
-
-
 def restore_times(bootstrap: str, sizes: list[int]) -> list[tuple[int, float, float]]:
     """(entries, seconds to read the customer table, seconds to restore one order partition)."""
     out = []
@@ -57,9 +46,8 @@ def restore_times(bootstrap: str, sizes: list[int]) -> list[tuple[int, float, fl
                 producer.poll(0)
         assert producer.flush(120) == 0
         memory = WriteMemory(orders_max=size + 1, customers_max=size + 1)
-        log = MemoryLog(
-            {"bootstrap.servers": bootstrap}, orders_topic, customers_topic, memory, _NoPublisher()
-        )
+        config = {"bootstrap.servers": bootstrap}
+        log = MemoryLog(config, orders_topic, customers_topic, memory, config)
         started = time.monotonic()
         assert log.start(timeout_s=600), "customer table not read"
         customers_s = time.monotonic() - started

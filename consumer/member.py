@@ -73,7 +73,9 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
     producer = KafkaPublisher({**settings.producer_config(), "client.id": "woo-consumer"})
     memory_log = None
     if settings.consumer_memory_topics:
-        memory_log = MemoryLog(settings.client_config(), *settings.memory_topics, memory, producer)
+        memory_log = MemoryLog(
+            settings.client_config(), *settings.memory_topics, memory, settings.producer_config(linger_ms=20)
+        )
     halts = Halts()
     probe_max = settings.halt_probe_max_interval_s
     outage = OutageBreaker(

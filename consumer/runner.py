@@ -235,6 +235,9 @@ class Runner:
             offsets = {tp: o for tp, o in offsets.items() if tp in only}
         if not offsets:
             return
+        if self._memory_log is not None and not self._memory_log.flush(10.0):
+            log.warning("memory changes not acknowledged yet: commit postponed")
+            return  # a successor restoring memory must see every change behind a committed offset
         parts = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
         try:
             if asynchronous:
