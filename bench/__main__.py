@@ -14,11 +14,18 @@ BENCHMARKS = ("receiver", "consumer", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:
-    wanted = list(sys.argv[1:] if argv is None else argv) or list(BENCHMARKS)
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "names", nargs="*", metavar="name",
+        help=f"benchmarks to run, in order (default: all of {', '.join(BENCHMARKS)}); "
+        "each has its own --help: python -m bench.<name> --help",
+    )  # fmt: skip
+    wanted = parser.parse_args(argv).names or list(BENCHMARKS)
     unknown = [name for name in wanted if name not in BENCHMARKS]
     if unknown:
-        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
-        return 2
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
     failed: list[str] = []
     for name in wanted:
         module = f"bench.{name}"

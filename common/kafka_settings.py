@@ -7,10 +7,12 @@ the consumer's retry/dead-letter producer and the tooling cannot drift apart.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from common.kafka_logs import KAFKA_LOG
 
 ENV_FILE_CONFIG = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -22,14 +24,22 @@ ENV_FILE_CONFIG = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8",
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
 
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER"]
+
+
 class KafkaSettings(BaseSettings):
     """Connection to the brokers and the topic layout (names fixed by the contract)."""
 
     model_config = ENV_FILE_CONFIG
 
-    kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="brokers, comma-separated")
-    kafka_security_protocol: str | None = Field(None, description="e.g. SASL_SSL; unset = PLAINTEXT")
-    kafka_sasl_mechanism: str | None = Field(None, description="e.g. PLAIN, SCRAM-SHA-512")
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="brokers, comma-separated host:port")
+    kafka_security_protocol: SecurityProtocol | None = Field(
+        None, description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL; unset = PLAINTEXT"
+    )
+    kafka_sasl_mechanism: SaslMechanism | None = Field(
+        None, description="PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, GSSAPI or OAUTHBEARER"
+    )
     kafka_sasl_username: str | None = Field(None, description="SASL user")
     kafka_sasl_password: SecretStr | None = Field(None, description="SASL password")
     kafka_ssl_ca_location: str | None = Field(
@@ -53,6 +63,26 @@ class KafkaSettings(BaseSettings):
     schema_registry_ssl_ca_location: str | None = Field(
         None, description="CA certificates (PEM file) of an https schema registry"
     )
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _host_port_list(cls, value: str) -> str:
+        """librdkafka would accept '' or 'kafka' and then retry forever, silently: refuse them here."""
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        if not entries:
+            raise ValueError("needs at least one broker as host:port, e.g. kafka-0.kafka:9092")
+        for entry in entries:
+            host, _, port = entry.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(
+                    "every broker must be host:port (a port is required), e.g. kafka-0.kafka:9092"
+                )
+        return ",".join(entries)
+
+    @field_validator("kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.strip().upper() or None if isinstance(value, str) else value
 
     @field_validator(
         "kafka_ssl_ca_location",
@@ -117,8 +147,8 @@ class KafkaSettings(BaseSettings):
         return f"{self.orders_topic}.memory", f"{self.orders_topic}.customers"
 
     def client_config(self) -> dict[str, Any]:
-        """Settings every librdkafka client needs: brokers and security."""
-        conf: dict[str, Any] = {"bootstrap.servers": self.kafka_bootstrap_servers}
+        """Settings every librdkafka client needs: brokers, security, and our logger for its lines."""
+        conf: dict[str, Any] = {"bootstrap.servers": self.kafka_bootstrap_servers, "logger": KAFKA_LOG}
         if self.kafka_security_protocol:
             conf["security.protocol"] = self.kafka_security_protocol
         if self.kafka_sasl_mechanism:

@@ -19,6 +19,8 @@ from typing import Any, Protocol
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 
+from common.kafka_logs import KAFKA_LOG
+
 log = logging.getLogger(__name__)
 
 Headers = Sequence[tuple[str, str | bytes | None]]
@@ -136,7 +138,7 @@ class KafkaPublisher:
         if err.fatal():
             self._fatal.set()
         elif err.code() == KafkaError._ALL_BROKERS_DOWN:
-            log.warning("no broker reachable", extra={"kafka_error": err.name()})
+            KAFKA_LOG.warning("no broker reachable", extra={"kafka_error": err.name()})  # rate-limited
         else:  # librdkafka logs the details itself (receiver.kafka) and retries
             log.debug("producer error", extra={"kafka_error": err.name()})
 

@@ -15,6 +15,7 @@ import threading
 
 from pydantic import ValidationError
 
+from common.env_check import warn_unknown_variables
 from common.kafka_settings import KafkaSettings
 from common.logs import configure_logging
 
@@ -30,13 +31,18 @@ def _settings_error(exc: ValidationError) -> int:
 
 
 def cmd_topics() -> int:
-    from consumer.topics import ensure_topics
+    from consumer.topics import BrokerUnreachable, ensure_topics
 
     try:
         settings = KafkaSettings()
     except ValidationError as exc:
         return _settings_error(exc)
-    for name, state in ensure_topics(settings).items():
+    try:
+        states = ensure_topics(settings)
+    except BrokerUnreachable as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    for name, state in states.items():
         print(f"{name}: {state}")
     return 0
 
@@ -45,7 +51,7 @@ def cmd_run() -> int:
     from consumer import health
     from consumer.member import build_member
     from consumer.settings import ConsumerSettings
-    from consumer.topics import MissingTopics
+    from consumer.topics import BrokerUnreachable, MissingTopics
 
     try:
         settings = ConsumerSettings()
@@ -55,7 +61,9 @@ def cmd_run() -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     if settings.metrics_port:
-        health.serve(settings.metrics_port)
+        health.serve(settings.metrics_port, settings.metrics_host)
+    for warning in settings.unset_items():
+        log.warning("%s (Unmappable); set it before go-live", warning)
     member = build_member(settings, stop)
     health.attach(problems=member.problems, halted=member.halts.reasons)
     log.info(
@@ -67,7 +75,7 @@ def cmd_run() -> int:
     )
     try:
         member.run()
-    except MissingTopics as exc:
+    except (BrokerUnreachable, MissingTopics) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     log.info("consumer stopped")
@@ -81,14 +89,24 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m consumer", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", metavar="command")
-    commands.add_parser("run", help="one consumer-group member (the default)")
-    commands.add_parser("topics", help="create the main, retry, dead-letter and memory topics if missing")
+    commands.add_parser(
+        "run",
+        help="one consumer-group member (the default)",
+        description="One consumer-group member: /metrics, /healthz and /readyz on METRICS_PORT.",
+    )
+    commands.add_parser(
+        "topics",
+        help="create the main, retry, dead-letter, memory and redrive-log topics if missing",
+        description="Create the topics this project uses, if missing (idempotent): ORDERS_TOPIC_PARTITIONS "
+        "partitions each, ORDERS_TOPIC_REPLICATION replicas; warns about existing ones that differ.",
+    )
     cli.add_redrive(commands)
     cli.add_replay(commands)
     for name in RESERVED:
         commands.add_parser(name, help="reserved for later work (exits 64)")
     args = parser.parse_args(argv)
     configure_logging()
+    warn_unknown_variables()
     if args.command == "topics":
         return cmd_topics()
     if args.command == "redrive":

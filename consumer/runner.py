@@ -21,6 +21,7 @@ from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from common import headers as h
+from common.kafka_logs import KAFKA_LOG
 from consumer import metrics
 from consumer.lag import LagReporter
 from consumer.netsuite.governor import Governor
@@ -36,10 +37,10 @@ from consumer.pipeline.offsets import OffsetTracker
 from consumer.pipeline.offsets import TopicPartitionKey as TP
 from consumer.pipeline.route import RetryPolicy
 from consumer.rebalance import Rebalance
-from consumer.topics import MissingTopics
+from consumer.topics import BrokerUnreachable, MissingTopics, reachable
 
 log = logging.getLogger(__name__)
-_CONNECTION_KEYS = {"bootstrap", "security", "sasl", "ssl", "client"}  # what a metadata client needs
+_CONNECTION_KEYS = {"bootstrap", "security", "sasl", "ssl", "client", "logger"}  # a metadata client's
 
 
 class Runner:
@@ -102,7 +103,8 @@ class Runner:
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> None:
-        """Raises `MissingTopics` before joining when a topic it reads or writes does not exist."""
+        """Raises `BrokerUnreachable`, or `MissingTopics` when a topic it reads or writes does not
+        exist, before joining the group."""
         self._check_topics()
         if self._memory_log is not None:
             self._memory_log.start(self._memory_restore_timeout_s)
@@ -115,7 +117,7 @@ class Runner:
                 if self._fatal is not None:
                     raise self._fatal
                 self.last_turn = time.monotonic()
-                metrics.READY.set(int(self.assigned_event.is_set() and not self._halts.halted))
+                metrics.READY.set(int(self.ready))
                 self._apply_pauses()
                 for msg in self._consumer.consume(num_messages=500, timeout=0.1):
                     self._dispatch(msg)
@@ -128,6 +130,11 @@ class Runner:
         if self._fatal is not None:  # a member failure stopped the loop: crash loudly, not exit 0
             raise self._fatal
 
+    @property
+    def ready(self) -> bool:
+        """In the group (its first assignment arrived, possibly empty) and not halted."""
+        return self.assigned_event.is_set() and not self._halts.halted and not self._stop.is_set()
+
     def assigned_partitions(self) -> set[TP]:
         return self.leases.assigned()
 
@@ -135,16 +142,23 @@ class Runner:
         return self._holds.held()
 
     def _check_topics(self) -> None:
-        known = self._metadata.list_topics(timeout=30).topics
+        try:
+            known = reachable(self._metadata, timeout_s=30).topics
+        except BrokerUnreachable:
+            self._close_clients()
+            raise
         needed = [*self._topics, self._policy.dead_letter_topic, *self._memory_topics()]
         missing = [t for t in needed if t not in known]
         if missing:
-            self._lag.close()
-            self._executor.shutdown(wait=False)
-            self._consumer.close()
-            if self._memory_log is not None:
-                self._memory_log.close()
+            self._close_clients()
             raise MissingTopics(missing)
+
+    def _close_clients(self) -> None:
+        self._lag.close()
+        self._executor.shutdown(wait=False)
+        self._consumer.close()
+        if self._memory_log is not None:
+            self._memory_log.close()
 
     def _memory_topics(self) -> list[str]:
         return [] if self._memory_log is None else list(self._memory_log.topics)
@@ -274,7 +288,7 @@ class Runner:
 
     @staticmethod
     def _on_error(error: KafkaError) -> None:
-        log.warning("kafka client error: %s", error.str())
+        KAFKA_LOG.warning("kafka client error: %s", error.str())  # rate-limited (common.kafka_logs)
 
 
 def _due_at_ms(headers: list[tuple[str, bytes]]) -> int | None:

@@ -22,6 +22,7 @@ class ConsumerSettings(KafkaSettings, NetSuiteSettings):
     kafka_session_timeout_ms: int = Field(45_000, ge=1000, description="consumer group session timeout")
     kafka_max_poll_interval_ms: int = Field(300_000, ge=1000, description="librdkafka max.poll.interval.ms")
     metrics_port: int = Field(9102, ge=0, le=65535, description="Prometheus + health port; 0 = off")
+    metrics_host: str = Field("0.0.0.0", description="address the metrics/health port binds")  # noqa: S104
     consumer_workers: int = Field(0, ge=0, description="worker threads; 0 = 2 x NETSUITE_CONCURRENCY")
     consumer_max_buffered: int = Field(1000, ge=1, description="records held in memory before pausing")
     consumer_max_buffered_bytes: int = Field(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource
@@ -47,6 +48,29 @@ def plan_topics(settings: KafkaSettings) -> list[TopicPlan]:
     return plans
 
 
+class BrokerUnreachable(Exception):
+    """No broker answered: one line naming the variables to check, instead of a traceback after
+    30 s of librdkafka retrying."""
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(
+            f"no Kafka broker answered within {timeout_s:.0f}s: check KAFKA_BOOTSTRAP_SERVERS "
+            "(host:port, reachable from here) and, for a secured cluster, KAFKA_SECURITY_PROTOCOL, "
+            "KAFKA_SASL_* and KAFKA_SSL_*"
+        )
+
+
+def reachable(admin: AdminClient, timeout_s: float = 10.0) -> Any:
+    """The cluster's metadata, or `BrokerUnreachable`."""
+    try:
+        metadata = admin.list_topics(timeout=timeout_s)
+    except KafkaException:
+        raise BrokerUnreachable(timeout_s) from None
+    if not metadata.brokers:
+        raise BrokerUnreachable(timeout_s)
+    return metadata
+
+
 class MissingTopics(Exception):
     """A topic the member reads or writes does not exist: it must not start (it would spin on
     forwards to a topic that is not there, or never see its retries)."""
@@ -61,6 +85,7 @@ class MissingTopics(Exception):
 def ensure_topics(settings: KafkaSettings, *, timeout_s: float = 30.0) -> dict[str, str]:
     """Create missing topics; report each as 'created' or 'exists'. Raises on any other error."""
     admin = AdminClient(settings.client_config())
+    reachable(admin)
     plans = plan_topics(settings)
     futures = admin.create_topics(
         [NewTopic(p.name, p.partitions, p.replication, config=p.config) for p in plans],

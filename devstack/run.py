@@ -84,9 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGHUP: the terminal was closed
+        signal.signal(sig, lambda *_: stop.set())
     run_dir = Path(".run")
+    for old in run_dir.glob("*.log"):  # each run's logs start fresh
+        old.unlink()
     children = Children(run_dir)
     broker = None
     try:
@@ -103,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
             "WOOCOMMERCE_WEBHOOK_SECRET": SECRET,
             "PORT": str(receiver_port),
             "METRICS_PORT": str(metrics_port),
+            # the demo uses a public demo secret: nothing it starts listens beyond this machine
+            "RECEIVER_HOST": "127.0.0.1",
+            "METRICS_HOST": "127.0.0.1",
             "NETSUITE_ACCOUNT_ID": sim.account_id,
             "NETSUITE_CONSUMER_KEY": sim.consumer_key,
             "NETSUITE_CONSUMER_SECRET": sim.consumer_secret,

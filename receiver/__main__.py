@@ -39,16 +39,29 @@ def prepare_metrics_dir(workers: int) -> None:
     atexit.register(_remove)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from common.env_check import warn_unknown_variables
     from common.logs import configure_logging
     from receiver.settings import SettingsError, load_settings
 
+    parser = argparse.ArgumentParser(
+        prog="python -m receiver",
+        description="The WooCommerce webhook receiver under gunicorn: verifies each delivery's signature, "
+        "publishes the order to Kafka and answers 200 once the broker acknowledged it. Every setting is "
+        "an environment variable (README: the env table); WOOCOMMERCE_WEBHOOK_SECRET is required.",
+        epilog="endpoints: POST /webhook/woocommerce/order-created|order-updated, GET /healthz, /readyz, "
+        "/metrics (on RECEIVER_METRICS_PORT when set)",
+    )
+    parser.parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(str(exc), file=sys.stderr)
         return 2
     configure_logging(settings.receiver_log_level)
+    warn_unknown_variables()
     prepare_metrics_dir(settings.receiver_workers)
     from receiver.server import receiver_server
 

@@ -40,6 +40,10 @@ def multiprocess_mode() -> bool:
     return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
+# Webhook topics counted on their own; any other verified topic counts as "other".
+DELIVERY_TOPICS = ("order.created", "order.updated", "other")
+
+
 class ReceiverMetrics:
     """The receiver's metric families, registered in `registry` (a fresh one by default)."""
 
@@ -73,6 +77,14 @@ class ReceiverMetrics:
             registry=self.registry,
         )
         self.matched = {name: self.signature_matches.labels(name) for name in SECRETS}
+        self.deliveries = Counter(
+            "woo_receiver_deliveries",
+            "Verified deliveries by webhook topic (order.created, order.updated, other): both order "
+            "webhooks must deliver — a topic that stays at zero is a webhook missing in WooCommerce",
+            ["topic"],
+            registry=self.registry,
+        )
+        self.delivered = {topic: self.deliveries.labels(topic) for topic in DELIVERY_TOPICS}
         self.read_timeouts = Counter(
             "woo_receiver_read_timeouts",
             "Connections cut because a request (headers or body) did not arrive within "

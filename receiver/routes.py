@@ -113,6 +113,7 @@ def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
         )
     ctx.metrics.matched[match.secret].inc()
     topic = delivery.topic or default_topic
+    ctx.metrics.delivered.get(topic, ctx.metrics.delivered["other"]).inc()
     ids["webhook_topic"] = topic[:64]
     if topic not in PUBLISHED_TOPICS:
         return Outcome("ignored", 200, {"status": "ignored", "topic": topic[:64]}, ids)

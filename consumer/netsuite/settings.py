@@ -52,6 +52,16 @@ class NetSuiteSettings(BaseSettings):
     netsuite_read_timeout_s: float = Field(60.0, gt=0, description="longest wait for an answer")
     netsuite_item_cache_ttl_s: float = Field(3600.0, ge=0, description="SKU → item id cache lifetime")
 
+    @field_validator(
+        "netsuite_consumer_key", "netsuite_consumer_secret", "netsuite_token_id", "netsuite_token_secret"
+    )
+    @classmethod
+    def _not_empty(cls, value: SecretStr) -> SecretStr:
+        """An empty credential would only fail later, on every request, as a 401 halt."""
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
     @field_validator("netsuite_account_id")
     @classmethod
     def _account_id_shape(cls, value: str) -> str:
@@ -83,6 +93,21 @@ class NetSuiteSettings(BaseSettings):
             self.netsuite_base_url = f"https://{host}.suitetalk.api.netsuite.com"
         self.netsuite_base_url = self.netsuite_base_url.rstrip("/")
         return self
+
+    def unset_items(self) -> list[str]:
+        """Item settings left unset, each with the orders it will dead-letter (logged at start)."""
+        needed = [
+            ("NETSUITE_SHIPPING_ITEM_ID", self.netsuite_shipping_item_id, "with shipping"),
+            ("NETSUITE_DISCOUNT_ITEM_ID", self.netsuite_discount_item_id, "with a coupon or discount"),
+            ("NETSUITE_FEE_ITEM_ID", self.netsuite_fee_item_id, "with a fee"),
+        ]
+        if self.netsuite_tax_mode == "line":
+            needed.append(("NETSUITE_TAX_ITEM_ID", self.netsuite_tax_item_id, "with tax"))
+        return [
+            f"{name} is not set: every order {orders} will be dead-lettered"
+            for name, v, orders in needed
+            if not v
+        ]
 
     def mapping_policy(self) -> MappingPolicy:
         return MappingPolicy(

@@ -9,7 +9,6 @@ import argparse
 import sys
 from datetime import datetime
 
-from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 from pydantic import ValidationError
 
@@ -17,6 +16,7 @@ from common.publisher import KafkaPublisher, PublishError
 from consumer.ops import redrive, replay
 from consumer.ops.deadletters import read_dead_letters, read_redrive_log
 from consumer.ops.settings import OperatorSettings
+from consumer.topics import BrokerUnreachable, reachable
 
 DONE, BAD_INPUT, REFUSED = 0, 2, 3
 
@@ -61,7 +61,7 @@ def run_redrive(args: argparse.Namespace) -> int:
     try:
         dead = read_dead_letters(config, settings.dead_letter_topic)
         log = read_redrive_log(config, settings.redrives_topic)
-    except (LookupError, TimeoutError, KafkaException) as exc:
+    except (LookupError, TimeoutError, BrokerUnreachable) as exc:
         print(f"redrive: {exc}", file=sys.stderr)
         return BAD_INPUT
     if args.list:
@@ -122,6 +122,7 @@ def run_replay(args: argparse.Namespace) -> int:
     config = settings.client_config()
     admin = AdminClient(config)
     try:
+        reachable(admin)
         replay.ensure_idle(admin, settings.consumer_group)
         moves = replay.plan(config, settings.consumer_group, topic, args.partition, target)
         if not args.dry_run:
@@ -130,7 +131,7 @@ def run_replay(args: argparse.Namespace) -> int:
     except replay.GroupActive as exc:
         print(f"replay refused: {exc}", file=sys.stderr)
         return REFUSED
-    except LookupError as exc:
+    except (LookupError, BrokerUnreachable) as exc:
         print(f"replay: {exc}", file=sys.stderr)
         return BAD_INPUT
     print(replay.table(moves, topic, settings.consumer_group, applied=not args.dry_run))

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from confluent_kafka import Consumer, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
 from common import headers as h
+from consumer.topics import BrokerUnreachable
 
 Position = tuple[int, int]  # (partition, offset) in the dead-letter topic
 
@@ -132,7 +133,10 @@ def _read_to_end(client_config: dict[str, Any], topic: str, timeout_s: float) ->
         }
     )
     try:
-        metadata = consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)
+        try:
+            metadata = consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)
+        except KafkaException:
+            raise BrokerUnreachable(timeout_s) from None
         if metadata is None or metadata.error is not None:
             raise LookupError(f"topic {topic} not found — create it with `python -m consumer topics`")
         ends: dict[int, int] = {}

@@ -75,3 +75,23 @@ def test_a_member_whose_topics_are_missing_refuses_to_start_and_names_the_fix(
     )
     assert result.returncode == 2
     assert "python -m consumer topics" in result.stderr
+
+
+def test_ready_only_once_in_the_group_even_with_nothing_to_own(
+    broker: Broker, sim: NetSuiteSimulator, unique_name: str
+) -> None:
+    """It answered ready right after subscribing, before joining: a member that never joins (an
+    unreachable broker, a wrong group) looked healthy. The second member of a one-partition group
+    owns nothing and is ready all the same."""
+    from tests.integration.pipeline_harness import running_member, wait_until
+
+    settings = consumer_settings(broker.bootstrap, sim.env(), unique_name, orders_topic_partitions=1)
+    create_topics(settings)
+    first = build_member(settings)
+    assert not first.runner.ready  # built, not in the group
+    with running_member(settings) as a:
+        wait_until(lambda: a.runner.ready, 30, "the first member joins")
+        with running_member(settings) as b:
+            wait_until(lambda: b.runner.ready, 30, "the second member joins, with nothing to own")
+            assert a.runner.assigned_partitions() | b.runner.assigned_partitions()
+    first.runner._close_clients()

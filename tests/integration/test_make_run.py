@@ -49,6 +49,44 @@ def listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def listen_addresses(port: int) -> set[str]:
+    """Local addresses of the sockets listening on `port` (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        for line in table.read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+def stop_with(signum: int, tmp_path: Path) -> str:
+    """Start until Ctrl-C; once the consumer is up, send `signum` to the foreground group; the output."""
+    proc = start(tmp_path)
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not any(line.startswith("consumer ") for line in lines):
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+    try:
+        assert any(line.startswith("consumer ") for line in lines), "".join(lines)
+        for port in ports("".join(lines)):  # a public demo secret: loopback only
+            addresses = listen_addresses(port)
+            assert addresses, f"nothing listens on {port}"
+            assert addresses <= {"0100007F", "00000000000000000000000001000000"}, (port, addresses)
+        os.killpg(proc.pid, signum)
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail(f"make run did not stop within 60 s of signal {signum}")
+    return "".join(lines) + rest
+
+
 def test_demo_orders_flow_and_every_process_stops(tmp_path: Path) -> None:
     proc = start(tmp_path, "--orders", "30", "--rate", "20")
     try:
@@ -70,26 +108,13 @@ def test_demo_orders_flow_and_every_process_stops(tmp_path: Path) -> None:
     assert (tmp_path / ".run" / "consumer.log").stat().st_size > 0
 
 
-def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
-    proc = start(tmp_path)  # until Ctrl-C
-    assert proc.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and not any(line.startswith("consumer ") for line in lines):
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-    try:
-        assert any(line.startswith("consumer ") for line in lines), "".join(lines)
-        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
-        rest, _ = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            pytest.fail("make run did not stop within 60 s of Ctrl-C")
-    output = "".join(lines) + rest
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP], ids=["ctrl-c", "terminal-closed"])
+def test_ctrl_c_or_closing_the_terminal_stops_every_process(tmp_path: Path, signum: int) -> None:
+    (tmp_path / ".run").mkdir()
+    (tmp_path / ".run" / "consumer.log").write_text("a previous run's line\n")
+    output = stop_with(signum, tmp_path)
     assert "stopping" in output
     found = ports(output)
     assert len(found) == 4, output
     assert [p for p in found if listening(p)] == []
+    assert "a previous run's line" not in (tmp_path / ".run" / "consumer.log").read_text()  # fresh logs

@@ -354,3 +354,22 @@ def test_a_refused_body_is_drained_up_to_four_times_the_limit(
     assert response.status_code == 413
     assert (stream.tell() == size) is drained
     assert publisher.calls == []
+
+
+def test_verified_deliveries_are_counted_by_webhook_topic(
+    client: FlaskClient, metrics: ReceiverMetrics
+) -> None:
+    """A missing "Order updated" webhook shows as a topic that stays at zero (deploy/README.md)."""
+
+    def delivered(topic: str) -> float:
+        value = metrics.registry.get_sample_value("woo_receiver_deliveries_total", {"topic": topic})
+        return value or 0.0
+
+    assert delivered("order.updated") == 0  # the series exists from the start
+    body = order_body()
+    client.post(CREATED, data=body, headers=signed_headers(body))
+    updated = order_body(status="completed")
+    client.post(UPDATED, data=updated, headers=signed_headers(updated, topic="order.updated"))
+    client.post(CREATED, data=b"{}", headers=signed_headers(b"{}", topic="product.updated"))
+    client.post(CREATED, data=body, headers={"X-WC-Webhook-Signature": "forged"})
+    assert (delivered("order.created"), delivered("order.updated"), delivered("other")) == (1, 1, 1)
