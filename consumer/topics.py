@@ -85,8 +85,14 @@ class MissingTopics(Exception):
 def ensure_topics(settings: KafkaSettings, *, timeout_s: float = 30.0) -> dict[str, str]:
     """Create missing topics; report each as 'created' or 'exists'. Raises on any other error."""
     admin = AdminClient(settings.client_config())
-    reachable(admin)
+    brokers = len(reachable(admin).brokers)
     plans = plan_topics(settings)
+    if brokers > 1 and settings.orders_topic_replication == 1:
+        log.warning(
+            "creating topics with one replica on a cluster of %d brokers: losing one broker loses "
+            "orders; set ORDERS_TOPIC_REPLICATION=3 (min.insync.replicas 2 follows) before creating them",
+            brokers,
+        )
     futures = admin.create_topics(
         [NewTopic(p.name, p.partitions, p.replication, config=p.config) for p in plans],
         request_timeout=timeout_s,
