@@ -20,7 +20,7 @@ from common.kafka_settings import KafkaSettings
 from common.logs import configure_logging
 
 log = logging.getLogger("consumer")
-RESERVED = ("reconcile", "audit", "check")
+RESERVED = ("reconcile", "audit")
 
 
 def _settings_error(exc: ValidationError) -> int:
@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     cli.add_redrive(commands)
     cli.add_replay(commands)
+    cli.add_check(commands)
     for name in RESERVED:
         commands.add_parser(name, help="reserved for later work (exits 64)")
     args = parser.parse_args(argv)
@@ -113,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli.run_redrive(args)
     if args.command == "replay":
         return cli.run_replay(args)
+    if args.command == "check":
+        return cli.run_check(args)
     if args.command in RESERVED:
         print(f"'{args.command}' is reserved for later work and not implemented yet", file=sys.stderr)
         return 64

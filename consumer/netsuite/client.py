@@ -191,6 +191,23 @@ class NetSuiteClient:
                 return
             offset += page_size  # NetSuite wants offsets that are multiples of the limit
 
+    def record_schema(self, record_type: str) -> dict[str, Any]:
+        """The record's JSON Schema from the metadata catalog (custom fields flagged
+        `x-ns-custom-field`): NetSuite help, "Working with JSON Schema Metadata"."""
+        if not _RECORD_TYPE.fullmatch(record_type):
+            raise ValueError(f"not a record type: {record_type!r}")
+        path = f"{RECORD}/metadata-catalog/{record_type}"
+        resp = self._request(
+            f"metadata:{record_type}", "GET", path, headers={"Accept": "application/schema+json"}
+        )
+        return _json_object(resp, f"metadata:{record_type}")
+
+    def list_one(self, record_type: str) -> None:
+        """Read one record of the type (a 403 means the role may not see it)."""
+        if not _RECORD_TYPE.fullmatch(record_type):
+            raise ValueError(f"not a record type: {record_type!r}")
+        self._request(f"list:{record_type}", "GET", f"{RECORD}/{record_type}", params={"limit": "1"})
+
     def probe(self) -> None:
         """A cheap authenticated read (the integration role can always list customers).
 

@@ -18,7 +18,7 @@ from consumer.ops.deadletters import read_dead_letters, read_redrive_log
 from consumer.ops.settings import OperatorSettings
 from consumer.topics import BrokerUnreachable, reachable
 
-DONE, BAD_INPUT, REFUSED = 0, 2, 3
+DONE, PROBLEMS, BAD_INPUT, REFUSED = 0, 1, 2, 3
 
 
 def add_redrive(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -138,14 +138,53 @@ def run_replay(args: argparse.Namespace) -> int:
     return DONE
 
 
+def add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from consumer.ops import check
+
+    commands.add_parser(
+        "check",
+        help="preflight: Kafka and topics, NetSuite credentials, permissions, custom fields, items",
+        description=check.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from consumer.netsuite.client import NetSuiteClient
+    from consumer.ops import check
+    from consumer.settings import ConsumerSettings
+
+    try:
+        settings = ConsumerSettings()
+    except ValidationError as exc:
+        _print_errors(exc)
+        return BAD_INPUT
+    client = NetSuiteClient(settings, slot_timeout_s=30)
+    try:
+        results = check.run_checks(settings, client, AdminClient(settings.client_config()))
+    finally:
+        client.close()
+    for result in results:
+        print(result.line())
+    failed = sum(not r.ok for r in results)
+    print(
+        f"{len(results) - failed} passed, {failed} failed" + (" — fix them before go-live" if failed else "")
+    )
+    return PROBLEMS if failed else DONE
+
+
 def _settings() -> OperatorSettings | None:
     try:
         return OperatorSettings()
     except ValidationError as exc:
-        for err in exc.errors():
-            name = "_".join(str(p) for p in err["loc"]).upper() or "settings"
-            print(f"configuration error: {name}: {err['msg']}", file=sys.stderr)
+        _print_errors(exc)
         return None
+
+
+def _print_errors(exc: ValidationError) -> None:
+    for err in exc.errors():
+        name = "_".join(str(p) for p in err["loc"]).upper() or "settings"
+        print(f"configuration error: {name}: {err['msg']}", file=sys.stderr)
 
 
 def _utc_time(text: str) -> datetime:

@@ -12,6 +12,7 @@ import logging
 import threading
 from typing import Any
 
+from devstack.netsuite_sim import metadata
 from devstack.netsuite_sim.auth import OAuthVerifier
 from devstack.netsuite_sim.config import Faults, SimulatorConfig, load_items
 from devstack.netsuite_sim.errors import ERROR_CONTENT_TYPE, ApiError, concurrency_exceeded, unexpected
@@ -101,10 +102,22 @@ class SimulatorApp:
         self.stop_event.wait(self.injector.faults.hang_s)
 
     def _route(self, request: Request) -> Response:
-        if request.path.startswith(PREFIX):
-            return handle_record(request, self.store)
+        config = self.config
+        if metadata.is_catalog(request):
+            return metadata.catalog(request, config.custom_fields)
+        record_type = metadata.record_type_of(request)
+        if record_type is not None:
+            if record_type in config.denied_record_types:
+                raise metadata.forbidden(f"the {record_type} record")
+            return handle_record(
+                metadata.declared_only(request, record_type, config.custom_fields), self.store
+            )
         if request.path == SUITEQL_PATH and request.method == "POST":
-            return run_suiteql(request, self.store, self.config.require_prefer_transient)
+            if not config.suiteql_allowed:
+                raise metadata.forbidden("REST Query (SuiteQL)")
+            return run_suiteql(request, self.store, config.require_prefer_transient)
+        if request.path.startswith(PREFIX):
+            return handle_record(request, self.store)  # its own 404 for an unknown record type
         raise ApiError(404, "NONEXISTENT_ID", "The requested resource does not exist.")
 
     # --- control (Python API and /__sim/) -----------------------------------------------------

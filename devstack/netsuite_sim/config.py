@@ -73,6 +73,10 @@ class Faults:
 
 
 ItemsSeed = Sequence[Mapping[str, Any]] | str | Path | None
+DEFAULT_CUSTOM_FIELDS: dict[str, tuple[str, ...]] = {
+    "salesOrder": ("custbody_woo_modified_gmt",),
+    "customer": ("custentity_woo_order_created_gmt",),
+}
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,10 @@ class SimulatorConfig:
     require_prefer_transient: bool = True
     host: str = "127.0.0.1"
     port: int = 0  # 0: any free port
+    # the account's custom fields per record type (devstack/netsuite_sim/metadata.py): ours by default
+    custom_fields: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_CUSTOM_FIELDS))
+    denied_record_types: frozenset[str] = frozenset()  # the role lacks permission for these: 403
+    suiteql_allowed: bool = True
 
     def __post_init__(self) -> None:
         if self.concurrency_limit < 1:

@@ -265,16 +265,19 @@ def test_unknown_properties_are_ignored_unless_validation_is_asked(
     sim: NetSuiteSimulator, session: requests.Session
 ) -> None:
     url = record_url(sim, "customer/eid:WOO_CUST_1")
-    assert (
-        session.put(url, json=customer_body(favouriteColour="blue", custentity_woo_id="1")).status_code == 204
-    )
+    declared = "custentity_woo_order_created_gmt"  # a custom field the account defines (config)
+    body = customer_body(favouriteColour="blue", custentity_woo_id="1", **{declared: "x #1"})
+    assert session.put(url, json=body).status_code == 204
     (record,) = sim.records("customer")
     assert "favouriteColour" not in record
-    assert record["custentity_woo_id"] == "1"
+    assert "custentity_woo_id" not in record  # a custom field the account does not define: dropped
+    assert record[declared] == "x #1"
     strict = {"X-NetSuite-PropertyNameValidation": "Error"}
     resp = session.put(url, json=customer_body(favouriteColour="blue"), headers=strict)
     assert resp.status_code == 400
     assert error_detail(resp)["o:errorPath"] == "favouriteColour"
+    undefined = session.put(url, json=customer_body(custentity_woo_id="1"), headers=strict)
+    assert error_detail(undefined)["o:errorPath"] == "custentity_woo_id"
     customer = sim.records("customer")[0]["id"]
     body = order_body(customer, ["101"], shippingAddress={"addr1": "1 Main St", "colour": "red"})
     nested = session.put(record_url(sim, "salesOrder/eid:WOO_ORDER_6"), json=body, headers=strict)

@@ -1,0 +1,117 @@
+"""`python -m consumer check` against the broker and the simulator, one thing broken at a time."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devstack.netsuite_sim import NetSuiteSimulator, SimulatorConfig
+from tests.conftest import Broker
+from tests.integration.pipeline_harness import consumer_settings, create_topics
+
+ROOT = Path(__file__).parents[2]
+
+
+def check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "consumer", "check"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def topics(broker: Broker) -> dict[str, str]:
+    """Kafka env for a topic set created once for the module."""
+    settings = consumer_settings(broker.bootstrap, {**_dummy_netsuite()}, "check-module")
+    create_topics(settings)
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "ORDERS_TOPIC": settings.orders_topic,
+        "ORDERS_TOPIC_PARTITIONS": str(settings.orders_topic_partitions),
+        "RETRY_DELAYS_SECONDS": "0.5,1,1.5",
+    }
+
+
+def _dummy_netsuite() -> dict[str, str]:
+    return {
+        "NETSUITE_ACCOUNT_ID": "1234567_SB1",
+        "NETSUITE_CONSUMER_KEY": "k",
+        "NETSUITE_CONSUMER_SECRET": "s",
+        "NETSUITE_TOKEN_ID": "t",
+        "NETSUITE_TOKEN_SECRET": "ts",
+    }
+
+
+def run_against(
+    config: SimulatorConfig, env: dict[str, str], **overrides: str
+) -> subprocess.CompletedProcess[str]:
+    with NetSuiteSimulator(config) as sim:
+        return check({**env, **sim.env(), **overrides})
+
+
+def test_everything_in_place_passes(topics: dict[str, str]) -> None:
+    result = run_against(SimulatorConfig(), topics)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert all(line.startswith("✔") for line in lines[:-1]), result.stdout
+    for name in ("kafka", "topics", "credentials", "permissions", "custom field custbody_woo_modified_gmt"):
+        assert any(line.startswith(f"✔ {name}") for line in lines), name
+    assert lines[-1].endswith("passed, 0 failed")
+
+
+@pytest.mark.parametrize(
+    ("config", "overrides", "failing", "fix"),
+    [
+        (SimulatorConfig(), {"NETSUITE_TOKEN_SECRET": "wrong"}, "credentials", "issue a new token"),
+        (SimulatorConfig(denied_record_types=frozenset({"salesOrder"})), {}, "permissions", "sales orders"),
+        (SimulatorConfig(suiteql_allowed=False), {}, "permissions", "SuiteQL"),
+        (
+            SimulatorConfig(custom_fields={"customer": ("custentity_woo_order_created_gmt",)}),
+            {},
+            "custom field custbody_woo_modified_gmt",
+            "Transaction Body Field",
+        ),
+        (SimulatorConfig(), {"NETSUITE_FEE_ITEM_ID": "999999"}, "NETSUITE_FEE_ITEM_ID", "internal id"),
+        (SimulatorConfig(), {"NETSUITE_DISCOUNT_ITEM_ID": ""}, "NETSUITE_DISCOUNT_ITEM_ID", "service item"),
+        (SimulatorConfig(), {"ORDERS_TOPIC": "check-never-created"}, "topics", "python -m consumer topics"),
+        (SimulatorConfig(), {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}, "kafka", "KAFKA_BOOTSTRAP_SERVERS"),
+    ],
+    ids=[
+        "token",
+        "sales-order-permission",
+        "suiteql-permission",
+        "custom-field",
+        "unknown-item",
+        "unset-item",
+        "missing-topics",
+        "no-broker",
+    ],
+)
+def test_one_thing_broken_is_named_with_its_fix(
+    topics: dict[str, str], config: SimulatorConfig, overrides: dict[str, str], failing: str, fix: str
+) -> None:
+    result = run_against(config, topics, **overrides)
+    assert result.returncode == 1, result.stdout + result.stderr
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("✘")]
+    assert line.startswith(f"✘ {failing}"), result.stdout
+    assert fix in line
+
+
+def test_an_inactive_item_is_named(topics: dict[str, str]) -> None:
+    with NetSuiteSimulator(SimulatorConfig()) as sim:
+        ids = sim.add_items([{"type": "serviceItem", "itemId": "OLD-FEE", "isInactive": True}])
+        result = check({**topics, **sim.env(), "NETSUITE_FEE_ITEM_ID": ids["OLD-FEE"]})
+    assert result.returncode == 1
+    assert (
+        f"✘ NETSUITE_FEE_ITEM_ID: item {ids['OLD-FEE']} (OLD-FEE) is inactive — fix: reactivate it"
+        in result.stdout
+    )
