@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from devstack.netsuite_sim import NetSuiteSimulator, SimulatorConfig
+from tests import cli
 from tests.conftest import Broker
 from tests.integration.pipeline_harness import consumer_settings, create_topics
 
-ROOT = Path(__file__).parents[2]
-
 
 def check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "consumer", "check"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return cli.run("consumer", "check", env=env)
 
 
 @pytest.fixture(scope="module")

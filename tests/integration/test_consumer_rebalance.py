@@ -30,10 +30,10 @@ def test_held_partitions_that_move_away_and_come_back_are_read_again(
     # held through B's join and leave: a due time is capped at the record's timestamp plus its
     # topic's delay, so the retry topics get a delay that long
     settings = consumer_settings(
-        broker.bootstrap, sim.env(), unique_name, orders_topic_partitions=2, retry_delays_seconds="30,30,30"
+        broker.bootstrap, sim.env(), unique_name, orders_topic_partitions=2, retry_delays_seconds="20,20,20"
     )
     create_topics(settings)
-    due_ms = int((time.time() + 30) * 1000)
+    due_ms = int((time.time() + 20) * 1000)
     producer = Producer({"bootstrap.servers": broker.bootstrap})
     factory = OrderFactory(seed=12)
     order_ids = []

@@ -12,15 +12,13 @@ each dead letter is produced (and acknowledged) on its own and is its own batch.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from devstack.demo_orders import OrderFactory
 from devstack.netsuite_sim import NetSuiteSimulator
+from tests import cli
 from tests.conftest import Broker
 from tests.integration.pipeline_harness import (
     committed_offsets,
@@ -32,19 +30,9 @@ from tests.integration.pipeline_harness import (
     wait_until,
 )
 
-ROOT = Path(__file__).parents[2]
-
 
 def command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "consumer", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return cli.run("consumer", *args, env=env)
 
 
 def listed(env: dict[str, str]) -> list[dict[str, Any]]:

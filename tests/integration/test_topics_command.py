@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource
 
 from common.kafka_settings import MAX_MESSAGE_BYTES, KafkaSettings
 from consumer.topics import ensure_topics
+from tests import cli
 from tests.conftest import Broker
 from tests.kafka_fixture import create_topic
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def run_topics(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "consumer", "topics"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return cli.run("consumer", "topics", env=env, timeout_s=60)
 
 
 def test_topics_are_created_once_with_the_configured_partitions(broker: Broker, unique_name: str) -> None:
