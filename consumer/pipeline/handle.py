@@ -156,18 +156,16 @@ class RecordHandler:
             except GaveUp:
                 return False
         reason = redact(str(error), event.order if event is not None else None)
-        backoff = Backoff(0.5, self._max_s)
+        backoff = Backoff(self._first_s, self._max_s)
         while True:
-            if not lease.active:
-                return False
             try:
                 self._forwarder.forward(record, route, error.error_class, reason)
                 break
             except PublishError as exc:
-                if exc.permanent:
+                if exc.permanent:  # it will not heal by itself: halt and say so, never spin silently
                     self._halts.engage(HaltReason.FORWARDING, f"{route.topic} refuses records: {exc.reason}")
                 log.error("cannot forward to %s (%s); retrying", route.topic, exc.reason)
-                if self._halts.wait(HaltReason.FORWARDING, lease, backoff.next()) and not lease.active:
+                if not lease.wait(backoff.next()):
                     return False
         self._halts.release(HaltReason.FORWARDING)
         self._account(record, event, route, error)

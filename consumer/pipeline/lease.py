@@ -124,6 +124,17 @@ class Lease:
         """Hold for one NetSuite request: `GaveUp` when the lease ended, else counted on the wire."""
         return self._leases._call(self.tp, self.epoch)
 
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`, waking at least every 0.2 s; False as soon as the lease ended (a
+        revoke or a stop), True when the time is up and the lease still holds."""
+        deadline = time.monotonic() + seconds
+        while self.active:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return True
+            self._leases._stop.wait(min(0.2, left))
+        return False
+
 
 class FreeLease(Lease):
     """A lease that never ends: for tools and tests that process records outside a group."""
@@ -137,6 +148,10 @@ class FreeLease(Lease):
 
     def call(self) -> AbstractContextManager[None]:
         return _nothing()
+
+    def wait(self, seconds: float) -> bool:
+        time.sleep(seconds)
+        return True
 
 
 @contextmanager

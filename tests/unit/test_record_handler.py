@@ -283,3 +283,17 @@ def test_halt_reasons_are_exported_per_reason(stop: threading.Event) -> None:
     assert sample("woo_consumer_halted", reason="credentials") == 0
     m.halts.release(HaltReason.FORWARDING)
     assert sample("woo_consumer_halted", reason="forwarding") == 0
+
+
+def test_a_broker_that_does_not_acknowledge_is_retried_with_growing_waits_not_a_spin(
+    stop: threading.Event,
+) -> None:
+    """A timeout is no reason to halt the member, but each new try must wait longer."""
+    timeouts = [PublishError("no acknowledgement within 30s") for _ in range(3)]
+    forwarder = FakeForwarder(list(timeouts))
+    m = Member(stop, FakeWriter([Transient("503")]), forwarder=forwarder)
+    started = time.monotonic()
+    assert m.handle() is True
+    assert time.monotonic() - started >= 0.01 + 0.02 + 0.04  # the backoff, doubled each time
+    assert [t for t, _ in forwarder.sent] == ["orders.retry.1"]
+    assert not m.halts.halted  # a timeout heals by itself: no halt
