@@ -12,7 +12,8 @@ SyncError
 │   ├── Undecodable       a message that is not our Avro (any decoding failure)
 │   └── RecordBug         an unexpected exception while processing one record (x-error-class names it)
 └── HaltError             → never dead-lettered: the member halts or the record is parked
-    └── AuthFailure       401 / 403 (wrong or revoked token, sandbox refresh, a missing permission)
+    ├── AuthFailure       401 / 403 (wrong or revoked token, sandbox refresh, a missing permission)
+    └── SchemaRegistryDown  the schema registry does not answer: no record could be decoded
 ```
 `consumer.pipeline.route` turns these into routes. An exception raised by the member itself — the
 poll loop, the producer, the settings — is not a record's failure: it crashes the process loudly
@@ -123,3 +124,8 @@ class HaltError(SyncError):
 
 class AuthFailure(HaltError):
     """401/403: wrong or revoked token, sandbox refresh. Orders wait until a probe succeeds."""
+
+
+class SchemaRegistryDown(HaltError):
+    """The schema registry did not answer while a record was decoded: halt and probe the registry,
+    never dead-letter the records as undecodable."""

@@ -36,7 +36,8 @@ class LagReporter:
         interval_s: float = 15.0,
         timeout_s: float = 5.0,
     ) -> None:
-        config = {k: v for k, v in consumer_config.items() if not callable(v)}
+        # no callbacks, no `logger`: this client is never polled, its log lines would only queue up
+        config = {k: v for k, v in consumer_config.items() if not callable(v) and k != "logger"}
         config["client.id"] = f"{config.get('client.id', 'woo-consumer')}-lag"
         self._config = config
         self._assigned = assigned

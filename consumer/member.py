@@ -18,7 +18,7 @@ from consumer.pipeline.changelog import MemoryLog
 from consumer.pipeline.credentials import Credentials
 from consumer.pipeline.dead_letters import DeadLetterBreaker, DeadLetterLimit
 from consumer.pipeline.forward import Forwarder
-from consumer.pipeline.halt import Halts
+from consumer.pipeline.halt import HaltReason, Halts, ProbedHalt
 from consumer.pipeline.handle import MemberChecks, RecordHandler
 from consumer.pipeline.memory import WriteMemory
 from consumer.pipeline.outage import OutageBreaker, OutagePolicy
@@ -86,6 +86,7 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
         max_interval_s=probe_max,
     )
     client.observe(outage)
+    serde = make_serde(settings.schema_registry_url, settings.registry_config())
     checks = MemberChecks(
         Credentials(client.probe, halts, stop, max_interval_s=probe_max),
         outage,
@@ -97,9 +98,10 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
             ),
             halts,
         ),
+        ProbedHalt(HaltReason.SCHEMA_REGISTRY, serde.probe, halts, stop, max_interval_s=probe_max),
     )
     handler = RecordHandler(
-        make_serde(settings.schema_registry_url, settings.registry_config()),
+        serde,
         writer,
         policy,
         Forwarder(producer, settings.orders_topic),

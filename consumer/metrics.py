@@ -73,3 +73,6 @@ MEMORY_PUBLISH_FAILURES = Counter(
 MEMORY_RESTORE_SECONDS = Gauge(
     "woo_consumer_memory_restore_seconds", "How long the last start-up read of the customer memory took"
 )
+MEMORY_UNREADABLE = Counter(
+    "woo_consumer_memory_unreadable", "Changelog entries that could not be read (skipped, counted)"
+)

@@ -53,7 +53,7 @@ class Rebalance:
         *,
         commit: Callable[..., None],
         call_timeout_s: float,
-        on_change: Callable[[set[TP]], None],
+        on_change: Callable[[set[TP], set[TP]], None],
         memory_log: MemoryLog | None = None,
     ) -> None:
         self._metadata, self._topics, self._leases = metadata, topics, leases
@@ -78,7 +78,7 @@ class Rebalance:
         consumer.pause([p for p in partitions if p.partition in restoring])
         self._leases.grant(tps)
         self.assigned |= tps
-        self._changed()
+        self._changed(paused={tp for tp in tps if tp[1] in restoring})
         log.info("assigned %d partitions (now %d)", len(tps), len(self.assigned))
 
     def revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -110,9 +110,10 @@ class Rebalance:
                 metrics.LAG.remove(topic, str(partition))
         self._changed()
 
-    def _changed(self) -> None:
+    def _changed(self, paused: set[TP] | None = None) -> None:
+        """`paused`: what assign paused itself, so the poll loop knows to resume it."""
         self._reshare()
-        self._on_change(self.assigned)
+        self._on_change(self.assigned, paused or set())
 
     def _reshare(self) -> None:
         """The governor's share from the current partition total; never raises."""

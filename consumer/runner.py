@@ -40,7 +40,8 @@ from consumer.rebalance import Rebalance
 from consumer.topics import BrokerUnreachable, MissingTopics, reachable
 
 log = logging.getLogger(__name__)
-_CONNECTION_KEYS = {"bootstrap", "security", "sasl", "ssl", "client", "logger"}  # a metadata client's
+# what a metadata client needs; no `logger`: nobody polls this client, its log lines would queue up
+_CONNECTION_KEYS = {"bootstrap", "security", "sasl", "ssl", "client"}
 
 
 class Runner:
@@ -163,8 +164,10 @@ class Runner:
     def _memory_topics(self) -> list[str]:
         return [] if self._memory_log is None else list(self._memory_log.topics)
 
-    def _on_assignment_change(self, assigned: set[TP]) -> None:
-        self._paused &= assigned
+    def _on_assignment_change(self, assigned: set[TP], paused: set[TP]) -> None:
+        # paused by the assign itself (restoring their memory): `_apply_pauses` must know it paused
+        # them to resume them once restored — else they would stay paused for good
+        self._paused = (self._paused & assigned) | paused
         self.assigned_event.set()
 
     def _dispatch(self, msg: Message) -> None:

@@ -33,9 +33,15 @@ class UndecodableMessage(ValueError):
     """The bytes are not an order event we can read (wrong framing, unknown schema, bad data)."""
 
 
+class RegistryUnavailable(Exception):
+    """The schema registry did not answer (down, unreachable, 5xx, refusing our credentials): not
+    the record's fault — every record would fail the same way. The consumer halts and probes."""
+
+
 class OrderSerde(Protocol):
     def encode(self, event: OrderEvent, topic: str) -> bytes: ...
     def decode(self, data: bytes, topic: str) -> OrderEvent: ...
+    def probe(self) -> None: ...  # raises when what decoding depends on (a registry) does not answer
 
 
 def load_schema(path: Path = SCHEMA_FILE) -> Schema:
@@ -63,6 +69,9 @@ class SingleObjectSerde:
         self._fingerprint = fingerprint(self.schema)
         self._writers = dict(writers if writers is not None else _known_writers())
         self._writers[self._fingerprint] = self.schema
+
+    def probe(self) -> None:
+        """Nothing to ask: every writer schema is known locally."""
 
     def encode(self, event: OrderEvent, topic: str = "") -> bytes:
         return self.encode_record(to_record(event))
@@ -133,6 +142,7 @@ class RegistrySerde:
 
         text = schema_text if schema_text is not None else SCHEMA_FILE.read_text()
         client = _registry_client(registry_url, tuple(sorted((options or {}).items())))
+        self._client = client
         self._serializer = AvroSerializer(client, text, lambda event, ctx: to_record(event))
         self._deserializer = AvroDeserializer(client, text)
 
@@ -150,7 +160,28 @@ class RegistrySerde:
             record = self._deserializer(data, SerializationContext(topic, MessageField.VALUE))
             return from_record(record)
         except Exception as exc:  # the library raises SerializationError and friends
+            if _registry_down(exc):
+                raise RegistryUnavailable(describe(exc)) from exc
             raise UndecodableMessage(f"not decodable with the registry: {describe(exc)}") from exc
+
+    def probe(self) -> None:
+        self._client.get_subjects()
+
+
+def _registry_down(exc: BaseException) -> bool:
+    """A transport failure or an answer that is no verdict on the record (5xx, 401/403, 408, 429)
+    anywhere in the cause chain; a 404 (unknown schema id) or a decoding error is the record's."""
+    from confluent_kafka.schema_registry.error import SchemaRegistryError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, SchemaRegistryError):
+            code = seen.http_status_code
+            return code < 0 or code >= 500 or code in (401, 403, 408, 429)
+        if isinstance(seen, OSError) or type(seen).__module__.startswith(("httpx", "httpcore", "requests")):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def make_serde(schema_registry_url: str | None, options: Mapping[str, str] | None = None) -> OrderSerde:

@@ -35,7 +35,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
@@ -69,6 +70,12 @@ _RECORD_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]+")
 _INTERNAL_ID = re.compile(r"[0-9]+")  # str.isdigit() would take "²" and other Unicode digits
 _MESSAGE_MAX = 500
+
+
+# Set by the caller for the calls of one record (`CallRetry.run`): asked once a governor slot is
+# held, right before the request goes out, so a record that waited for a slot while its partition
+# was revoked sends nothing (it raises, e.g. `GaveUp`). A context variable: per thread, no plumbing.
+BEFORE_SEND: ContextVar[Callable[[], None] | None] = ContextVar("netsuite_before_send", default=None)
 
 
 class CallHealth(Protocol):
@@ -227,6 +234,9 @@ class NetSuiteClient:
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         with self._governor.slot(self._slot_timeout):
+            before_send = BEFORE_SEND.get()
+            if before_send is not None:
+                before_send()
             started = time.perf_counter()
             try:
                 resp = self._session.request(

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from consumer import metrics
 from consumer.errors import RetryableError
+from consumer.netsuite.client import BEFORE_SEND
 from consumer.pipeline.lease import FreeLease, Lease
 
 T = TypeVar("T")
@@ -38,15 +39,20 @@ class CallRetry:
         return float(ceiling * self.jitter())
 
     def run(self, call: Callable[[], T], lease: Lease | None = None) -> T:
-        """`call`, retried; each attempt runs under `lease.call()` (`GaveUp` once it ended)."""
+        """`call`, retried; each attempt runs under `lease.call()` (`GaveUp` once it ended), and the
+        client asks the lease again once it holds a governor slot, right before sending."""
         lease = lease or FreeLease()
-        for failures in range(1, self.attempts + 1):
-            try:
-                with lease.call():
-                    return call()
-            except RetryableError as exc:
-                if failures >= self.attempts:
-                    raise
-                metrics.CALL_RETRIES.labels(type(exc).__name__).inc()
-                self.sleep(self.delay(failures))
-        raise AssertionError("unreachable")  # pragma: no cover
+        token = BEFORE_SEND.set(lease.ensure_active)
+        try:
+            for failures in range(1, self.attempts + 1):
+                try:
+                    with lease.call():
+                        return call()
+                except RetryableError as exc:
+                    if failures >= self.attempts:
+                        raise
+                    metrics.CALL_RETRIES.labels(type(exc).__name__).inc()
+                    self.sleep(self.delay(failures))
+            raise AssertionError("unreachable")  # pragma: no cover
+        finally:
+            BEFORE_SEND.reset(token)

@@ -14,15 +14,15 @@ was invisible to the others. With it:
 is assigned, then followed. (3) to its end before the member joins the group, then followed.
 
 A change is produced as soon as it is made, without waiting; every commit of offsets first flushes
-these changes (`flush`), so a record's offset is committed only after its memory change was
-acknowledged, and the next owner of a partition — who restores before processing it — sees
-everything its predecessor committed. (Waiting for each acknowledgement on the worker cost 5 % of the
-throughput at NetSuite's ceiling: `make bench`.) A member skips its own changes when it reads them back.
+these changes (`flush`), and a change the broker did not take is published again — with the entry's
+current, full state, so a repeat is harmless — before `flush` may say yes: a record's offset is
+committed only after its memory change was acknowledged, and the next owner of a partition — who
+restores before processing it — sees everything its predecessor committed. (Waiting for each
+acknowledgement on the worker cost 5 % of the throughput at NetSuite's ceiling: `make bench`.)
 Partitions whose order memory is being restored stay paused; the member joins the group only once the
-customer table was read to its end (`CONSUMER_MEMORY_RESTORE_TIMEOUT_S`; past it the member starts with
-`customers_complete` false and reads NetSuite where memory cannot tell). Values are small JSON;
-changes merge so the newest wins whatever order they are read in. A failed publish loses nothing but
-the shortcut: it is counted, and customer memory stops counting as complete until the next restart.
+customer table was read to its end (`CONSUMER_MEMORY_RESTORE_TIMEOUT_S`; past it the member starts
+anyway: a customer memory does not know is read from NetSuite where it matters). Values are small
+JSON; changes merge so the newest wins whatever order they are read in, a member's own included.
 
 Both topics are `cleanup.policy=compact,delete`: the latest entry per key is kept, for 30 days (orders:
 long past the main topic's 7-day replay window) or 365 days (customers).
@@ -35,7 +35,6 @@ import logging
 import queue
 import threading
 import time
-import uuid
 from typing import Any
 
 from confluent_kafka import (
@@ -48,12 +47,16 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from consumer.metrics import MEMORY_PUBLISH_FAILURES, MEMORY_READ, MEMORY_RESTORE_SECONDS
+from consumer.metrics import (
+    MEMORY_PUBLISH_FAILURES,
+    MEMORY_READ,
+    MEMORY_RESTORE_SECONDS,
+    MEMORY_UNREADABLE,
+)
 from consumer.pipeline.memory import WriteMemory
 from consumer.pipeline.versions import CustomerMemory, OrderMemory, Placed
 
 log = logging.getLogger(__name__)
-_WRITER = "x-memory-writer"
 
 
 def encode_order(memory: OrderMemory) -> bytes:
@@ -89,7 +92,6 @@ class MemoryLog:
         self._orders_topic, self._customers_topic = orders_topic, customers_topic
         self.topics = (orders_topic, customers_topic)
         self._memory = memory
-        self._writer_id = uuid.uuid4().hex.encode()  # this member's changes, skipped when read back
         self._producer = Producer({**producer_config, "client.id": "woo-consumer-memory"})
         self._consumer = Consumer(
             {
@@ -106,6 +108,7 @@ class MemoryLog:
         self._restoring: set[int] = set()
         self._customers_left: set[int] | None = None  # partitions not yet read to their end
         self._orders_assigned: set[int] = set()  # the reader thread's own view
+        self._failed: set[tuple[str, bytes, int | None]] = set()  # changes the broker did not take
         self._customers_done = threading.Event()
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-log", daemon=True)
@@ -120,31 +123,50 @@ class MemoryLog:
         self._publish(self._customers_topic, external_id.encode(), encode_customer(memory), None)
 
     def _publish(self, topic: str, key: bytes, value: bytes, partition: int | None) -> None:
-        headers: list[tuple[str, str | bytes | None]] = [(_WRITER, self._writer_id)]
+        def delivered(error: KafkaError | None, _message: Message) -> None:
+            if error is not None:
+                self._lost(topic, key, partition, error.name())
+
         try:
             if partition is None:
-                self._producer.produce(topic, value, key, headers=headers, on_delivery=self._delivered)
+                self._producer.produce(topic, value, key, on_delivery=delivered)
             else:
-                self._producer.produce(
-                    topic, value, key, partition=partition, headers=headers, on_delivery=self._delivered
-                )
+                self._producer.produce(topic, value, key, partition=partition, on_delivery=delivered)
         except (BufferError, KafkaException) as exc:
-            self._lost(topic, type(exc).__name__)
+            self._lost(topic, key, partition, type(exc).__name__)
         # no poll here: delivery reports are served by `flush`, before every commit
 
     def flush(self, timeout_s: float) -> bool:
-        """Wait until every change produced so far was acknowledged (or failed); False on timeout.
-        Called before every commit of offsets."""
-        return self._producer.flush(timeout_s) == 0
+        """True once every change made so far is acknowledged: changes the broker refused are
+        published again with their entry's current state. False (commit later) on a timeout or a
+        change still refused. Called before every commit of offsets, on the poll thread."""
+        if self._producer.flush(timeout_s) != 0:
+            return False
+        with self._lock:
+            failed, self._failed = self._failed, set()
+        if not failed:
+            return True
+        for topic, key, partition in failed:
+            self._republish(topic, key, partition)
+        acknowledged = self._producer.flush(timeout_s) == 0  # serves `_lost`: not under the lock
+        with self._lock:
+            return acknowledged and not self._failed
 
-    def _delivered(self, error: KafkaError | None, message: Message) -> None:
-        if error is not None:
-            self._lost(message.topic() or "", error.name())
+    def _republish(self, topic: str, key: bytes, partition: int | None) -> None:
+        if topic == self._orders_topic:
+            order = self._memory.order(int(key))
+            if order is not None:
+                self._publish(topic, key, encode_order(order), partition)
+        else:
+            customer = self._memory.customer(key.decode())
+            if customer is not None:
+                self._publish(topic, key, encode_customer(customer), None)
 
-    def _lost(self, topic: str, reason: str) -> None:
+    def _lost(self, topic: str, key: bytes, partition: int | None, reason: str) -> None:
         MEMORY_PUBLISH_FAILURES.inc()
-        self._memory.sink_failed()
-        log.warning("memory change not published to %s (%s)", topic, reason)
+        with self._lock:
+            self._failed.add((topic, key, partition))
+        log.warning("memory change not published to %s (%s): publishing it again", topic, reason)
 
     # -- reading ------------------------------------------------------------------------------
     def start(self, timeout_s: float) -> bool:
@@ -165,7 +187,6 @@ class MemoryLog:
         done = self._customers_done.wait(timeout_s)
         MEMORY_RESTORE_SECONDS.set(time.monotonic() - started)
         if done:
-            self._memory.mark_customers_complete()
             log.info("customer memory restored in %.1fs", time.monotonic() - started)
         else:
             log.warning(
@@ -201,11 +222,18 @@ class MemoryLog:
         while not self._closing.is_set():
             try:
                 self._serve_requests()
-                for msg in self._consumer.consume(num_messages=1000, timeout=0.2):
-                    self._apply(msg)
-            except Exception:  # the reader must outlive a bad entry or a broker hiccup
+                self._apply_all(self._consumer.consume(num_messages=1000, timeout=0.2))
+            except Exception:  # the reader must outlive a broker hiccup
                 log.exception("memory reader failed a round")
                 time.sleep(1)
+
+    def _apply_all(self, messages: list[Message]) -> None:
+        for msg in messages:
+            try:
+                self._apply(msg)
+            except Exception as exc:  # one bad entry must not cost the rest of the batch
+                MEMORY_UNREADABLE.inc()
+                log.warning("memory entry skipped (%s)", type(exc).__name__)
 
     def _serve_requests(self) -> None:
         while True:
@@ -242,8 +270,8 @@ class MemoryLog:
                 log.warning("memory reader: %s", error.name())
             return
         key, value = msg.key() or b"", msg.value()
-        if value is None or (_WRITER, self._writer_id) in (msg.headers() or []):
-            return  # a tombstone, or our own change: nothing to learn
+        if value is None:
+            return  # a tombstone: nothing to learn
         if topic == self._customers_topic:
             self._memory.apply_customer(key.decode(), decode_customer(value))
             MEMORY_READ.labels("customer").inc()

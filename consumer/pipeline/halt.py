@@ -11,6 +11,7 @@ reason; each reason has its own way back:
 | `netsuite_outage` | the outage breaker trips (`pipeline.outage`)  | an outage probe is answered      |
 | `dead_letters`    | the dead-letter breaker trips                 | a record is written or skipped   |
 | `forwarding`      | a retry/dead-letter topic refuses for good (1) | a forward succeeds              |
+| `schema_registry` | the registry does not answer while decoding    | a registry probe is answered     |
 
 (1) the record is larger than the topic allows, the topic is unknown, or we may not write to it.
 
@@ -20,14 +21,18 @@ offset stays uncommitted) and then processes it again from the top — no attemp
 
 A `Prober` calls its probe with growing backoff on a thread of its own and survives any exception
 (logged by type, counted); `/healthz` reports a prober that died anyway (`dead_probers`), so
-Kubernetes restarts a member that could otherwise stay paused forever.
+Kubernetes restarts a member that could otherwise stay paused forever. The reasons without a prober
+(`dead_letters`, `forwarding`) are tested by the records that wait on them; when the last of those
+leaves (its partition was revoked), the halt is released too — else nothing would ever test it again
+and the member would idle, paused, until restarted. A systemic cause halts it again at once.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 
 from consumer import metrics
@@ -41,6 +46,7 @@ class HaltReason(StrEnum):
     NETSUITE_OUTAGE = "netsuite_outage"
     DEAD_LETTERS = "dead_letters"
     FORWARDING = "forwarding"
+    SCHEMA_REGISTRY = "schema_registry"
 
 
 class Halts:
@@ -50,6 +56,7 @@ class Halts:
         self._cond = threading.Condition()
         self._engaged: dict[HaltReason, str] = {}
         self._probers: dict[HaltReason, Prober] = {}
+        self._waiters: dict[HaltReason, int] = {}
         for reason in HaltReason:
             metrics.HALTED.labels(reason.value).set(0)
 
@@ -100,6 +107,24 @@ class Halts:
                 self._cond.wait(slice_s)
                 waited += slice_s
         return lease.active
+
+    @contextmanager
+    def waiting(self, reason: HaltReason) -> Iterator[None]:
+        """Count a record held by `reason` for as long as it is (across its waits and tries); when
+        the last one leaves a reason no prober tests, the halt is released (module docstring)."""
+        with self._cond:
+            self._waiters[reason] = self._waiters.get(reason, 0) + 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._waiters[reason] -= 1
+                orphaned = (
+                    not self._waiters[reason] and reason in self._engaged and reason not in self._probers
+                )
+            if orphaned:
+                log.warning("no record left to test the %s halt: released", reason.value)
+                self.release(reason)
 
     def watch(self, reason: HaltReason, prober: Prober) -> None:
         """`prober` works on `reason`: liveness fails if it dies while the reason is engaged."""
@@ -164,3 +189,23 @@ class Prober:
                 self._started = False
             self._on_success()
             return
+
+
+class ProbedHalt:
+    """A halt released by its own prober: `trip` engages it and starts probing (growing backoff)."""
+
+    def __init__(
+        self,
+        reason: HaltReason,
+        probe: Callable[[], object],
+        halts: Halts,
+        stop: threading.Event,
+        **backoff: float,
+    ) -> None:
+        self._reason, self._halts = reason, halts
+        self.prober = Prober(reason, probe, lambda: halts.release(reason), stop, **backoff)
+        halts.watch(reason, self.prober)
+
+    def trip(self, why: str) -> None:
+        if self._halts.engage(self._reason, why):
+            self.prober.start()

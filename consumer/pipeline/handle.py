@@ -21,22 +21,23 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 
 from common import headers as h
 from common.publisher import PublishError
 from consumer import metrics
-from consumer.errors import AuthFailure, RecordBug, SyncError, Undecodable
+from consumer.errors import AuthFailure, RecordBug, SchemaRegistryDown, SyncError, Undecodable
 from consumer.pipeline.credentials import Credentials
 from consumer.pipeline.dead_letters import DeadLetterBreaker
 from consumer.pipeline.forward import Forwarder, SourceRecord
-from consumer.pipeline.halt import HaltReason, Halts
+from consumer.pipeline.halt import HaltReason, Halts, ProbedHalt
 from consumer.pipeline.lease import GaveUp, Lease
 from consumer.pipeline.outage import OutageBreaker
 from consumer.pipeline.redact import redact
 from consumer.pipeline.route import Forward, RetryPolicy, Wait
 from consumer.pipeline.sync import OrderWriter, Outcome
 from schemas.order import OrderEvent
-from schemas.serde import OrderSerde, describe
+from schemas.serde import OrderSerde, RegistryUnavailable, describe
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,15 @@ log = logging.getLogger(__name__)
 class MemberChecks:
     """`route.Checks` from the member's breakers."""
 
-    def __init__(self, credentials: Credentials, outage: OutageBreaker, dead_letters: DeadLetterBreaker):
+    def __init__(
+        self,
+        credentials: Credentials,
+        outage: OutageBreaker,
+        dead_letters: DeadLetterBreaker,
+        registry: ProbedHalt,
+    ) -> None:
         self.credentials, self.outage, self.dead_letters = credentials, outage, dead_letters
+        self.registry = registry
 
     def permission_only(self, error: AuthFailure) -> bool:
         return self.credentials.permission_only(error)
@@ -61,6 +69,9 @@ class MemberChecks:
 
     def admit_dead_letter(self) -> bool:
         return self.dead_letters.admit()
+
+    def halt_registry(self, error: SchemaRegistryDown) -> None:
+        self.registry.trip(error.message)
 
 
 class Backoff:
@@ -95,9 +106,13 @@ class RecordHandler:
 
     def handle(self, record: SourceRecord, lease: Lease) -> bool:
         """True when the outcome is durable; False when given up (the lease ended)."""
+        with ExitStack() as held:  # the halts this record waits on, for as long as it is here
+            return self._handle(record, lease, held)
+
+    def _handle(self, record: SourceRecord, lease: Lease, held: ExitStack) -> bool:
         level = self._policy.level_of(record.topic)
         attempts = self._policy.attempts_of(record.topic, record.headers)
-        halted = Backoff(self._first_s, self._max_s)
+        halted, waits_on = Backoff(self._first_s, self._max_s), set[HaltReason]()
         while lease.active:
             event: OrderEvent | None = None
             try:
@@ -110,6 +125,9 @@ class RecordHandler:
                     error, attempts_so_far=attempts, now_ms=self._now_ms(), checks=self._checks
                 )
                 if isinstance(route, Wait):
+                    if route.reason not in waits_on:
+                        held.enter_context(self._halts.waiting(route.reason))
+                        waits_on.add(route.reason)
                     if not self._wait(route, lease, halted):
                         return False
                     continue
@@ -121,7 +139,9 @@ class RecordHandler:
     def _decode(self, record: SourceRecord) -> OrderEvent:
         try:
             return self._serde.decode(record.value, record.topic)
-        except Exception as exc:  # any failure to read a record is the record's: dead letter
+        except RegistryUnavailable as exc:  # not the record's fault: every record would fail alike
+            raise SchemaRegistryDown(f"the schema registry does not answer ({exc})") from exc
+        except Exception as exc:  # any other failure to read a record is the record's: dead letter
             reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else describe(exc)
             raise Undecodable(reason) from exc
 
@@ -156,20 +176,31 @@ class RecordHandler:
             except GaveUp:
                 return False
         reason = redact(str(error), event.order if event is not None else None)
+        with self._halts.waiting(HaltReason.FORWARDING):
+            if not self._forward_until_taken(record, route, error, reason, lease):
+                return False
+        self._halts.release(HaltReason.FORWARDING)
+        self._account(record, event, route, error)
+        return True
+
+    def _forward_until_taken(
+        self, record: SourceRecord, route: Forward, error: SyncError, reason: str, lease: Lease
+    ) -> bool:
+        """Produce until the broker takes it (True), or the lease ended (False)."""
         backoff = Backoff(self._first_s, self._max_s)
         while True:
             try:
-                self._forwarder.forward(record, route, error.error_class, reason)
-                break
+                with lease.call():  # a revoke waits for a forward under way; none starts after it
+                    self._forwarder.forward(record, route, error.error_class, reason)
+                return True
+            except GaveUp:
+                return False
             except PublishError as exc:
                 if exc.permanent:  # it will not heal by itself: halt and say so, never spin silently
                     self._halts.engage(HaltReason.FORWARDING, f"{route.topic} refuses records: {exc.reason}")
                 log.error("cannot forward to %s (%s); retrying", route.topic, exc.reason)
                 if not lease.wait(backoff.next()):
                     return False
-        self._halts.release(HaltReason.FORWARDING)
-        self._account(record, event, route, error)
-        return True
 
     def _account(
         self, record: SourceRecord, event: OrderEvent | None, route: Forward, error: SyncError
@@ -182,8 +213,8 @@ class RecordHandler:
             self._checks.dead_letters.settled(succeeded=False)
             if route.reason == "permission":
                 metrics.PERMISSION_PARKED.inc()
-            else:
-                metrics.RETRIED.labels(str(route.attempt)).inc()
+            # by the retry topic's level, parked records included: `retried - settled` is what waits
+            metrics.RETRIED.labels(str(self._policy.level_of(route.topic))).inc()
             metrics.OUTCOMES.labels("retried").inc()
         if self._policy.level_of(record.topic) > 0:
             metrics.RETRY_SETTLED.inc()  # it left its retry topic: handed on or dead-lettered

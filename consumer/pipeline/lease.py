@@ -124,6 +124,11 @@ class Lease:
         """Hold for one NetSuite request: `GaveUp` when the lease ended, else counted on the wire."""
         return self._leases._call(self.tp, self.epoch)
 
+    def ensure_active(self) -> None:
+        """`GaveUp` unless the lease still holds (asked right before a request is sent)."""
+        if not self.active:
+            raise GaveUp
+
     def wait(self, seconds: float) -> bool:
         """Sleep up to `seconds`, waking at least every 0.2 s; False as soon as the lease ended (a
         revoke or a stop), True when the time is up and the lease still holds."""

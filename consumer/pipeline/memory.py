@@ -7,8 +7,12 @@ Alone, this is one member's memory: it starts empty, order memory is started afr
 partition is assigned (another member may have written its orders meanwhile), and customer memory
 is forgotten on every rebalance. With `consumer.pipeline.changelog.MemoryLog` attached it is the
 group's memory: every change is also published to a compacted topic, order memory is restored from
-it when a partition is assigned, and every member reads every customer change — then
-`customers_complete` says that "not remembered" means "never written" (`consumer.pipeline.versions`).
+it when a partition is assigned, and every member reads every customer change.
+
+What memory may have lost is tracked as a *horizon* (`order_horizon`): the newest version of an order
+evicted from the bounded memory, or older than the changelog's retention. An `order.created` nobody
+remembers is written without reading NetSuite first only when it is newer than the horizon — a new
+order — never when it could be one memory has forgotten (`consumer.pipeline.versions`).
 
 Changes merge so the newest always wins, whatever order they arrive in (`merge_order`,
 `merge_customer`). Bounded (LRU); thread-safe.
@@ -17,6 +21,7 @@ Changes merge so the newest always wins, whatever order they arrive in (`merge_o
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -29,11 +34,11 @@ V = TypeVar("V")
 
 
 class Lru(Generic[K, V]):
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, on_evict: Callable[[K, V], None] = lambda k, v: None) -> None:
         self._data: OrderedDict[K, V] = OrderedDict()
         self._capacity = capacity
         self._lock = threading.Lock()
-        self.evicted = 0
+        self._on_evict = on_evict
 
     def get(self, key: K) -> V | None:
         with self._lock:
@@ -49,8 +54,7 @@ class Lru(Generic[K, V]):
             self._data[key] = value
             self._data.move_to_end(key)
             while len(self._data) > self._capacity:
-                self._data.popitem(last=False)
-                self.evicted += 1
+                self._on_evict(*self._data.popitem(last=False))
             return value
 
     def drop(self, keep: Callable[[K, V], bool]) -> None:
@@ -94,24 +98,33 @@ class MemorySink(Protocol):
 
 
 class WriteMemory:
-    def __init__(self, *, orders_max: int = 100_000, customers_max: int = 200_000) -> None:
-        self._orders: Lru[int, tuple[int, OrderMemory]] = Lru(orders_max)  # id → (partition, memory)
+    def __init__(
+        self,
+        *,
+        orders_max: int = 100_000,
+        customers_max: int = 200_000,
+        retention_s: float = 30 * 24 * 3600.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._orders: Lru[int, tuple[int, OrderMemory]] = Lru(
+            orders_max, self._evicted
+        )  # id → (partition, memory)
         self._customers: Lru[str, CustomerMemory] = Lru(customers_max)
         self.sink: MemorySink | None = None  # set by the changelog: the memory is the group's then
-        self._customers_complete = False  # set once the changelog's customers were all read
+        self._forgotten_upto = ""  # the newest version evicted from the bounded order memory
+        self._retention_s, self._clock = retention_s, clock
 
-    @property
-    def customers_complete(self) -> bool:
-        """May "not remembered" be read as "never written"? Only with every customer change of the
-        group read and none evicted since."""
-        return self._customers_complete and self._customers.evicted == 0
+    def order_horizon(self) -> str | None:
+        """Versions at or below this may belong to orders memory has forgotten (evicted, or past the
+        changelog's retention); None when memory is one member's and no horizon can be known."""
+        if self.sink is None:
+            return None
+        cutoff = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self._clock() - self._retention_s))
+        return max(cutoff, self._forgotten_upto)
 
-    def mark_customers_complete(self) -> None:
-        self._customers_complete = True
-
-    def sink_failed(self) -> None:
-        """A change did not reach the changelog: other members (and our successor) miss it."""
-        self._customers_complete = False
+    def _evicted(self, order_id: int, entry: tuple[int, OrderMemory]) -> None:
+        newest = max(entry[1].written or "", entry[1].parked or "")
+        self._forgotten_upto = max(self._forgotten_upto, newest)
 
     def order(self, order_id: int) -> OrderMemory | None:
         entry = self._orders.get(order_id)

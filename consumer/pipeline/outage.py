@@ -14,8 +14,8 @@ ready), and a prober asks NetSuite one cheap question with growing backoff until
 consumption resumes and the waiting records are tried again from where they were — no attempt spent.
 
 A record exhausts its retries (→ dead letter) only when NetSuite is otherwise healthy: `healthy()`
-wants an answer within `after_s`, or asks NetSuite itself (one probe) — if that fails too, the
-breaker trips and the record waits instead. The clock is injected so tests never sleep.
+wants an answer within `after_s` with no failure since, or asks NetSuite itself (one probe) — if that
+fails too, the breaker trips and the record waits instead. The clock is injected so tests never sleep.
 """
 
 from __future__ import annotations
@@ -87,8 +87,8 @@ class OutageBreaker:
         """May a record that exhausted its retries be dead-lettered? Only if NetSuite answers."""
         if self.open:
             return False
-        with self._lock:
-            recent = self._clock() - self._last_answer < self._policy.after_s
+        with self._lock:  # an answer counts only if nothing failed since: NetSuite may have died after it
+            recent = self._failures == 0 and self._clock() - self._last_answer < self._policy.after_s
         if recent:
             return True
         try:

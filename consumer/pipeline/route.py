@@ -7,12 +7,15 @@
 | `AuthFailure` 403             | the credential probe passes            | park: last retry topic (1)     |
 | `Transient`, `Throttled`      | the outage breaker is open             | wait: halt `netsuite_outage`   |
 | `Transient`, `Throttled`      | a retry topic is left                  | next retry topic, after its delay |
-| `Transient`, `Throttled`      | none left, NetSuite fails a probe      | wait: halt `netsuite_outage`   |
-| `Transient`, `Throttled`      | none left, NetSuite answers            | dead letter ("exhausted")      |
+| `Throttled`                   | none left                              | park: last retry topic (1)     |
+| `Transient`                   | none left, NetSuite fails a probe      | wait: halt `netsuite_outage`   |
+| `Transient`                   | none left, NetSuite answers            | dead letter ("exhausted")      |
 | any `PermanentError` (2)      | always                                 | dead letter                    |
 | any dead letter               | the dead-letter breaker is open/trips  | wait: halt `dead_letters` (3)  |
+| `SchemaRegistryDown`          | always                                 | wait: halt `schema_registry`   |
 
-(1) with its attempt count kept: a permission is not the record's fault. (2) `Rejected`, `NotFound`,
+(1) with its attempt count kept: neither a permission nor NetSuite's concurrency limit (another
+integration may hold it) is the record's fault. (2) `Rejected`, `NotFound`,
 `Unmappable`, `Undecodable`, `RecordBug`. (3) tried again after a growing backoff.
 
 "Then again" means the same record from the top, with no attempt spent. The checks that need I/O
@@ -25,7 +28,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from common import headers as h
-from consumer.errors import AuthFailure, PermanentError, RetryableError, SyncError
+from consumer.errors import (
+    AuthFailure,
+    PermanentError,
+    RetryableError,
+    SchemaRegistryDown,
+    SyncError,
+    Throttled,
+)
 from consumer.pipeline.halt import HaltReason
 
 
@@ -57,6 +67,7 @@ class Checks(Protocol):
     def outage_open(self) -> bool: ...
     def netsuite_healthy(self) -> bool: ...  # may probe NetSuite
     def admit_dead_letter(self) -> bool: ...  # counts the dead letter; False trips or is tripped
+    def halt_registry(self, error: SchemaRegistryDown) -> None: ...  # engage the halt (idempotent)
 
 
 @dataclass(frozen=True)
@@ -104,11 +115,12 @@ class RetryPolicy:
     def decide(self, error: SyncError, *, attempts_so_far: int, now_ms: int, checks: Checks) -> Route:
         """The table in the module docstring, top to bottom."""
         attempt = attempts_so_far + 1
+        if isinstance(error, SchemaRegistryDown):
+            checks.halt_registry(error)
+            return Wait(HaltReason.SCHEMA_REGISTRY)
         if isinstance(error, AuthFailure):
             if error.status == 403 and checks.permission_only(error):
-                last = len(self.delays_s) - 1
-                due = now_ms + int(self.delays_s[last] * 1000)
-                return Forward(self.retry_topics[last], attempts_so_far, due, "permission")
+                return self._park(attempts_so_far, now_ms, "permission")
             checks.halt_credentials(error)
             return Wait(HaltReason.CREDENTIALS)
         if isinstance(error, RetryableError):
@@ -117,12 +129,21 @@ class RetryPolicy:
             if attempts_so_far < len(self.delays_s):
                 delay_ms = int(self.delays_s[attempts_so_far] * 1000)
                 return Forward(self.retry_topics[attempts_so_far], attempt, now_ms + delay_ms, "retryable")
+            if isinstance(error, Throttled):
+                return self._park(attempts_so_far, now_ms, "throttled")
             if not checks.netsuite_healthy():
                 return Wait(HaltReason.NETSUITE_OUTAGE)
             return self._dead_letter(attempt, "exhausted", checks)
         if isinstance(error, PermanentError):
             return self._dead_letter(attempt, "permanent", checks)
         raise TypeError(f"unrouted error type {type(error).__name__}")  # pragma: no cover - tree is closed
+
+    def _park(self, attempts_so_far: int, now_ms: int, reason: str) -> Forward:
+        """The last retry topic, after its delay, without spending an attempt."""
+        last = len(self.delays_s) - 1
+        return Forward(
+            self.retry_topics[last], attempts_so_far, now_ms + int(self.delays_s[last] * 1000), reason
+        )
 
     def _dead_letter(self, attempt: int, reason: str, checks: Checks) -> Route:
         if not checks.admit_dead_letter():

@@ -134,7 +134,14 @@ class OrderWriter:
             return Outcome.SKIPPED_UNPAID  # a later order.updated brings the paid version
         version = order.date_modified_gmt or ""
         known = self.memory.order(order.id)
-        decision = order_decision(version, known, from_retry=from_retry, event=event.webhook_topic)
+        decision = order_decision(
+            version,
+            known,
+            from_retry=from_retry,
+            event=event.webhook_topic,
+            redriven=redriven,
+            horizon=self.memory.order_horizon(),
+        )
         if decision is Decision.SKIP_STALE:
             return Outcome.SKIPPED_STALE
         external_id = mapped(lambda: records.sales_order_external_id(order))
@@ -193,8 +200,8 @@ class OrderWriter:
     ) -> str:
         """The customer's internal id, written first when this order's data should win (see the
         customer table in `consumer.pipeline.versions`). What is known of the customer comes from
-        memory, or from NetSuite when the order was read first too and memory cannot tell (a retry
-        record never trusts memory; "not remembered" proves nothing while memory is incomplete)."""
+        memory, or from NetSuite when the order was read first too and memory does not know the
+        customer (a retry record never trusts memory): an old order's customer data may be older."""
         customer = mapped(lambda: records.map_customer(event.order, self._policy))
         with self._customer_locks.hold(customer.external_id):
             return self._customer_locked(customer, Placed.of(event.order), run, lease, from_retry, read_first)
@@ -209,7 +216,7 @@ class OrderWriter:
         read_first: bool,
     ) -> str:
         known = None if from_retry else self.memory.customer(customer.external_id)
-        if known is None and read_first and (from_retry or not self.memory.customers_complete):
+        if known is None and read_first:
             known = self._held_customer(customer.external_id, run)
         if customer_decision(known, placed, customer.fingerprint) is Decision.USE_AS_IS:
             assert known is not None

@@ -16,14 +16,16 @@ Sales order — decided before anything is written (a stale record never touches
 | 2 | main topic  | a newer version written, or parked in a retry topic       | skip as stale         |
 | 3 | main topic  | the same content written, and nothing parked after it     | skip as unchanged     |
 | 4 | main topic  | an older version written (or parked since)                | write                 |
-| 5 | main topic  | nothing, and the event is `order.created`                 | write                 |
-| 6 | main topic  | nothing, any other event (updated, redrive, reconciliation) | read NetSuite first   |
+| 5 | main topic  | nothing; `order.created`, not redriven, past the horizon (1) | write                 |
+| 6 | main topic  | nothing, anything else (updated, redrive, reconcile, old)  | read NetSuite first   |
 
 After "read NetSuite first": NetSuite holds a newer version → skip as stale; else write. Row 3 is
-checked after mapping (it needs the content); rows 1, 2, 5, 6 before.
+checked after mapping (it needs the content); rows 1, 2, 5, 6 before. (1) The horizon is where the
+group's memory may have forgotten orders (`WriteMemory.order_horizon`): a new order is newer; without
+the memory topics there is no horizon, and an unknown `order.created` is written (README, Known limits).
 
-Customer — decided after the sales order passed, from memory or (retry records, or a customer the
-memory does not know while it is incomplete) from NetSuite's version field:
+Customer — decided after the sales order passed, from memory or, when the order was read from NetSuite
+first and memory does not know the customer (retry records always), from NetSuite's version field:
 
 | # | what is known of the customer               | this order vs the customer's order | decision  |
 |---|---------------------------------------------|------------------------------------|-----------|
@@ -90,14 +92,23 @@ class CustomerMemory:
     fingerprint: str | None = None  # None when read back from NetSuite (content unknown)
 
 
-def order_decision(version: str, memory: OrderMemory | None, *, from_retry: bool, event: str) -> Decision:
+def order_decision(
+    version: str,
+    memory: OrderMemory | None,
+    *,
+    from_retry: bool,
+    event: str,
+    redriven: bool = False,
+    horizon: str | None = None,
+) -> Decision:
     """Rows 1, 2, 5 and 6 of the sales-order table (row 3 needs the content: `unchanged`)."""
     if from_retry:
         return Decision.READ_FIRST
     if memory is not None and max(memory.written or "", memory.parked or "") > version:
         return Decision.SKIP_STALE
     if memory is None:
-        return Decision.WRITE if event == "order.created" else Decision.READ_FIRST
+        new_order = event == "order.created" and not redriven and (horizon is None or version > horizon)
+        return Decision.WRITE if new_order else Decision.READ_FIRST
     return Decision.WRITE
 
 

@@ -83,7 +83,7 @@ class SimulatorApp:
             self.counters.add("injected_timeouts")
             self._hang()
             return None
-        if plan.error:
+        if plan.error or any(part in request.path for part in self.injector.faults.failing_paths):
             self.counters.add("injected_errors")
             raise unexpected()
         response = self._route(request)

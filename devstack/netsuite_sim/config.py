@@ -45,6 +45,10 @@ class Faults:
     fail_after_commit_rate: float = 0.0  # write committed, then 503 (or a timeout, see mode)
     fail_after_commit_next_n: int = 0
     fail_after_commit_mode: Literal["error", "timeout"] = "error"
+    # Requests whose path contains one of these answer 503 UNEXPECTED_ERROR while the rest of the
+    # account answers: one record that keeps failing on NetSuite's side (a crashing user-event script
+    # on that record, a corrupt record) — unlike an outage, probes and other records still work.
+    failing_paths: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("error_rate", "throttle_rate", "timeout_rate", "fail_after_commit_rate"):
@@ -66,7 +70,10 @@ class Faults:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(unknown)}")
-        return cls(**dict(data))
+        values = dict(data)
+        if "failing_paths" in values:  # JSON has lists, the frozen dataclass wants a tuple
+            values["failing_paths"] = tuple(values["failing_paths"])
+        return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -123,8 +123,10 @@ def test_wrong_credentials_halt_without_losing_or_dead_lettering_anything(
 
     with running_member(bad) as member:
         wait_until(lambda: member.halts.engaged(HaltReason.CREDENTIALS), 20, "the member halts on 401")
-        wait_until(lambda: sim.stats()["auth_failures"] >= 3, 20, "probes keep failing")
-        assert metrics.READY._value.get() == 0
+        # The workers' own first tries fail together before the halt; count the probes after them.
+        at_halt = sim.stats()["auth_failures"]
+        wait_until(lambda: sim.stats()["auth_failures"] >= at_halt + 2, 20, "probes keep failing")
+        wait_until(lambda: metrics.READY._value.get() == 0, 2, "readiness reports the halt within a turn")
         assert sim.records("salesOrder") == []
     assert read_all(broker.bootstrap, bad.dead_letter_topic, 3, timeout_s=2) == []
     assert all(
@@ -168,6 +170,9 @@ def test_an_undecodable_message_is_dead_lettered_and_the_orders_behind_it_are_wr
 def test_a_failure_that_outlasts_every_retry_topic_is_dead_lettered_with_its_history(
     broker: Broker, sim: NetSuiteSimulator, unique_name: str, metric_delta: MetricDelta
 ) -> None:
+    """While NetSuite is down the record waits, whatever its attempts (an outage never dead-letters,
+    even for the member's first record: start-up is no evidence NetSuite answers); once NetSuite
+    answers but this one order keeps failing, it walks the rest of the chain to the dead-letter topic."""
     settings = consumer_settings(
         broker.bootstrap,
         sim.env(),
@@ -175,14 +180,18 @@ def test_a_failure_that_outlasts_every_retry_topic_is_dead_lettered_with_its_his
         retry_delays_seconds="0.3,0.6",
         netsuite_call_attempts=1,
         orders_topic_partitions=1,
+        halt_probe_max_interval_s=1,
     )
     create_topics(settings)
     metric_delta.mark("woo_consumer_dead_lettered_total", error_class="Transient")
-    sim.set_faults(Faults(outage=True))  # NetSuite never comes back in this test
+    sim.set_faults(Faults(outage=True))
     order = OrderFactory(seed=11).order(1)
     produce(broker.bootstrap, settings.orders_topic, [event_for(order)])
 
-    with running_member(settings):
+    with running_member(settings) as member:
+        wait_until(lambda: member.halts.engaged(HaltReason.NETSUITE_OUTAGE), 20, "the record waits")
+        assert read_all(broker.bootstrap, settings.dead_letter_topic, 1, timeout_s=1) == []
+        sim.set_faults(Faults(failing_paths=("WOO_ORDER_1",)))  # NetSuite is back; this order is not
         wait_until(
             lambda: metric_delta("woo_consumer_dead_lettered_total", error_class="Transient") >= 1,
             30,

@@ -262,3 +262,21 @@ class TestDeadLetterBreaker:
         assert not breaker.admit()
         breaker.settled(succeeded=False)
         assert halts.halted
+
+
+def test_an_answer_from_before_the_failures_is_no_proof_netsuite_answers(stop: threading.Event) -> None:
+    """NetSuite answered at t=0 and died at t=20: at t=30 a record out of retries must not be
+    dead-lettered on the strength of that old answer — NetSuite is asked first."""
+    clock, probes = Clock(), []
+
+    def probe() -> None:
+        probes.append(1)
+        raise Transient("503")
+
+    breaker = OutageBreaker(OutagePolicy(after_s=60, min_failures=5), probe, Halts(), stop, clock=clock)
+    breaker.on_answer()
+    clock.now += 20
+    breaker.on_failure()
+    clock.now += 10
+    assert not breaker.healthy()
+    assert probes == [1]

@@ -386,3 +386,36 @@ def test_logs_hold_no_detail_body_or_secret(
     assert "USER_ERROR" in caplog.text
     for secret in ("jane", "example", "oauth_signature", "OAuth ", "secret-XYZ", "tok-id-1", "ck-key-1"):
         assert secret not in caplog.text, secret
+
+
+def test_a_record_revoked_while_it_waits_for_a_slot_sends_nothing(server: tuple[Canned, str]) -> None:
+    """The lease is asked again once the governor slot is held, right before sending: a record that
+    queued for a slot while its partition moved on must not write after the new owner."""
+    from consumer.pipeline.calls import CallRetry
+    from consumer.pipeline.lease import GaveUp, Leases
+
+    canned, url = server
+    governor = Governor(1)
+    client = NetSuiteClient(make_settings(url), governor)
+    leases = Leases(threading.Event())
+    leases.grant([("orders", 0)])
+    lease = leases.lease(("orders", 0))
+    outcome: list[BaseException | None] = []
+
+    def worker() -> None:
+        try:
+            CallRetry().run(lambda: client.get("salesOrder", external_id="WOO_ORDER_1"), lease)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    with governor.slot():  # another record holds the only slot
+        thread = threading.Thread(target=worker)
+        thread.start()
+        while governor.in_flight < 1:
+            pass
+        leases.revoke([("orders", 0)])  # the partition moves on while the record waits for a slot
+    thread.join(5)
+    assert [type(e) for e in outcome] == [GaveUp]
+    assert canned.seen == []  # nothing went out
+    client.close()

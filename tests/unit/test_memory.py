@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from consumer.pipeline.changelog import decode_customer, decode_order, encode_customer, encode_order
 from consumer.pipeline.memory import KeyedLocks, WriteMemory, merge_customer, merge_order
@@ -58,19 +59,29 @@ def test_changes_are_published_and_changes_read_back_are_not() -> None:
     assert memory.order(42) == OrderMemory(V2, "fp")
 
 
-def test_customer_memory_is_complete_only_when_read_whole_and_nothing_was_evicted_or_lost() -> None:
-    memory = WriteMemory(customers_max=2)
-    assert not memory.customers_complete
-    memory.mark_customers_complete()
+def test_the_horizon_is_where_memory_may_have_forgotten_orders() -> None:
+    """Evicted from the bounded memory, or older than the changelog keeps them (30 days)."""
+    now = 1_764_000_000.0  # 2025-11-24T16:00:00Z
+    memory = WriteMemory(orders_max=2, retention_s=3600, clock=lambda: now)
+    assert memory.order_horizon() is None  # one member's memory: nothing to say
     memory.sink = RecordingSink()
-    assert memory.customers_complete
-    for n in range(3):
-        memory.apply_customer(f"WOO_CUST_{n}", CustomerMemory(str(n), NEW))
-    assert not memory.customers_complete  # one was evicted: "not remembered" proves nothing now
-    memory = WriteMemory()
-    memory.mark_customers_complete()
-    memory.sink_failed()
-    assert not memory.customers_complete
+    assert memory.order_horizon() == "2025-11-24T15:00:00"  # the retention's edge
+    for n, version in enumerate(("2025-11-24T15:30:00", "2025-11-24T15:40:00", "2025-11-24T15:50:00")):
+        memory.apply_order(0, n, OrderMemory(version))
+    assert memory.order(0) is None  # evicted
+    assert memory.order_horizon() == "2025-11-24T15:30:00"
+
+
+def test_an_unknown_order_created_is_written_blindly_only_past_the_horizon() -> None:
+    from consumer.pipeline.versions import Decision, order_decision
+
+    def decide(version: str, **kwargs: object) -> Decision:
+        return order_decision(version, None, from_retry=False, event="order.created", **kwargs)  # type: ignore[arg-type]
+
+    assert decide(V2, horizon=V1) is Decision.WRITE  # a new order
+    assert decide(V1, horizon=V1) is Decision.READ_FIRST  # memory may have forgotten it
+    assert decide(V2, horizon=None) is Decision.WRITE  # no group memory: the documented limit
+    assert decide(V2, horizon=V1, redriven=True) is Decision.READ_FIRST  # a redrive is old by nature
 
 
 def test_a_rebalance_forgets_customers_only_when_the_memory_is_not_shared() -> None:
@@ -121,3 +132,102 @@ def test_keyed_locks_serialise_one_key_and_not_others() -> None:
     waiter.join(5)
     assert order == ["other", "first", "second"]
     assert locks._locks == {}  # nothing kept once released
+
+
+class FakeProducer:
+    """Takes what `MemoryLog` produces; `flush` delivers it, failing the first `fail` deliveries."""
+
+    def __init__(self, fail: int = 0) -> None:
+        self.fail, self.sent = fail, []  # type: ignore[var-annotated]
+        self._pending: list[Any] = []
+
+    def produce(self, topic: str, value: bytes, key: bytes, **kwargs: Any) -> None:
+        self._pending.append((topic, key, value, kwargs["on_delivery"]))
+
+    def flush(self, timeout: float) -> int:
+        pending, self._pending = self._pending, []
+        for topic, key, value, on_delivery in pending:
+            if self.fail:
+                self.fail -= 1
+                on_delivery(_Error(), None)
+            else:
+                self.sent.append((topic, key, value))
+                on_delivery(None, None)
+        return 0
+
+
+class _Error:
+    def name(self) -> str:
+        return "_MSG_TIMED_OUT"
+
+
+class FakeMessage:
+    def __init__(self, topic: str, partition: int, key: bytes, value: bytes | None) -> None:
+        self._topic, self._partition, self._key, self._value = topic, partition, key, value
+
+    def error(self) -> None:
+        return None
+
+    def topic(self) -> str:
+        return self._topic
+
+    def partition(self) -> int:
+        return self._partition
+
+    def key(self) -> bytes:
+        return self._key
+
+    def value(self) -> bytes | None:
+        return self._value
+
+
+def memory_log(memory: WriteMemory, producer: FakeProducer) -> Any:
+    from consumer.pipeline.changelog import MemoryLog
+
+    log = MemoryLog({"bootstrap.servers": "127.0.0.1:1"}, "o.memory", "o.customers", memory, {})
+    log._producer = producer  # type: ignore[assignment]
+    return log
+
+
+def test_a_memory_change_the_broker_refused_is_published_again_before_any_commit() -> None:
+    """`flush` said yes although a delivery had failed, the offset was committed, and the successor
+    restored an older entry (then skipped a changed order as unchanged)."""
+    memory, producer = WriteMemory(), FakeProducer(fail=1)
+    log = memory_log(memory, producer)
+    memory.remember_order(3, 41, lambda m: OrderMemory(V2, "fp2"))
+    assert log.flush(1.0) is True  # refused once, published again with the entry's current state
+    assert [(t, k) for t, k, _ in producer.sent] == [("o.memory", b"41")]
+    assert decode_order(producer.sent[0][2]) == OrderMemory(V2, "fp2")
+    producer.fail = 10
+    memory.remember_order(3, 42, lambda m: OrderMemory(V1, "fp1"))
+    assert log.flush(1.0) is False  # still refused: no commit (the poll loop tries again)
+    producer.fail = 0
+    assert log.flush(1.0) is True
+    log._consumer.close()
+
+
+def test_every_change_read_back_is_applied_a_members_own_included() -> None:
+    """Skipping its own changes lost them when a partition came back to the member (B → A → C → A)."""
+    memory = WriteMemory()
+    log = memory_log(memory, FakeProducer())
+    log._orders_assigned = {0}
+    log._apply(FakeMessage("o.memory", 0, b"41", encode_order(OrderMemory(V2, "fp2"))))
+    log._apply(FakeMessage("o.customers", 1, b"WOO_CUST_1", encode_customer(CustomerMemory("1", NEW))))
+    assert memory.order(41) == OrderMemory(V2, "fp2")
+    assert memory.customer("WOO_CUST_1") == CustomerMemory("1", NEW)
+    log._consumer.close()
+
+
+def test_an_unreadable_entry_is_skipped_and_the_rest_of_its_batch_applied() -> None:
+    memory = WriteMemory()
+    log = memory_log(memory, FakeProducer())
+    log._orders_assigned = {0}
+    log._apply_all(
+        [
+            FakeMessage("o.memory", 0, b"not-an-id", encode_order(OrderMemory(V1))),
+            FakeMessage("o.memory", 0, b"41", b"{broken json"),
+            FakeMessage("o.memory", 0, b"42", encode_order(OrderMemory(V2))),
+        ]
+    )
+    assert memory.order(42) == OrderMemory(V2)
+    log._consumer.close()

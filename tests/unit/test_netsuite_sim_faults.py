@@ -137,6 +137,20 @@ def test_outage_on_and_off(sim: NetSuiteSimulator, session: requests.Session) ->
     assert statuses(sim, session, 1) == [200]
 
 
+def test_failing_paths_fail_one_record_while_the_account_answers(
+    sim: NetSuiteSimulator, session: requests.Session
+) -> None:
+    requests.post(
+        f"{sim.base_url}/__sim/faults", json={"failing_paths": ["eid:BROKEN"]}, timeout=5
+    ).raise_for_status()
+    broken = session.get(f"{record_url(sim, 'customer')}/eid:BROKEN")
+    assert (broken.status_code, error_detail(broken)["o:errorCode"]) == (503, "UNEXPECTED_ERROR")
+    assert statuses(sim, session, 2) == [200, 200]  # the account, and a probe, still answer
+    assert sim.faults == Faults(failing_paths=("eid:BROKEN",))
+    sim.set_faults(Faults())
+    assert session.get(f"{record_url(sim, 'customer')}/eid:BROKEN").status_code == 404
+
+
 def test_failure_after_commit_then_retry_with_replace_writes_once(
     sim: NetSuiteSimulator, session: requests.Session
 ) -> None:

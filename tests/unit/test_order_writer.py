@@ -289,3 +289,34 @@ def test_metrics_of_a_written_order_never_fail_it(ns: FakeNetSuite) -> None:
         update={"order": event().order.model_copy(update={"date_created_gmt": "2025-03-14T24:00:00"})}
     )
     assert writer(ns).write(bad, from_retry=False) is Outcome.WRITTEN
+
+
+class _Sink:
+    def order_changed(self, *args: Any) -> None: ...
+
+    def customer_changed(self, *args: Any) -> None: ...
+
+
+def test_with_the_groups_memory_an_unknown_customer_of_an_old_order_is_still_read(ns: FakeNetSuite) -> None:
+    """The changelog may not know a customer NetSuite holds (written before the memory topics, past
+    their retention): an update of an older order reads the customer's version, never rewrites it."""
+    b_address = event().order.billing.model_copy(update={"address_1": "Neuer Weg 2"})
+    b = event(billing=b_address, id=4800, number="4800", modified="2025-03-20T10:00:00",
+              date_created_gmt="2025-03-20T09:00:00")  # fmt: skip
+    writer(ns).write(b, from_retry=False)
+    shared = OrderWriter(ns, ns, POLICY, calls=CallRetry(sleep=lambda s: None))
+    shared.memory.sink = _Sink()  # the group's memory, which does not know this customer
+    ns.calls.clear()
+    completed = event("completed", modified="2025-03-21T10:00:00", topic="order.updated")
+    assert shared.write(completed, from_retry=False) is Outcome.WRITTEN
+    assert ("get", "customer") in ns.calls
+    assert ("upsert", "customer") not in ns.calls
+
+
+def test_a_redriven_order_created_nobody_remembers_reads_netsuite_first(ns: FakeNetSuite) -> None:
+    writer(ns).write(event(modified="2025-03-15T10:00:00", topic="order.updated"), from_retry=False)
+    ns.calls.clear()
+    late = event(modified="2025-03-14T09:15:36")  # the order.created, dead-lettered, now redriven
+    assert writer(ns).write(late, from_retry=False, redriven=True) is Outcome.SKIPPED_STALE
+    assert ns.calls == [("get", "salesOrder")]
+    assert ns.records[("salesOrder", "WOO_ORDER_4711")][VERSION] == "2025-03-15T10:00:00"

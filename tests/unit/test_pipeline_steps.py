@@ -11,6 +11,7 @@ from consumer.errors import (
     AuthFailure,
     NotFound,
     Rejected,
+    SchemaRegistryDown,
     Throttled,
     Transient,
     Undecodable,
@@ -109,6 +110,9 @@ class FakeChecks:
     def halt_credentials(self, error: AuthFailure) -> None:
         self.asked.append("halt")
 
+    def halt_registry(self, error: Exception) -> None:
+        self.asked.append("registry")
+
     def outage_open(self) -> bool:
         return self.outage
 
@@ -130,15 +134,22 @@ class TestRetryPolicy:
         return self.policy.decide(error, attempts_so_far=attempts, now_ms=1000, checks=FakeChecks(**checks))  # type: ignore[arg-type]
 
     @pytest.mark.parametrize("error", [Transient("x"), Throttled("x")])
-    def test_retryable_walks_the_chain_then_dead_letters_when_netsuite_answers(
-        self, error: Exception
-    ) -> None:
-        assert [self.decide(error, n) for n in range(4)] == [
+    def test_retryable_walks_the_chain(self, error: Exception) -> None:
+        assert [self.decide(error, n) for n in range(3)] == [
             Forward("orders.retry.1", 1, 6000, "retryable"),
             Forward("orders.retry.2", 2, 31000, "retryable"),
             Forward("orders.retry.3", 3, 301000, "retryable"),
-            Forward("orders.dlq", 4, None, "exhausted"),
         ]
+
+    def test_a_transient_failure_out_of_retries_is_dead_lettered_when_netsuite_answers(self) -> None:
+        assert self.decide(Transient("x"), 3) == Forward("orders.dlq", 4, None, "exhausted")
+
+    def test_throttling_out_of_retries_is_parked_never_dead_lettered(self) -> None:
+        """NetSuite's concurrency limit is shared: another integration's burst is not the order's fault."""
+        checks = FakeChecks()
+        route = self.policy.decide(Throttled("429"), attempts_so_far=3, now_ms=1000, checks=checks)  # type: ignore[arg-type]
+        assert route == Forward("orders.retry.3", 3, 301000, "throttled")
+        assert checks.asked == []
 
     def test_exhausted_while_netsuite_does_not_answer_waits_for_the_outage(self) -> None:
         assert self.decide(Transient("x"), 3, healthy=False) == Wait(HaltReason.NETSUITE_OUTAGE)
@@ -171,6 +182,11 @@ class TestRetryPolicy:
         assert self.decide(AuthFailure("x", status=403), attempts) == Forward(
             "orders.retry.3", attempts, 301000, "permission"
         )
+
+    def test_a_registry_that_does_not_answer_halts_and_is_never_a_dead_letter(self) -> None:
+        checks = FakeChecks()
+        route = self.policy.decide(SchemaRegistryDown("down"), attempts_so_far=0, now_ms=0, checks=checks)  # type: ignore[arg-type]
+        assert (route, checks.asked) == (Wait(HaltReason.SCHEMA_REGISTRY), ["registry"])
 
     def test_levels(self) -> None:
         assert [self.policy.level_of(t) for t in ("orders", "orders.retry.1", "orders.retry.3")] == [0, 1, 3]

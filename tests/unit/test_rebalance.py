@@ -57,7 +57,7 @@ def rebalance(metadata: Metadata, governor: Governor, memory: WriteMemory | None
         governor,
         commit=lambda **_: None,
         call_timeout_s=1,
-        on_change=lambda _: None,
+        on_change=lambda *_: None,
     )
 
 
@@ -95,3 +95,33 @@ def test_a_revoked_partition_ends_its_leases_and_forgets_its_orders() -> None:
     r.revoke(FakeConsumer(), parts(("orders", 0)))  # type: ignore[arg-type]
     assert not lease.active
     assert (memory.order(10), memory.order(11)) == (None, OrderMemory("v"))
+
+
+def test_partitions_paused_for_a_memory_restore_are_reported_so_the_loop_can_resume_them() -> None:
+    """Paused by the assign itself and unknown to the poll loop, they stayed paused for good once
+    the restore finished before the loop's next turn."""
+
+    class Restoring:
+        def track(self, partitions: set[int]) -> None: ...
+
+        def restoring(self) -> set[int]:
+            return {0}
+
+    changes: list[tuple[set[tuple[str, int]], set[tuple[str, int]]]] = []
+    consumer = FakeConsumer()
+    r = Rebalance(
+        Metadata({"orders": 2}),  # type: ignore[arg-type]
+        ["orders"],
+        Leases(threading.Event()),
+        OffsetTracker(),
+        DueTimeHolds(),
+        WriteMemory(),
+        Governor(4),
+        commit=lambda **_: None,
+        call_timeout_s=1,
+        on_change=lambda assigned, paused: changes.append((set(assigned), paused)),
+        memory_log=Restoring(),  # type: ignore[arg-type]
+    )
+    r.assign(consumer, parts(("orders", 0), ("orders", 1)))  # type: ignore[arg-type]
+    assert consumer.paused == [("orders", 0)]
+    assert changes[-1] == ({("orders", 0), ("orders", 1)}, {("orders", 0)})

@@ -20,7 +20,7 @@ from consumer.errors import AuthFailure, Rejected, SyncError, Transient
 from consumer.pipeline.credentials import Credentials
 from consumer.pipeline.dead_letters import DeadLetterBreaker, DeadLetterLimit
 from consumer.pipeline.forward import SourceRecord, forward_headers
-from consumer.pipeline.halt import HaltReason, Halts
+from consumer.pipeline.halt import HaltReason, Halts, ProbedHalt
 from consumer.pipeline.handle import MemberChecks, RecordHandler
 from consumer.pipeline.lease import Lease, Leases
 from consumer.pipeline.outage import OutageBreaker, OutagePolicy
@@ -118,10 +118,14 @@ class Member:
             stop,
             first_interval_s=0.01,
         )
+        self.registry_probe = Probe()
         self.checks = MemberChecks(
             Credentials(credential_probe or (lambda: None), self.halts, stop, first_interval_s=0.01),
             self.outage,
             DeadLetterBreaker(limit, self.halts),
+            ProbedHalt(
+                HaltReason.SCHEMA_REGISTRY, self.registry_probe, self.halts, stop, first_interval_s=0.01
+            ),
         )
         self.handler = RecordHandler(
             SERDE, writer, POLICY, self.forwarder, self.halts, self.checks,  # type: ignore[arg-type]
@@ -297,3 +301,49 @@ def test_a_broker_that_does_not_acknowledge_is_retried_with_growing_waits_not_a_
     assert time.monotonic() - started >= 0.01 + 0.02 + 0.04  # the backoff, doubled each time
     assert [t for t, _ in forwarder.sent] == ["orders.retry.1"]
     assert not m.halts.halted  # a timeout heals by itself: no halt
+
+
+def test_a_record_whose_partition_was_revoked_is_not_forwarded(stop: threading.Event) -> None:
+    """A dead letter produced after the revoke would be a duplicate: the new owner processes it too."""
+    m = Member(stop, FakeWriter([]))
+
+    def revoke_then_reject() -> None:  # the partition moves on while the write is on its way
+        m.leases.revoke([("orders", 0)])
+        raise Rejected("bad", status=400)
+
+    m.writer.script = [revoke_then_reject]
+    assert m.handle() is False
+    assert m.forwarder.sent == []
+
+
+def test_a_dead_letter_halt_left_without_waiting_records_is_released(stop: threading.Event) -> None:
+    """Its waiting records' partitions were revoked: nothing would ever test the halt again."""
+    m = Member(
+        stop, FakeWriter([Rejected("bad", status=400)] * 5), limit=DeadLetterLimit(ratio=0, consecutive=1)
+    )
+    threading.Timer(0.1, lambda: m.leases.revoke([("orders", 0)])).start()
+    assert m.handle() is False  # given back
+    assert not m.halts.halted  # and the halt with it
+
+
+def test_a_schema_registry_that_does_not_answer_halts_the_member_until_it_does(stop: threading.Event) -> None:
+    from schemas.serde import RegistryUnavailable
+
+    class DownThenUp:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def decode(self, data: bytes, topic: str) -> OrderEvent:
+            self.calls += 1
+            if self.calls == 1:
+                raise RegistryUnavailable("ConnectError")
+            return SERDE.decode(data, topic)
+
+    m = Member(stop, FakeWriter([]))
+    m.handler._serde = DownThenUp()  # type: ignore[assignment]
+    m.registry_probe.up.clear()
+    threading.Timer(0.1, m.registry_probe.up.set).start()
+    assert m.handle() is True  # written once the registry answered
+    assert m.forwarder.sent == []  # never dead-lettered as undecodable
+    assert m.registry_probe.calls >= 1
+    assert not m.halts.halted
