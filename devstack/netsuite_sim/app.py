@@ -18,7 +18,8 @@ from devstack.netsuite_sim.errors import ERROR_CONTENT_TYPE, ApiError, concurren
 from devstack.netsuite_sim.faults import FaultInjector
 from devstack.netsuite_sim.governor import Counters, Governor
 from devstack.netsuite_sim.messages import Request, Response
-from devstack.netsuite_sim.records_api import PREFIX, handle_record
+from devstack.netsuite_sim.reads import PREFIX
+from devstack.netsuite_sim.records_api import handle_record
 from devstack.netsuite_sim.store import ITEM_TYPES, RECORD_TYPES, RecordStore
 from devstack.netsuite_sim.suiteql import run_suiteql
 
@@ -38,8 +39,9 @@ class SimulatorApp:
         self.store = self._seeded_store()
 
     def _seeded_store(self) -> RecordStore:
-        store = RecordStore()
-        self._add_items(store, load_items(self.config.items))
+        cfg = self.config
+        store = RecordStore(cfg.currencies, cfg.tax_codes, cfg.base_currency_id)
+        self._add_items(store, load_items(cfg.items))
         return store
 
     # --- the API path -------------------------------------------------------------------------
@@ -102,7 +104,7 @@ class SimulatorApp:
 
     def _route(self, request: Request) -> Response:
         if request.path.startswith(PREFIX):
-            return handle_record(request, self.store)
+            return handle_record(request, self.store, self.config, self.stop_event)
         if request.path == SUITEQL_PATH and request.method == "POST":
             return run_suiteql(request, self.store, self.config.require_prefer_transient)
         raise ApiError(404, "NONEXISTENT_ID", "The requested resource does not exist.")

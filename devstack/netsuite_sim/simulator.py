@@ -19,6 +19,7 @@ SPECIAL_ITEMS = {
     "DISCOUNT": "NETSUITE_DISCOUNT_ITEM_ID",
     "FEE": "NETSUITE_FEE_ITEM_ID",
     "TAX": "NETSUITE_TAX_ITEM_ID",
+    "ROUNDING": "NETSUITE_ROUNDING_ITEM_ID",
 }
 
 
@@ -91,13 +92,13 @@ class NetSuiteSimulator:
         }
 
     def env(self) -> dict[str, str]:
-        """`credentials()` plus NETSUITE_SHIPPING/DISCOUNT/FEE/TAX_ITEM_ID for the seeded items."""
+        """`credentials()` plus NETSUITE_SHIPPING/DISCOUNT/FEE/TAX/ROUNDING_ITEM_ID for the seeded items."""
         out = self.credentials()
         out.update(self.special_item_ids())
         return out
 
     def special_item_ids(self) -> dict[str, str]:
-        """{NETSUITE_SHIPPING_ITEM_ID: id, ...} for those of SHIPPING/DISCOUNT/FEE/TAX that exist."""
+        """{NETSUITE_SHIPPING_ITEM_ID: id, ...} for those of SHIPPING/DISCOUNT/FEE/TAX/ROUNDING that exist."""
         out: dict[str, str] = {}
         for name, variable in SPECIAL_ITEMS.items():
             found = self._app.store.item_id(name)
