@@ -12,9 +12,15 @@ o:errorCode CONCURRENCY_LIMIT_EXCEEDED (any status), 429  → Throttled    (+ go
 401, 403                                                  → AuthFailure  (halt, probe, resume)
 5xx, requests.Timeout, ConnectionError, broken body       → Transient
 404                                                       → NotFound     (get() returns None instead)
+400 with an o:errorCode in TRY_AGAIN_CODES                → TryAgain     (retried; NetSuite answered)
 400 and every other 4xx                                   → Rejected     (detail = NetSuite's detail)
 anything else that is not 2xx (1xx, 3xx)                  → Transient    (redirects are not followed)
 ```
+The error is decided by `o:errorCode`, not only the status: NetSuite answers 400 for validation
+failures *and* for conditions a retry resolves (Oracle, "Error Status Codes", section_N3539978:
+RCRD_HAS_BEEN_CHANGED "Record has been changed", DUP_ENTITY "This entity already exists.",
+UNEXPECTED_ERROR, SSS_REQUEST_LIMIT_EXCEEDED; REST's own use of each is *unconfirmed*). Only real
+validation failures may dead-letter an order.
 Each exception carries `status`, `error_code` (`o:errorCode`) and `path` (`o:errorPath`, or the
 offending query parameter/header). Its `message` is `<operation>: HTTP <status>` (ours, loggable);
 its `detail` is NetSuite's own text — the reason a dead-lettered order needs — which may echo
@@ -44,7 +50,16 @@ from prometheus_client import Counter, Histogram
 from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth1
 
-from consumer.errors import AuthFailure, NotFound, Rejected, SyncError, Throttled, Transient, Unmappable
+from consumer.errors import (
+    AuthFailure,
+    NotFound,
+    Rejected,
+    SyncError,
+    Throttled,
+    Transient,
+    TryAgain,
+    Unmappable,
+)
 from consumer.netsuite.governor import Governor
 from consumer.netsuite.settings import NetSuiteSettings
 
@@ -69,6 +84,19 @@ _RECORD_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]+")
 _INTERNAL_ID = re.compile(r"[0-9]+")  # str.isdigit() would take "²" and other Unicode digits
 _MESSAGE_MAX = 500
+#: 400 answers that mean "try again" (see the module docstring). DUP_ENTITY/DUP_RCRD are safe to
+#: retry because every write is an upsert by external id: the retry updates what now exists.
+TRY_AGAIN_CODES = frozenset(
+    {
+        "RCRD_HAS_BEEN_CHANGED",
+        "DUP_ENTITY",
+        "DUP_RCRD",
+        "UNEXPECTED_ERROR",
+        "SSS_REQUEST_LIMIT_EXCEEDED",
+        "REQUEST_LIMIT_EXCEEDED",
+        "WS_CONCUR_SESSION_DISALLWD",
+    }
+)
 
 
 class CallHealth(Protocol):
@@ -148,6 +176,11 @@ class NetSuiteClient:
         if record is None or not record.get("id"):
             raise Transient(f"upsert:{record_type}: written but not found by external id")
         return str(record["id"])
+
+    def update(self, record_type: str, internal_id: str, body: Mapping[str, Any]) -> None:
+        """PATCH the given fields of one record by internal id (the others keep their values)."""
+        path = _record_path(record_type, internal_id, None)
+        self._request(f"update:{record_type}", "PATCH", path, json=body, headers=self._write_headers)
 
     def get(
         self,
@@ -238,9 +271,9 @@ class NetSuiteClient:
             if isinstance(err, Throttled):
                 THROTTLED.inc()
                 self._governor.on_throttled()
-            elif isinstance(err, Rejected | NotFound):
+            elif isinstance(err, Rejected | NotFound | TryAgain):
                 self._governor.on_success()  # NetSuite had the capacity to answer
-            if isinstance(err, Rejected | NotFound):
+            if isinstance(err, Rejected | NotFound | TryAgain):
                 self._health.on_answer()
             elif isinstance(err, Throttled | Transient):
                 self._health.on_failure()
@@ -281,6 +314,8 @@ def _error_for(operation: str, resp: requests.Response) -> SyncError | None:
         return Transient(message, **kwargs)
     if status == 404:
         return NotFound(message, **kwargs)
+    if status == 400 and code in TRY_AGAIN_CODES:
+        return TryAgain(message, **kwargs)
     if 400 <= status < 500:
         return Rejected(message, **kwargs)
     return Transient(f"{operation}: unexpected HTTP {status}", **kwargs)

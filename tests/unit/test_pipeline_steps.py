@@ -13,6 +13,7 @@ from consumer.errors import (
     Rejected,
     Throttled,
     Transient,
+    TryAgain,
     Undecodable,
     Unmappable,
 )
@@ -129,7 +130,7 @@ class TestRetryPolicy:
     def decide(self, error: Exception, attempts: int = 0, **checks: bool) -> Forward | Wait:
         return self.policy.decide(error, attempts_so_far=attempts, now_ms=1000, checks=FakeChecks(**checks))  # type: ignore[arg-type]
 
-    @pytest.mark.parametrize("error", [Transient("x"), Throttled("x")])
+    @pytest.mark.parametrize("error", [Transient("x"), Throttled("x"), TryAgain("x")])
     def test_retryable_walks_the_chain_then_dead_letters_when_netsuite_answers(
         self, error: Exception
     ) -> None:
