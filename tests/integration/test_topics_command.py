@@ -40,6 +40,7 @@ def test_topics_are_created_once_with_the_configured_partitions(broker: Broker, 
     }
     names = [unique_name, f"{unique_name}.retry.1", f"{unique_name}.retry.2", f"{unique_name}.dlq"]
     names += [f"{unique_name}.memory", f"{unique_name}.customers"]  # the group's memory, compacted
+    names += [f"{unique_name}.redrives"]  # what `redrive` sent, compacted
 
     first = run_topics(env)
     assert first.returncode == 0, first.stderr
