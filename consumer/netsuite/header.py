@@ -20,9 +20,10 @@ from typing import Any
 
 from consumer.netsuite.addresses import cut, width
 from consumer.netsuite.currency import CurrencyRef
-from consumer.netsuite.lines import Draft, plain_text
+from consumer.netsuite.lines import Draft
 from consumer.netsuite.money import to_json_number
 from consumer.netsuite.policy import MEMO, MappingPolicy
+from consumer.netsuite.products import plain_text
 from schemas.order import WooOrder
 
 FIELD_LIMIT = 4000

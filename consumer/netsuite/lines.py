@@ -30,8 +30,6 @@ Decisions (and why):
 
 from __future__ import annotations
 
-import html
-import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,16 +37,12 @@ from decimal import Decimal
 from typing import Any
 
 from consumer.errors import Unmappable
-from consumer.netsuite.addresses import cut, width
 from consumer.netsuite.money import exact, to_json_number, to_places, unit_rate
 from consumer.netsuite.policy import MappingPolicy
-from schemas.order import LineItem, LineTax, WooOrder
+from consumer.netsuite.products import describe_product, plain_text, product_lines, short, sku_of
+from schemas.order import LineTax, WooOrder
 
-#: Line descriptions are for people reading the order; the item record holds the real name.
-DESCRIPTION_LIMIT = 250
 SHIPPING_REFERENCE = "SHIPPING"
-_TAG = re.compile(r"<[^>]*>")
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -111,55 +105,6 @@ class Draft:
     def net(self) -> Decimal:
         lines = sum((line.amount for line in self.lines), Decimal(0))
         return lines + (self.shipping.amount if self.shipping else Decimal(0))
-
-
-def plain_text(text: str) -> str:
-    """HTML entities decoded, tags removed, whitespace collapsed: `&ndash;` becomes an en dash."""
-    return _SPACES.sub(" ", _TAG.sub("", html.unescape(text))).strip()
-
-
-def short(text: str) -> str:
-    return cut(text, DESCRIPTION_LIMIT)[0].rstrip() if width(text) > DESCRIPTION_LIMIT else text
-
-
-def product_lines(order: WooOrder, warnings: list[str] | None = None) -> list[LineItem]:
-    """The product lines that become NetSuite lines (zero-quantity, zero-money ones are dropped)."""
-    kept = []
-    for li in order.line_items:
-        if li.quantity == 0:
-            if exact(li.subtotal, field=f"line {li.id} subtotal") or exact(
-                li.total, field=f"line {li.id} total"
-            ):
-                raise Unmappable(f"line {li.id} has quantity 0 but an amount: cannot be priced")
-            if warnings is not None:
-                warnings.append(f"line {li.id}: quantity 0 and no amount, left out")
-            continue
-        kept.append(li)
-    return kept
-
-
-def sku_of(li: LineItem) -> str:
-    sku = li.sku.strip()
-    if not sku:
-        raise Unmappable(f"line {li.id} has no SKU: cannot resolve a NetSuite item")
-    return sku
-
-
-def describe_product(li: LineItem) -> str:
-    """Product name plus the variation attributes WooCommerce shows, unless the name has them."""
-    name = plain_text(li.name)
-    extras = []
-    for meta in li.meta_data:
-        key = plain_text(meta.display_key or "")
-        if not key or key.startswith("_") or meta.key.startswith("_"):
-            continue
-        if not isinstance(meta.display_value, str | int | float) or isinstance(meta.display_value, bool):
-            continue
-        value = plain_text(str(meta.display_value))
-        if not value or width(value) > 60 or value.casefold() in name.casefold():
-            continue
-        extras.append(f"{key}: {value}")
-    return short(f"{name} ({', '.join(extras)})" if extras else name)
 
 
 def required(item_id: str | None, setting: str, what: str) -> str:

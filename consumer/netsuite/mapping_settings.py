@@ -157,7 +157,7 @@ class MappingSettings(BaseSettings):
             tax_variance_tolerance=self.netsuite_tax_variance_tolerance,
         )
 
-    def mapping_fields(self) -> dict[str, object]:
+    def mapping_fields(self) -> dict[str, Any]:
         """The `MappingPolicy` fields these settings decide."""
         return {
             "tax_mode": self.netsuite_tax_mode,

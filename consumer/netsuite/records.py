@@ -31,9 +31,10 @@ from consumer.netsuite.currency import CurrencyRef
 from consumer.netsuite.customers import map_customer
 from consumer.netsuite.external_ids import customer_external_id, sales_order_external_id
 from consumer.netsuite.header import header_fields, notes
-from consumer.netsuite.lines import build_lines, product_lines, sku_of
+from consumer.netsuite.lines import build_lines
 from consumer.netsuite.mapped import MappedRecord
 from consumer.netsuite.policy import MappingPolicy
+from consumer.netsuite.products import product_lines, sku_of
 from consumer.netsuite.tax import tax_details, tax_line
 from schemas.order import WooOrder
 

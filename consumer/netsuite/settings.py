@@ -87,7 +87,7 @@ class NetSuiteSettings(MappingSettings):
             shipping_item_id=self.netsuite_shipping_item_id,
             discount_item_id=self.netsuite_discount_item_id,
             fee_item_id=self.netsuite_fee_item_id,
-            **self.mapping_fields(),  # type: ignore[arg-type]
+            **self.mapping_fields(),
         )
 
 

@@ -30,9 +30,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from consumer.errors import Unmappable
-from consumer.netsuite.lines import Draft, TaxShare, plain_text, required, short
+from consumer.netsuite.lines import Draft, TaxShare, required
 from consumer.netsuite.money import exact, to_json_number, to_places
 from consumer.netsuite.policy import MappingPolicy
+from consumer.netsuite.products import plain_text, short
 from schemas.order import WooOrder
 
 

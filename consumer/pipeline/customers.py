@@ -20,9 +20,6 @@ RCRD_HAS_BEEN_CHANGED answers are retried (`TryAgain`), so two orders of one new
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol, TypeVar
-
 from consumer.netsuite.booking_metrics import CUSTOMER_EMAIL_MATCHES
 from consumer.netsuite.contact import valid_email
 from consumer.netsuite.currency import CurrencyRef
@@ -32,32 +29,14 @@ from consumer.netsuite.policy import MappingPolicy, WriterPolicy
 from consumer.pipeline.lease import Lease
 from consumer.pipeline.mapping_guard import mapped
 from consumer.pipeline.memory import KeyedLocks, WriteMemory
+from consumer.pipeline.ports import CallRunner, RecordStore
 from consumer.pipeline.versions import CustomerMemory, Decision, Placed, customer_decision
 from schemas.order import WooOrder
-
-T = TypeVar("T")
-
-
-class CallRunner(Protocol):
-    """`CallRetry.run` with this record's lease bound."""
-
-    def __call__(self, call: Callable[[], T], /) -> T: ...
-
-
-class CustomerStore(Protocol):
-    def upsert(
-        self, record_type: str, external_id: str, body: dict[str, Any], *, replace: Sequence[str] = ()
-    ) -> str: ...
-    def update(self, record_type: str, internal_id: str, body: dict[str, Any]) -> None: ...
-    def get(
-        self, record_type: str, *, external_id: str | None = None, fields: Sequence[str] | None = None
-    ) -> dict[str, Any] | None: ...
-    def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]: ...
 
 
 class CustomerWriter:
     def __init__(
-        self, store: CustomerStore, memory: WriteMemory, mapping: MappingPolicy, policy: WriterPolicy
+        self, store: RecordStore, memory: WriteMemory, mapping: MappingPolicy, policy: WriterPolicy
     ) -> None:
         self._store = store
         self._memory = memory

@@ -24,10 +24,10 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from consumer import metrics
 from consumer.errors import Rejected, Unmappable
@@ -40,6 +40,7 @@ from consumer.pipeline.customers import CustomerWriter
 from consumer.pipeline.lease import FreeLease, Lease
 from consumer.pipeline.mapping_guard import mapped
 from consumer.pipeline.memory import WriteMemory
+from consumer.pipeline.ports import CallRunner, CurrencyLookup, ItemLookup, RecordStore
 from consumer.pipeline.tax_variance import record_tax_variance
 from consumer.pipeline.versions import (
     Decision,
@@ -61,43 +62,6 @@ class Outcome(StrEnum):
     SKIPPED_CLOSED = "skipped_closed"
     SKIPPED_STALE = "skipped_stale"
     SKIPPED_UNCHANGED = "skipped_unchanged"
-
-
-class RecordStore(Protocol):
-    """The part of `NetSuiteClient` the writer needs (a fake in unit tests)."""
-
-    def upsert(
-        self, record_type: str, external_id: str, body: dict[str, Any], *, replace: Sequence[str] = ()
-    ) -> str: ...
-
-    def update(self, record_type: str, internal_id: str, body: dict[str, Any]) -> None: ...
-
-    def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]: ...
-
-    def get(
-        self,
-        record_type: str,
-        *,
-        internal_id: str | None = None,
-        external_id: str | None = None,
-        expand_sub_resources: bool = False,
-        fields: Sequence[str] | None = None,
-    ) -> dict[str, Any] | None: ...
-
-
-class CallRunner(Protocol):
-    """`CallRetry.run` with this record's lease bound."""
-
-    def __call__(self, call: Callable[[], T], /) -> T: ...
-
-
-class ItemLookup(Protocol):
-    def resolve(self, skus: Iterable[str], *, recheck_missing: bool = False) -> dict[str, str]: ...
-    def invalidate(self, sku: str | None = None) -> None: ...
-
-
-class CurrencyLookup(Protocol):
-    def resolve(self, code: str) -> CurrencyRef | None: ...
 
 
 def content_fingerprint(body: Mapping[str, Any], version_field: str) -> str:

@@ -20,8 +20,8 @@ from consumer.errors import Unmappable
 from consumer.netsuite.addresses import LIMITS, is_empty, width
 from consumer.netsuite.customers import COMPANY_NAME_LIMIT, EMAIL_LIMIT, NAME_LIMIT, PHONE_LIMIT
 from consumer.netsuite.external_ids import EXTERNAL_ID_LIMIT
-from consumer.netsuite.lines import DESCRIPTION_LIMIT
 from consumer.netsuite.money import minor_digits
+from consumer.netsuite.products import DESCRIPTION_LIMIT
 from consumer.netsuite.records import (
     MEMO_LIMIT,
     OTHER_REF_LIMIT,
