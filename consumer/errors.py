@@ -4,7 +4,9 @@
 SyncError
 ├── RetryableError        → next retry topic (then dead letter when exhausted and NetSuite answers)
 │   ├── Throttled         429 / CONCURRENCY_LIMIT_EXCEEDED — also shrinks the governor window
-│   └── Transient         5xx, timeouts, connection errors — also feed the outage breaker
+│   ├── Transient         5xx, timeouts, connection errors — also feed the outage breaker
+│   └── TryAgain          400 whose o:errorCode means "try again": record changed meanwhile,
+│                         a concurrent create, an unexpected error, a request limit
 ├── PermanentError        → dead-letter topic at once, with the reason in headers
 │   ├── Rejected          NetSuite 400 (validation, bad reference)
 │   ├── NotFound          404 where a record had to exist
@@ -75,6 +77,13 @@ class Throttled(RetryableError):
 
 class Transient(RetryableError):
     """5xx, a timeout or a broken connection."""
+
+
+class TryAgain(RetryableError):
+    """NetSuite answered 400 with a code that means "try again", not "this record is wrong":
+    `RCRD_HAS_BEEN_CHANGED` (another save landed between load and save), `DUP_ENTITY`/`DUP_RCRD`
+    on an upsert (another request created the record meanwhile: the retry updates it),
+    `UNEXPECTED_ERROR`, a request limit. NetSuite did answer: not evidence of an outage."""
 
 
 class PermanentError(SyncError):

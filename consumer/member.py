@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from common.publisher import KafkaPublisher
 from consumer.netsuite.client import NetSuiteClient
 from consumer.netsuite.governor import Governor
-from consumer.netsuite.items import ItemResolver
 from consumer.pipeline.calls import CallRetry
 from consumer.pipeline.changelog import MemoryLog
 from consumer.pipeline.credentials import Credentials
@@ -23,7 +22,7 @@ from consumer.pipeline.handle import MemberChecks, RecordHandler
 from consumer.pipeline.memory import WriteMemory
 from consumer.pipeline.outage import OutageBreaker, OutagePolicy
 from consumer.pipeline.route import RetryPolicy
-from consumer.pipeline.sync import OrderWriter
+from consumer.pipeline.writer_setup import build_writer
 from consumer.runner import Runner
 from consumer.settings import ConsumerSettings
 from schemas.serde import make_serde
@@ -59,7 +58,6 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
     stop = stop or threading.Event()
     governor = Governor(settings.netsuite_concurrency)
     client = NetSuiteClient(settings, governor)
-    items = ItemResolver(client, ttl_s=settings.netsuite_item_cache_ttl_s)
     memory = WriteMemory(
         orders_max=settings.consumer_memory_orders_max, customers_max=settings.consumer_memory_customers_max
     )
@@ -68,7 +66,7 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
         base_delay_s=settings.netsuite_call_backoff_s,
         sleep=stop.wait,  # a stop wakes a backoff at once; the record's lease then gives up
     )
-    writer = OrderWriter(client, items, settings.mapping_policy(), calls=calls, memory=memory)
+    writer = build_writer(settings, client, calls, memory)
     policy = RetryPolicy(settings.orders_topic, settings.retry_delays_seconds)
     producer = KafkaPublisher({**settings.producer_config(), "client.id": "woo-consumer"})
     memory_log = None

@@ -2,7 +2,9 @@
 
 Bodies are encoded the way PHP's `json_encode` does it (compact, `\\/`, `\\uXXXX`) and signed the
 way WooCommerce does it: base64(HMAC-SHA256(entity-decoded secret, exact body bytes)). Totals
-are consistent, in decimal strings, like a real checkout's.
+are consistent, in decimal strings, like a real checkout's: German VAT (19 %, WooCommerce rate id
+`TAX_RATE_ID`) per line in `taxes[]` and per rate in `tax_lines`, `date_created` in the shop's time
+zone (Europe/Berlin, an hour ahead of GMT in November).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ CATALOGUE: dict[str, Decimal] = {
     "Bar3": Decimal("4.95"),
 }
 CENT = Decimal("0.01")
+TAX_RATE_ID = 1
+SHOP_UTC_OFFSET = timedelta(hours=1)  # Europe/Berlin in November
 FIRST = ["Jürgen", "Ana", "Li", "Chloé", "Oluwaseun", "Sören", "Maya", "João"]
 LAST = ["Müller", "García", "Wang", "Dubois", "Adeyemi", "Ørsted", "Cohen", "Conceição"]
 
@@ -84,16 +88,22 @@ class OrderFactory:
                     "subtotal_tax": _money(total * self.tax_rate),
                     "total": _money(total),
                     "total_tax": _money(total * self.tax_rate),
-                    "taxes": [],
+                    "taxes": [
+                        {
+                            "id": TAX_RATE_ID,
+                            "total": _money(total * self.tax_rate),
+                            "subtotal": _money(total * self.tax_rate),
+                        }
+                    ],
                     "meta_data": [],
                     "sku": sku_override or sku,
                     "price": float(price),
                 }
             )
         shipping = Decimal("4.90") if subtotal < 50 else Decimal(0)
-        tax = sum((Decimal(str(li["total_tax"])) for li in lines), Decimal(0)) + (
-            shipping * self.tax_rate
-        ).quantize(CENT)
+        cart_tax = sum((Decimal(str(li["total_tax"])) for li in lines), Decimal(0))
+        shipping_tax = (shipping * self.tax_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+        tax = cart_tax + shipping_tax
         first, last = rng.choice(FIRST), rng.choice(LAST)
         address = {
             "first_name": first,
@@ -115,13 +125,14 @@ class OrderFactory:
             "currency": "EUR",
             "prices_include_tax": False,
             "date_created_gmt": stamp,
+            "date_created": (created + SHOP_UTC_OFFSET).strftime("%Y-%m-%dT%H:%M:%S"),
             "date_modified_gmt": stamp,
             "date_paid_gmt": stamp if status in ("processing", "completed") else None,
             "discount_total": "0.00",
             "discount_tax": "0.00",
             "shipping_total": _money(shipping),
-            "shipping_tax": _money(shipping * self.tax_rate),
-            "cart_tax": _money(tax - shipping * self.tax_rate),
+            "shipping_tax": _money(shipping_tax),
+            "cart_tax": _money(cart_tax),
             "total": _money(subtotal + shipping + tax),
             "total_tax": _money(tax),
             "customer_id": customer_id,
@@ -136,13 +147,24 @@ class OrderFactory:
                     "method_id": "flat_rate",
                     "method_title": "Flat rate",
                     "total": _money(shipping),
-                    "total_tax": _money(shipping * self.tax_rate),
-                    "taxes": [],
+                    "total_tax": _money(shipping_tax),
+                    "taxes": [{"id": TAX_RATE_ID, "total": _money(shipping_tax), "subtotal": ""}],
                 }
             ],
             "fee_lines": [],
             "coupon_lines": [],
-            "tax_lines": [],
+            "tax_lines": [
+                {
+                    "id": order_id * 10 + 8,
+                    "rate_id": TAX_RATE_ID,
+                    "rate_code": "DE-MWST-1",
+                    "label": "MwSt.",
+                    "compound": False,
+                    "tax_total": _money(cart_tax),
+                    "shipping_tax_total": _money(shipping_tax),
+                    "rate_percent": 19,
+                }
+            ],
             "refunds": [],
         }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -23,7 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from devstack.broker import free_port, start_tansu, wait_for_port
-from devstack.demo_orders import OrderFactory
+from devstack.demo_orders import TAX_RATE_ID, OrderFactory
 from devstack.netsuite_sim.config import DEFAULT_ITEMS_FILE, SimulatorConfig, load_items
 from devstack.netsuite_sim.simulator import SPECIAL_ITEMS
 from devstack.processes import Children
@@ -116,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
             "NETSUITE_BASE_URL": f"http://127.0.0.1:{sim_port}",
             "NETSUITE_ALLOW_HTTP": "true",  # the local simulator serves plain http
             "NETSUITE_CONCURRENCY": "5",
+            # suitetax (the default mode) against the simulator's SuiteTax engine: the demo's German
+            # VAT rate books under the simulator's DE-VAT-19 code
+            "NETSUITE_TAX_CODE_MAP": json.dumps({str(TAX_RATE_ID): "11", "default": "11"}),
             **special_item_env(),
         }
         print(f"broker     {bootstrap}{' (embedded tansu)' if broker else ''}")

@@ -16,7 +16,7 @@ from schemas.order import OrderEvent, WooOrder
 # object costs several times more on the receiver's hot path).
 _ORDER_FIELDS = (
     "id", "parent_id", "number", "status", "currency", "prices_include_tax",
-    "date_created_gmt", "date_modified_gmt", "date_paid_gmt", "date_completed_gmt",
+    "date_created_gmt", "date_created", "date_modified_gmt", "date_paid_gmt", "date_completed_gmt",
     "customer_id", "customer_note", "payment_method", "payment_method_title", "transaction_id",
     "discount_total", "discount_tax", "shipping_total", "shipping_tax", "cart_tax",
     "total", "total_tax",
@@ -32,11 +32,20 @@ _LINE_ITEM_FIELDS = (
 _SHIPPING_LINE_FIELDS = ("id", "method_id", "method_title", "total", "total_tax")
 _FEE_LINE_FIELDS = ("id", "name", "total", "total_tax")
 _COUPON_LINE_FIELDS = ("id", "code", "discount", "discount_tax")
-_TAX_LINE_FIELDS = ("id", "rate_code", "label", "compound", "tax_total", "shipping_tax_total")
+_TAX_LINE_FIELDS = (
+    "id", "rate_id", "rate_code", "label", "compound", "tax_total", "shipping_tax_total", "rate_percent",
+)  # fmt: skip
 
 
 def _pick(model: BaseModel, fields: tuple[str, ...]) -> dict[str, Any]:
     return {f: getattr(model, f) for f in fields}
+
+
+def _taxed(model: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """A line's fields plus its `taxes[]` shares."""
+    out = _pick(model, fields)
+    out["taxes"] = [{"id": t.id, "total": t.total, "subtotal": t.subtotal} for t in model.taxes]
+    return out
 
 
 def _meta(entries: list[Any]) -> list[dict[str, Any]]:
@@ -62,10 +71,10 @@ def to_record(event: OrderEvent) -> dict[str, Any]:
     order["billing"] = _pick(o.billing, _ADDRESS_FIELDS)
     order["shipping"] = _pick(o.shipping, _ADDRESS_FIELDS)
     order["line_items"] = [
-        {**_pick(li, _LINE_ITEM_FIELDS), "meta_data": _meta(li.meta_data)} for li in o.line_items
+        {**_taxed(li, _LINE_ITEM_FIELDS), "meta_data": _meta(li.meta_data)} for li in o.line_items
     ]
-    order["shipping_lines"] = [_pick(s, _SHIPPING_LINE_FIELDS) for s in o.shipping_lines]
-    order["fee_lines"] = [_pick(f, _FEE_LINE_FIELDS) for f in o.fee_lines]
+    order["shipping_lines"] = [_taxed(s, _SHIPPING_LINE_FIELDS) for s in o.shipping_lines]
+    order["fee_lines"] = [_taxed(f, _FEE_LINE_FIELDS) for f in o.fee_lines]
     order["coupon_lines"] = [_pick(c, _COUPON_LINE_FIELDS) for c in o.coupon_lines]
     order["tax_lines"] = [_pick(t, _TAX_LINE_FIELDS) for t in o.tax_lines]
     return {

@@ -57,6 +57,27 @@ def _money(value: Any) -> str:
     return text
 
 
+_FINE_QUANTUM = Decimal(1).scaleb(-MONEY_DECIMAL_DIGITS)
+_LONG_DECIMAL = re.compile(r"^-?\d{1,12}(\.\d{1,40})?$")
+
+
+def _fine_money(value: Any) -> str:
+    """A tax share at full precision. WooCommerce formats line `taxes[]` from PHP floats ("6.8058",
+    "0.93100000000000005"), so more decimals than money has are accepted; past 8 they are float
+    noise and are rounded away (half-even) so the text stays within what the mapping carries."""
+    if value is None or value == "":
+        return "0"
+    if isinstance(value, bool):
+        raise ValueError("a tax amount must be a number")
+    text = repr(value) if isinstance(value, float) else str(value).strip()
+    if not _LONG_DECIMAL.match(text):
+        raise ValueError(f"not a decimal amount: {text[:20]!r}")
+    exact = Decimal(text)
+    if exact.as_tuple().exponent < -MONEY_DECIMAL_DIGITS:  # type: ignore[operator]
+        exact = exact.quantize(_FINE_QUANTUM)
+    return str(exact)
+
+
 def _text(value: Any) -> str:
     """Strings as given; None → ''; numbers (e.g. an int postcode) → their text."""
     if value is None:
@@ -101,6 +122,8 @@ Text = Annotated[
     Field(union_mode="left_to_right"),
 ]
 GmtTime = Annotated[str | None, BeforeValidator(_gmt)]
+LocalTime = GmtTime  # the same naive ISO shape, in the shop's time zone (WooCommerce's `date_created`)
+FineMoney = Annotated[str, BeforeValidator(_fine_money)]
 # Avro `long`: an id beyond it is refused here (400), not when the record is encoded.
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 Long = Annotated[StrictInt, Field(ge=_LONG_MIN, le=_LONG_MAX)]
@@ -144,6 +167,14 @@ class MetaData(_Lenient):
     display_value: Any = None
 
 
+class LineTax(_Lenient):
+    """One tax rate's share of a line (`taxes[]` of line items, shipping and fee lines)."""
+
+    id: Long = 0  # the tax rate id (tax_lines[].rate_id)
+    total: FineMoney = "0"
+    subtotal: FineMoney = "0"
+
+
 class LineItem(_Lenient):
     id: Long = 0
     name: Text = ""
@@ -155,6 +186,7 @@ class LineItem(_Lenient):
     subtotal_tax: Money = "0"
     total: Money = "0"
     total_tax: Money = "0"
+    taxes: list[LineTax] = Field(default_factory=list)
     meta_data: list[MetaData] = Field(default_factory=list)
 
 
@@ -164,6 +196,7 @@ class ShippingLine(_Lenient):
     method_title: Text = ""
     total: Money = "0"
     total_tax: Money = "0"
+    taxes: list[LineTax] = Field(default_factory=list)
 
 
 class FeeLine(_Lenient):
@@ -171,6 +204,7 @@ class FeeLine(_Lenient):
     name: Text = ""
     total: Money = "0"
     total_tax: Money = "0"
+    taxes: list[LineTax] = Field(default_factory=list)
 
 
 class CouponLine(_Lenient):
@@ -182,11 +216,13 @@ class CouponLine(_Lenient):
 
 class TaxLine(_Lenient):
     id: Long = 0
+    rate_id: Long = 0
     rate_code: Text = ""
     label: Text = ""
     compound: bool = False
     tax_total: Money = "0"
     shipping_tax_total: Money = "0"
+    rate_percent: Text = ""
 
 
 def _php_empty_object(value: Any) -> Any:
@@ -204,6 +240,7 @@ class WooOrder(_Lenient):
     currency: Text = "USD"
     prices_include_tax: bool = False
     date_created_gmt: GmtTime = None
+    date_created: LocalTime = None
     date_modified_gmt: GmtTime = None
     date_paid_gmt: GmtTime = None
     date_completed_gmt: GmtTime = None

@@ -15,6 +15,9 @@ contract says over-long address text is neither rejected nor lost. So:
   memo; the customer address book (which has no memo) only warns.
 - The addressee is the company when there is one (the person then goes to `attention`), otherwise
   "first last".
+- `addrPhone` is a phone field: text NetSuite would refuse as a phone number (`contact.valid_phone`:
+  too few digits, words, over 32 characters) is left out ('') and returned as an overflow, so the
+  memo keeps it.
 
 Lengths are counted in UTF-16 code units (what a Java/JavaScript string length reports), which is
 never less than the count of Unicode characters: a limit is never exceeded whichever NetSuite uses.
@@ -30,6 +33,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from consumer.netsuite.contact import valid_phone
 from schemas.order import Address
 
 #: NetSuite address subrecord field limits (records browser; see reference/netsuite.md).
@@ -135,7 +139,10 @@ def map_address(address: Address, role: str) -> MappedAddress:
     }
     for ns_field, (source, value) in singles.items():
         limit = LIMITS[ns_field]
-        if width(value) <= limit:
+        if ns_field == "addrPhone" and value and not valid_phone(value):
+            fields[ns_field] = ""
+            overflow.append((f"{role} {source}", value))
+        elif width(value) <= limit:
             fields[ns_field] = value
         else:
             fields[ns_field] = cut(value, limit)[0].rstrip()

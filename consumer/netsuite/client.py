@@ -5,20 +5,8 @@ hold a governor slot for its whole duration, be timed, and end either in data or
 from `consumer.errors` whose *type* decides the message's route. It knows only `netsuite_base_url`,
 never whether that is real NetSuite or the simulator. No retries here: retry topics own retrying.
 
-HTTP outcome → exception (checked top to bottom):
-
-```
-o:errorCode CONCURRENCY_LIMIT_EXCEEDED (any status), 429  → Throttled    (+ governor.on_throttled)
-401, 403                                                  → AuthFailure  (halt, probe, resume)
-5xx, requests.Timeout, ConnectionError, broken body       → Transient
-404                                                       → NotFound     (get() returns None instead)
-400 and every other 4xx                                   → Rejected     (detail = NetSuite's detail)
-anything else that is not 2xx (1xx, 3xx)                  → Transient    (redirects are not followed)
-```
-Each exception carries `status`, `error_code` (`o:errorCode`) and `path` (`o:errorPath`, or the
-offending query parameter/header). Its `message` is `<operation>: HTTP <status>` (ours, loggable);
-its `detail` is NetSuite's own text — the reason a dead-lettered order needs — which may echo
-personal data: it travels redacted in the record's headers and is never logged.
+Every answer that is not 2xx becomes an exception of `consumer.errors` by
+`consumer.netsuite.answers.error_for` (the status and `o:errorCode` → error table is there).
 
 `X-NetSuite-PropertyNameValidation: Error` is sent on writes by default: a misspelt or missing field
 (e.g. the version custom field not created on the account) then fails loudly as `Rejected` instead
@@ -45,7 +33,15 @@ from prometheus_client import Counter, Histogram
 from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth1
 
-from consumer.errors import AuthFailure, NotFound, Rejected, SyncError, Throttled, Transient, Unmappable
+from consumer.errors import (
+    NotFound,
+    Rejected,
+    Throttled,
+    Transient,
+    TryAgain,
+    Unmappable,
+)
+from consumer.netsuite.answers import error_for
 from consumer.netsuite.governor import Governor
 from consumer.netsuite.settings import NetSuiteSettings
 
@@ -69,7 +65,6 @@ SUITEQL = "/services/rest/query/v1/suiteql"
 _RECORD_TYPE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]+")
 _INTERNAL_ID = re.compile(r"[0-9]+")  # str.isdigit() would take "²" and other Unicode digits
-_MESSAGE_MAX = 500
 
 
 # Set by the caller for the calls of one record (`CallRetry.run`): asked once a governor slot is
@@ -155,6 +150,11 @@ class NetSuiteClient:
         if record is None or not record.get("id"):
             raise Transient(f"upsert:{record_type}: written but not found by external id")
         return str(record["id"])
+
+    def update(self, record_type: str, internal_id: str, body: Mapping[str, Any]) -> None:
+        """PATCH the given fields of one record by internal id (the others keep their values)."""
+        path = _record_path(record_type, internal_id, None)
+        self._request(f"update:{record_type}", "PATCH", path, json=body, headers=self._write_headers)
 
     def get(
         self,
@@ -248,7 +248,7 @@ class NetSuiteClient:
                     timeout=self._timeout,
                     allow_redirects=False,
                 )
-                label, err = str(resp.status_code), _error_for(operation, resp)
+                label, err = str(resp.status_code), error_for(operation, resp)
             except requests.Timeout as exc:
                 label, err = "timeout", Transient(f"{operation}: timed out")
                 err.__cause__ = exc
@@ -265,9 +265,9 @@ class NetSuiteClient:
             if isinstance(err, Throttled):
                 THROTTLED.inc()
                 self._governor.on_throttled()
-            elif isinstance(err, Rejected | NotFound):
+            elif isinstance(err, Rejected | NotFound | TryAgain):
                 self._governor.on_success()  # NetSuite had the capacity to answer
-            if isinstance(err, Rejected | NotFound):
+            if isinstance(err, Rejected | NotFound | TryAgain):
                 self._health.on_answer()
             elif isinstance(err, Throttled | Transient):
                 self._health.on_failure()
@@ -277,40 +277,6 @@ class NetSuiteClient:
                 *(operation, label, err.error_code, err.path, elapsed, type(err).__name__),
             )
             raise err
-
-
-def _error_for(operation: str, resp: requests.Response) -> SyncError | None:
-    """None for 2xx, else the error-tree exception (see the module docstring)."""
-    status = resp.status_code
-    if 200 <= status < 300:
-        return None
-    try:
-        body = resp.json()
-    except ValueError:
-        body = None
-    body = body if isinstance(body, dict) else {}
-    details = body.get("o:errorDetails")
-    first = details[0] if isinstance(details, list) and details and isinstance(details[0], dict) else {}
-    code, detail = first.get("o:errorCode") or None, first.get("detail") or None
-    path = first.get("o:errorPath") or first.get("o:errorQueryParam") or first.get("o:errorHeader") or None
-    message = f"{operation}: HTTP {status}"
-    kwargs: dict[str, Any] = {
-        "status": status,
-        "error_code": None if code is None else str(code),
-        "path": None if path is None else str(path),
-        "detail": str(detail or body.get("title") or resp.reason or "no detail")[:_MESSAGE_MAX],
-    }
-    if code == "CONCURRENCY_LIMIT_EXCEEDED" or status == 429:
-        return Throttled(message, **kwargs)
-    if status in (401, 403):
-        return AuthFailure(message, **kwargs)
-    if status >= 500:
-        return Transient(message, **kwargs)
-    if status == 404:
-        return NotFound(message, **kwargs)
-    if 400 <= status < 500:
-        return Rejected(message, **kwargs)
-    return Transient(f"{operation}: unexpected HTTP {status}", **kwargs)
 
 
 def _json_object(resp: requests.Response, operation: str) -> dict[str, Any]:

@@ -2,7 +2,10 @@
 
 NetSuite allows only letters, digits, `_` and `-` in an external id. A registered customer is keyed
 by WooCommerce's customer id; a guest by the normalised (stripped, lowercased) billing email, so
-one guest email is one NetSuite customer however many orders it places.
+one guest email is one NetSuite customer however many orders it places. Several shops booking into
+one account set a store code (`NETSUITE_STORE_CODE`): `WOO_<code>_ORDER_<id>`, `WOO_<code>_CUST_<id>`,
+`WOO_<code>_GUEST_<email>`, so their order and customer ids cannot collide; no code keeps the ids
+every existing record already has.
 """
 
 from __future__ import annotations
@@ -36,21 +39,26 @@ def _escape_email(email: str) -> str:
     return "".join(out)
 
 
-def customer_external_id(order: WooOrder) -> str:
+def _prefix(store_code: str) -> str:
+    return f"WOO_{store_code}_" if store_code else "WOO_"
+
+
+def customer_external_id(order: WooOrder, store_code: str = "") -> str:
     """`WOO_CUST_<customer_id>`, or for guests `WOO_GUEST_<escaped lowercased email>`.
 
     Over 200 characters, a guest id keeps a prefix and ends in `--h` + 16 hex of the email's
     SHA-256. `--h` cannot occur in an escaped email ('-' starts '-at-' or a hex escape, or ends
     '-at-' after a 't'), so a shortened id never equals an unshortened one.
     """
+    prefix = _prefix(store_code)
     if order.customer_id > 0:
-        return f"WOO_CUST_{order.customer_id}"
+        return f"{prefix}CUST_{order.customer_id}"
     if order.customer_id < 0:
         raise Unmappable(f"order {order.id}: negative customer_id")
     email = order.billing.email.strip().lower()
     if not email:
         raise Unmappable(f"order {order.id}: guest order without billing.email, no customer key")
-    external_id = "WOO_GUEST_" + _escape_email(email)
+    external_id = f"{prefix}GUEST_" + _escape_email(email)
     if len(external_id) > EXTERNAL_ID_LIMIT:
         digest = hashlib.sha256(email.encode()).hexdigest()[:16]
         keep = EXTERNAL_ID_LIMIT - len(_HASH_MARK) - len(digest)
@@ -58,5 +66,5 @@ def customer_external_id(order: WooOrder) -> str:
     return external_id
 
 
-def sales_order_external_id(order: WooOrder) -> str:
-    return f"WOO_ORDER_{order.id}"
+def sales_order_external_id(order: WooOrder, store_code: str = "") -> str:
+    return f"{_prefix(store_code)}ORDER_{order.id}"

@@ -1,11 +1,21 @@
 """SKU → NetSuite item internal id, through batched SuiteQL and a TTL cache.
 
 Why: a sales-order line references its item by internal id, and WooCommerce only knows the SKU
-(NetSuite's `itemid`, "Name/Number"). Asking NetSuite per line would spend the account's scarce
-concurrency on lookups, so one SuiteQL query resolves every uncached SKU of a call
-(`SELECT id, itemid FROM item WHERE itemid IN (…)`, at most `batch_size` per query), answers are
-cached for `ttl_s`, and unknown SKUs are cached for `negative_ttl_s` so a poison order cannot hammer
-NetSuite. Unknown SKUs are simply absent from the result: the mapping raises `Unmappable`.
+(NetSuite's `itemid`, "Name/Number", by default; `NETSUITE_ITEM_LOOKUP_FIELD` picks `upccode`,
+`externalid` or a `custitem_` field instead). Asking NetSuite per line would spend the account's
+scarce concurrency on lookups, so one SuiteQL query resolves every uncached SKU of a call
+(`SELECT id, <field> AS sku FROM item WHERE <field> IN (…) AND isinactive = 'F' AND <not a matrix
+parent> ORDER BY id`, at most `batch_size` per query), answers are cached for `ttl_s`, and unknown
+SKUs for `negative_ttl_s` only (briefly: the item may be created any minute) so a poison order
+cannot hammer NetSuite. Unknown SKUs are simply absent from the result: the mapping raises
+`Unmappable`.
+
+Which items may answer: not inactive ones (NetSuite refuses them on a transaction) and not matrix
+parents (only their children, the variants, can be sold — `matrixtype = 'PARENT'`, SuiteQL's item
+table; *unconfirmed* column name beyond the Records Catalog). Several items with the same value
+(possible for UPC codes and custom fields) resolve to the lowest internal id — deterministically,
+never to whichever row came first — with a warning. A stale cached id (deleted or inactivated since)
+is dropped by `invalidate` when NetSuite refuses it (`consumer.pipeline.sync`).
 
 SKUs are quoted SQL-style (single quotes doubled). A SKU that cannot be quoted safely — empty,
 blank, longer than `MAX_SKU_LENGTH`, or holding control characters — is never sent and counts as unknown.
@@ -18,6 +28,7 @@ then query themselves, so the error (Transient, Throttled, AuthFailure) reaches 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import unicodedata
@@ -55,9 +66,13 @@ class ItemResolver:
         negative_ttl_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         batch_size: int = 100,
+        lookup_field: str = "itemid",
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if not re.fullmatch(r"itemid|upccode|externalid|custitem_[a-z0-9_]+", lookup_field):
+            raise ValueError(f"not an item lookup field: {lookup_field!r}")
+        self._field = lookup_field
         self._client = client
         self._ttl = ttl_s
         self._negative_ttl = negative_ttl_s
@@ -146,18 +161,26 @@ class ItemResolver:
 
     def _query(self, skus: list[str]) -> dict[str, str]:
         quoted = ", ".join(_quote(sku) for sku in skus)
-        rows = self._client.suiteql(f"SELECT id, itemid FROM item WHERE itemid IN ({quoted})")  # noqa: S608
-        by_itemid: dict[str, str] = {}
+        field = self._field
+        rows = self._client.suiteql(
+            f"SELECT id, {field} AS sku FROM item WHERE {field} IN ({quoted}) AND isinactive = 'F' "  # noqa: S608
+            "AND (matrixtype IS NULL OR matrixtype <> 'PARENT') ORDER BY id"
+        )
+        by_value: dict[str, str] = {}
         for row in rows:
-            itemid, item_id = row.get("itemid"), row.get("id")
-            if itemid is not None and item_id is not None:
-                by_itemid.setdefault(str(itemid), str(item_id))
-        found = {sku: by_itemid[sku] for sku in skus if sku in by_itemid}
-        # NetSuite may compare case-insensitively: accept a row whose itemid differs only in case,
+            value, item_id = row.get("sku"), row.get("id")
+            if value is None or item_id is None:
+                continue
+            if str(value) in by_value:
+                log.warning("item lookup: several active items share one %s; the lowest id is used", field)
+                continue
+            by_value[str(value)] = str(item_id)
+        found = {sku: by_value[sku] for sku in skus if sku in by_value}
+        # NetSuite may compare case-insensitively: accept a row whose value differs only in case,
         # when exactly one row does.
         folded: dict[str, list[str]] = {}
-        for itemid, item_id in by_itemid.items():
-            folded.setdefault(itemid.casefold(), []).append(item_id)
+        for value, item_id in by_value.items():
+            folded.setdefault(value.casefold(), []).append(item_id)
         for sku in skus:
             candidates = folded.get(sku.casefold(), [])
             if sku not in found and len(candidates) == 1:

@@ -1,192 +1,202 @@
-"""WooCommerce order → NetSuite sales-order item lines whose amounts add up to the order total.
+"""WooCommerce order → NetSuite sales-order item lines, each carrying WooCommerce's tax on it.
 
 Decisions (and why):
 
 - **Product lines at gross, one discount line.** WooCommerce's line `subtotal` is before coupons
   and `total` after. Each product line is sent at `max(subtotal, total)` (the gross; `total` wins
   only for a line an admin priced above its subtotal), and the coupons become one line on
-  `NETSUITE_DISCOUNT_ITEM_ID` of `-(Σ gross - Σ total)`. The books then show gross sales and the
-  discount, the discount is never positive, and the product + discount lines equal Σ line `total`
-  exactly by construction — whatever WooCommerce put in `discount_total`, which usually but not
-  always equals Σ(subtotal - total) to the cent (a mismatch is only a warning). The discount line
-  follows the product lines directly because NetSuite applies a discount item to the line above.
-- **Rate and amount.** `rate` = gross / quantity rounded to the currency; `amount` is always sent
-  (NetSuite would otherwise compute rate * quantity, which can be a cent off).
-- **Shipping, fees, tax.** One line per shipping line (`NETSUITE_SHIPPING_ITEM_ID`) and per fee
-  line (`NETSUITE_FEE_ITEM_ID`; negative fees are sent negative); zero-amount shipping/fee lines
-  (free shipping) are skipped so a shop need not configure an item for them. In tax mode `line`,
-  WooCommerce's `total_tax` is one line on `NETSUITE_TAX_ITEM_ID` when it is not zero.
+  `NETSUITE_DISCOUNT_ITEM_ID` of `-(Σ gross - Σ total)`, right after the products (NetSuite applies
+  a discount item to the lines above). The books show gross sales and the discount.
+- **Full precision, rounded once.** Every WooCommerce figure is read exactly as sent (a 3-decimal
+  shop's "10.125", a JPY shop's "1234.56"); an amount is rounded once, to NetSuite's precision for
+  the order's currency (`places`: its `currencyprecision`), when it becomes a line. The `rate` is the
+  unrounded amount / quantity, so rate x quantity = amount (a rate rounded to the cent would not).
+  Whatever the rounding leaves is settled by `consumer.netsuite.balance`, never here.
+- **Tax shares.** A line carries WooCommerce's tax on it per tax rate — `taxes[]` at full precision,
+  or the line's `total_tax` when the order has no `taxes[]` (rate unknown). A product line carries
+  the tax of its gross (`taxes[].subtotal`), the discount line the tax the coupons took off (subtotal
+  minus total, per rate), so each line's tax details match its amount. `consumer.netsuite.tax`
+  turns the shares into SuiteTax tax details.
+- **Shipping.** A line per shipping line on `NETSUITE_SHIPPING_ITEM_ID`, unless every paid shipping
+  line's `method_id` maps to the same ship item (`NETSUITE_SHIP_METHOD_MAP`): then the order's
+  `shipMethod` + `shippingCost` (what fulfilment and the carrier integrations read), taxed under the
+  reference `SHIPPING`. Fees: a line each on `NETSUITE_FEE_ITEM_ID`, negative fees negative.
+  Zero-amount shipping and fee lines (free shipping) are skipped so no item is needed for them.
 - **Tax-inclusive prices.** WooCommerce's line, shipping and fee totals are ex-tax even when
-  `prices_include_tax` is true (WooCommerce issue #17276: "All line totals excl. tax"; tax is
-  always in `total_tax`), so the same arithmetic holds for both.
-- **The invariant.** Σ amounts == `total` (tax mode `netsuite`: `total - total_tax`), both rounded
-  to the currency, checked before returning; when the order's own figures disagree (or the total
-  is negative) → `Unmappable` with both figures. Never a silent plug line.
-- **Zero quantity.** A product line with quantity 0 and no money is dropped (warning); with money
-  it cannot be priced per unit → `Unmappable`.
-- **Refunds** are not lines: WooCommerce keeps `total` as sold and records refunds separately; the
-  sales order shows the sale (credit memos are later work).
+  `prices_include_tax` is true (WooCommerce issue #17276); tax is always in the tax fields.
+- **Zero quantity.** A product line with quantity 0 and no money is dropped (warning); with money it
+  cannot be priced per unit → `Unmappable`. **Refunds** are not lines (the sales order is the sale).
 """
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from consumer.errors import Unmappable
-from consumer.netsuite.addresses import cut, width
-from consumer.netsuite.money import parse_money, round_money, to_json_number
-from consumer.netsuite.settings import MappingPolicy
-from schemas.order import LineItem, WooOrder
+from consumer.netsuite.money import exact, to_json_number, to_places, unit_rate
+from consumer.netsuite.policy import MappingPolicy
+from consumer.netsuite.products import describe_product, plain_text, product_lines, short, sku_of
+from schemas.order import LineTax, WooOrder
 
-#: Line descriptions are for people reading the order; the item record holds the real name.
-DESCRIPTION_LIMIT = 250
-_TAG = re.compile(r"<[^>]*>")
-_SPACES = re.compile(r"\s+")
+SHIPPING_REFERENCE = "SHIPPING"
+
+
+@dataclass(frozen=True)
+class TaxShare:
+    """WooCommerce's tax of one rate on one line, at full precision, and the amount it is on."""
+
+    rate_id: int | None  # None: the order does not say which rate (no `taxes[]`)
+    amount: Decimal
+    basis: Decimal
 
 
 @dataclass(frozen=True)
 class Line:
     item_id: str
     quantity: int
-    rate: Decimal
-    amount: Decimal
+    amount: Decimal  # in NetSuite's precision for the order's currency
     description: str
+    ref: str  # taxDetailsReference: links the line to its tax details
+    places: int
+    taxes: tuple[TaxShare, ...] = ()
 
-    def body(self, index: int) -> dict[str, Any]:
-        field = f"item line {index}"
-        return {
+    def body(self, index: int, *, with_reference: bool) -> dict[str, Any]:
+        where = f"item line {index}"
+        out: dict[str, Any] = {
             "item": {"id": self.item_id},
             "quantity": self.quantity,
-            "rate": to_json_number(self.rate, field=field),
-            "amount": to_json_number(self.amount, field=field),
+            "rate": unit_rate(self.amount, self.quantity, self.places, field=where),
+            "amount": to_json_number(self.amount, field=where),
             "description": self.description,
         }
+        if with_reference:
+            out["taxDetailsReference"] = self.ref
+        return out
 
 
-def plain_text(text: str) -> str:
-    """HTML entities decoded, tags removed, whitespace collapsed: `&ndash;` becomes an en dash."""
-    return _SPACES.sub(" ", _TAG.sub("", html.unescape(text))).strip()
+@dataclass(frozen=True)
+class HeaderShipping:
+    """Shipping as the order's ship method and cost (a mapped `method_id`)."""
+
+    ship_item_id: str
+    amount: Decimal
+    taxes: tuple[TaxShare, ...]
+    ref: str = SHIPPING_REFERENCE
 
 
-def short(text: str) -> str:
-    return cut(text, DESCRIPTION_LIMIT)[0].rstrip() if width(text) > DESCRIPTION_LIMIT else text
+@dataclass
+class Draft:
+    """The lines of a sales order before tax and balance are settled."""
+
+    places: int
+    lines: list[Line] = field(default_factory=list)
+    shipping: HeaderShipping | None = None
+
+    def add(
+        self, item_id: str, quantity: int, amount: Decimal, text: str, taxes: Sequence[TaxShare] = ()
+    ) -> None:
+        ref = f"L{len(self.lines) + 1}"
+        self.lines.append(Line(item_id, quantity, amount, text, ref, self.places, tuple(taxes)))
+
+    def net(self) -> Decimal:
+        lines = sum((line.amount for line in self.lines), Decimal(0))
+        return lines + (self.shipping.amount if self.shipping else Decimal(0))
 
 
-def product_lines(order: WooOrder, warnings: list[str] | None = None) -> list[LineItem]:
-    """The product lines that become NetSuite lines (zero-quantity, zero-money ones are dropped)."""
-    kept = []
-    for li in order.line_items:
-        if li.quantity == 0:
-            subtotal = parse_money(li.subtotal, order.currency, field=f"line {li.id} subtotal")
-            total = parse_money(li.total, order.currency, field=f"line {li.id} total")
-            if subtotal or total:
-                raise Unmappable(f"line {li.id} has quantity 0 but an amount: cannot be priced")
-            if warnings is not None:
-                warnings.append(f"line {li.id}: quantity 0 and no amount, left out")
-            continue
-        kept.append(li)
-    return kept
-
-
-def sku_of(li: LineItem) -> str:
-    sku = li.sku.strip()
-    if not sku:
-        raise Unmappable(f"line {li.id} has no SKU: cannot resolve a NetSuite item")
-    return sku
-
-
-def describe_product(li: LineItem) -> str:
-    """Product name plus the variation attributes WooCommerce shows, unless the name has them."""
-    name = plain_text(li.name)
-    extras = []
-    for meta in li.meta_data:
-        key = plain_text(meta.display_key or "")
-        if not key or key.startswith("_") or meta.key.startswith("_"):
-            continue
-        if not isinstance(meta.display_value, str | int | float) or isinstance(meta.display_value, bool):
-            continue
-        value = plain_text(str(meta.display_value))
-        if not value or width(value) > 60 or value.casefold() in name.casefold():
-            continue
-        extras.append(f"{key}: {value}")
-    return short(f"{name} ({', '.join(extras)})" if extras else name)
-
-
-def _required(item_id: str | None, setting: str, what: str) -> str:
+def required(item_id: str | None, setting: str, what: str) -> str:
     if not item_id:
         raise Unmappable(f"order has {what} but {setting} is not set")
     return item_id
 
 
+def _shares(
+    taxes: list[LineTax], fallback: str, basis: Decimal, where: str, *, before: bool
+) -> list[TaxShare]:
+    """The line's tax per rate: `taxes[]` (their subtotal when `before` coupons), else `fallback`."""
+    if not taxes:
+        amount = exact(fallback, field=f"{where} tax")
+        return [TaxShare(None, amount, basis)] if amount else []
+    return [
+        TaxShare(t.id, exact(t.subtotal if before else t.total, field=f"{where} taxes"), basis) for t in taxes
+    ]
+
+
 def build_lines(
-    order: WooOrder, item_ids: Mapping[str, str], policy: MappingPolicy, warnings: list[str]
-) -> list[Line]:
-    """All item lines of the sales order, checked to add up to the order total."""
-    cur = order.currency
-
-    def money(text: str, field: str) -> Decimal:
-        return parse_money(text, cur, field=field)
-
-    lines: list[Line] = []
+    order: WooOrder, item_ids: Mapping[str, str], policy: MappingPolicy, places: int, warnings: list[str]
+) -> Draft:
+    """Product, discount, shipping and fee lines with their tax shares (see the module docstring)."""
+    draft = Draft(places)
     discount = Decimal(0)
+    discount_taxes: dict[int | None, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for li in product_lines(order, warnings):
         sku = sku_of(li)
         item_id = item_ids.get(sku)
         if not item_id:
             raise Unmappable(f"unknown SKU {sku!r} on line {li.id}: no NetSuite item")
-        subtotal = money(li.subtotal, f"line {li.id} subtotal")
-        total = money(li.total, f"line {li.id} total")
+        where = f"line {li.id}"
+        subtotal, total = (
+            exact(li.subtotal, field=f"{where} subtotal"),
+            exact(li.total, field=f"{where} total"),
+        )
         gross = max(subtotal, total)
-        discount += gross - total
-        rate = round_money(gross / li.quantity, cur)
-        lines.append(Line(item_id, li.quantity, rate, gross, describe_product(li)))
+        amount = to_places(gross, places)
+        shares = _shares(li.taxes, li.total_tax, amount, where, before=False)
+        if gross == subtotal and subtotal != total:  # coupons took some off: the tax of the gross
+            off = subtotal - total
+            discount += off
+            after = {s.rate_id: s.amount for s in shares}
+            gross_shares = _shares(li.taxes, li.subtotal_tax, amount, where, before=True)
+            if sum(s.amount for s in gross_shares) or not sum(after.values()):
+                shares = gross_shares  # else the order has no pre-coupon tax: the discount carries none
+            for share in shares:
+                discount_taxes[share.rate_id][0] += share.amount - after.get(share.rate_id, Decimal(0))
+                discount_taxes[share.rate_id][1] += off
+        draft.add(item_id, li.quantity, amount, describe_product(li), shares)
 
     if discount:
-        item_id = _required(policy.discount_item_id, "NETSUITE_DISCOUNT_ITEM_ID", "a discount")
+        item_id = required(policy.discount_item_id, "NETSUITE_DISCOUNT_ITEM_ID", "a discount")
         codes = [plain_text(c.code) for c in order.coupon_lines if c.code.strip()]
         text = short(f"Discount ({', '.join(codes)})" if codes else "Discount")
-        lines.append(Line(item_id, 1, -discount, -discount, text))
-    if discount != money(order.discount_total, "discount_total"):
+        shares = [
+            TaxShare(rate, -tax, -to_places(off, places)) for rate, (tax, off) in discount_taxes.items()
+        ]
+        draft.add(item_id, 1, -to_places(discount, places), text, shares)
+    if discount != exact(order.discount_total, field="discount_total"):
         warnings.append("discount_total differs from Σ(line subtotal - total); the line figures were used")
 
-    for sl in order.shipping_lines:
-        amount = money(sl.total, f"shipping line {sl.id} total")
-        if amount:
-            item_id = _required(policy.shipping_item_id, "NETSUITE_SHIPPING_ITEM_ID", "shipping")
-            text = short(plain_text(sl.method_title) or "Shipping")
-            lines.append(Line(item_id, 1, amount, amount, text))
-
+    _shipping(order, policy, draft)
     for fee in order.fee_lines:
-        amount = money(fee.total, f"fee line {fee.id} total")
+        amount = to_places(exact(fee.total, field=f"fee line {fee.id} total"), places)
         if amount:
-            item_id = _required(policy.fee_item_id, "NETSUITE_FEE_ITEM_ID", "a fee")
-            lines.append(Line(item_id, 1, amount, amount, short(plain_text(fee.name) or "Fee")))
-
-    tax = money(order.total_tax, "total_tax")
-    if policy.tax_mode == "line" and tax:
-        item_id = _required(policy.tax_item_id, "NETSUITE_TAX_ITEM_ID", "tax")
-        labels = list(dict.fromkeys(plain_text(t.label) for t in order.tax_lines if t.label.strip()))
-        text = short(f"Tax ({', '.join(labels)})" if labels else "Tax")
-        lines.append(Line(item_id, 1, tax, tax, text))
-
-    _check_total(order, lines, tax, policy)
-    return lines
+            item_id = required(policy.fee_item_id, "NETSUITE_FEE_ITEM_ID", "a fee")
+            shares = _shares(fee.taxes, fee.total_tax, amount, f"fee line {fee.id}", before=False)
+            draft.add(item_id, 1, amount, short(plain_text(fee.name) or "Fee"), shares)
+    return draft
 
 
-def _check_total(order: WooOrder, lines: list[Line], tax: Decimal, policy: MappingPolicy) -> None:
-    """The invariant: Σ line amounts == the WooCommerce total (minus the tax left to NetSuite)."""
-    total = parse_money(order.total, order.currency, field="total")
-    if total < 0:
-        raise Unmappable(f"order total {total} is negative: not a sales order")
-    expected = total if policy.tax_mode == "line" else total - tax
-    actual = sum((line.amount for line in lines), Decimal(0))
-    if actual != expected:
-        raise Unmappable(
-            f"line amounts add up to {actual} but the order says {expected} "
-            f"(total {total}, total_tax {tax}): the order's own totals are inconsistent"
-        )
+def _shipping(order: WooOrder, policy: MappingPolicy, draft: Draft) -> None:
+    paid = [
+        (sl, to_places(exact(sl.total, field=f"shipping line {sl.id} total"), draft.places))
+        for sl in order.shipping_lines
+    ]
+    paid = [(sl, amount) for sl, amount in paid if amount]
+    ship_items = {policy.ship_item(sl.method_id.strip()) for sl, _ in paid}
+    if paid and len(ship_items) == 1 and None not in ship_items:
+        (ship_item,) = ship_items
+        assert ship_item is not None
+        amount = sum((a for _, a in paid), Decimal(0))
+        shares = [
+            s
+            for sl, a in paid
+            for s in _shares(sl.taxes, sl.total_tax, a, f"shipping line {sl.id}", before=False)
+        ]
+        draft.shipping = HeaderShipping(ship_item, amount, tuple(shares))
+        return
+    for sl, amount in paid:
+        item_id = required(policy.shipping_item_id, "NETSUITE_SHIPPING_ITEM_ID", "shipping")
+        shares = _shares(sl.taxes, sl.total_tax, amount, f"shipping line {sl.id}", before=False)
+        draft.add(item_id, 1, amount, short(plain_text(sl.method_title) or "Shipping"), shares)

@@ -66,6 +66,34 @@ def round_money(value: Decimal, currency: str) -> Decimal:
     return value.quantize(quantum(currency), rounding=ROUND_HALF_UP)
 
 
+def exact(text: str, *, field: str) -> Decimal:
+    """A WooCommerce money string at full precision (figures are summed before anything is rounded)."""
+    try:
+        value = Decimal(text.strip() or "0")
+    except InvalidOperation as exc:
+        raise Unmappable(f"{field} is not a decimal amount") from exc
+    if not value.is_finite():
+        raise Unmappable(f"{field} is not a finite amount")
+    return value
+
+
+def to_places(value: Decimal, places: int) -> Decimal:
+    """`value` rounded half-up to `places` decimals (NetSuite's currency precision)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def unit_rate(amount: Decimal, quantity: int, places: int, *, field: str) -> float:
+    """The unrounded unit rate as a JSON number, such that rate x quantity rounds back to `amount`.
+
+    A rate rounded to the currency (33.33 for 100.00 / 3) would make NetSuite's rate x quantity a
+    cent off the amount; the float nearest the exact quotient carries 15+ significant digits.
+    """
+    rate = float(amount / quantity)
+    if to_places(Decimal(repr(rate)) * quantity, places) != amount:  # pragma: no cover - float exactness
+        raise Unmappable(f"{field}: no JSON rate gives {amount} for quantity {quantity}")
+    return rate
+
+
 def parse_money(text: str, currency: str, *, field: str) -> Decimal:
     """A WooCommerce money string as a rounded `Decimal`; `field` names it in the error."""
     try:

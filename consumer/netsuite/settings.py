@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings
 
 from common.kafka_settings import ENV_FILE_CONFIG
+from consumer.netsuite.mapping_settings import MappingSettings
+from consumer.netsuite.policy import MappingPolicy
 
 # As NetSuite shows it (Setup > Company > Company Information): 1234567, 1234567_SB1, TSTDRV1234567.
 # It becomes part of a host name, so nothing else (no '.', '/', '@', ':') may pass.
 _ACCOUNT_ID = re.compile(r"[A-Za-z0-9]{1,40}(?:_[A-Za-z0-9]{1,20})?")
 
 
-class NetSuiteSettings(BaseSettings):
-    """`NETSUITE_*` variables of the contract."""
+class NetSuiteSettings(MappingSettings):
+    """`NETSUITE_*` variables of the contract (the mapping's own in `MappingSettings`)."""
 
     model_config = ENV_FILE_CONFIG
 
@@ -44,10 +43,6 @@ class NetSuiteSettings(BaseSettings):
     netsuite_shipping_item_id: str | None = Field(None, description="item id of shipping lines")
     netsuite_discount_item_id: str | None = Field(None, description="item id of the discount line")
     netsuite_fee_item_id: str | None = Field(None, description="item id of fee lines")
-    netsuite_tax_mode: Literal["line", "netsuite"] = Field(
-        "line", description="line: WooCommerce's tax as one line; netsuite: NetSuite computes tax"
-    )
-    netsuite_tax_item_id: str | None = Field(None, description="item id of the tax line (line mode)")
     netsuite_connect_timeout_s: float = Field(5.0, gt=0, description="TCP/TLS connect timeout")
     netsuite_read_timeout_s: float = Field(60.0, gt=0, description="longest wait for an answer")
     netsuite_item_cache_ttl_s: float = Field(3600.0, ge=0, description="SKU → item id cache lifetime")
@@ -117,20 +112,8 @@ class NetSuiteSettings(BaseSettings):
             shipping_item_id=self.netsuite_shipping_item_id,
             discount_item_id=self.netsuite_discount_item_id,
             fee_item_id=self.netsuite_fee_item_id,
-            tax_mode=self.netsuite_tax_mode,
-            tax_item_id=self.netsuite_tax_item_id,
+            **self.mapping_fields(),
         )
 
 
-@dataclass(frozen=True)
-class MappingPolicy:
-    """What the pure order → record mapping needs to know about the account."""
-
-    subsidiary_id: str | None = None
-    version_field: str = "custbody_woo_modified_gmt"
-    customer_version_field: str = "custentity_woo_order_created_gmt"
-    shipping_item_id: str | None = None
-    discount_item_id: str | None = None
-    fee_item_id: str | None = None
-    tax_mode: Literal["line", "netsuite"] = "line"
-    tax_item_id: str | None = None
+__all__ = ["MappingPolicy", "NetSuiteSettings"]

@@ -5,11 +5,11 @@
 | `AuthFailure` 401             | always                                 | wait: halt `credentials`       |
 | `AuthFailure` 403             | the credential probe fails             | wait: halt `credentials`       |
 | `AuthFailure` 403             | the credential probe passes            | park: last retry topic (1)     |
-| `Transient`, `Throttled`      | the outage breaker is open             | wait: halt `netsuite_outage`   |
-| `Transient`, `Throttled`      | a retry topic is left                  | next retry topic, after its delay |
+| `Transient`, `Throttled`, `TryAgain` | the outage breaker is open      | wait: halt `netsuite_outage`   |
+| `Transient`, `Throttled`, `TryAgain` | a retry topic is left           | next retry topic, after its delay |
 | `Throttled`                   | none left                              | park: last retry topic (1)     |
-| `Transient`                   | none left, NetSuite fails a probe      | wait: halt `netsuite_outage`   |
-| `Transient`                   | none left, NetSuite answers            | dead letter ("exhausted")      |
+| `Transient`, `TryAgain`       | none left, NetSuite fails a probe      | wait: halt `netsuite_outage`   |
+| `Transient`, `TryAgain`       | none left, NetSuite answers            | dead letter ("exhausted")      |
 | any `PermanentError` (2)      | always                                 | dead letter                    |
 | any dead letter               | the dead-letter breaker is open/trips  | wait: halt `dead_letters` (3)  |
 | `SchemaRegistryDown`          | always                                 | wait: halt `schema_registry`   |

@@ -2,11 +2,16 @@
 
 Exactly-once effect = at-least-once delivery + idempotent writes + versions that never go back:
 - `PUT …/customer/eid:WOO_CUST_<id>?replace=addressBook` and
-  `PUT …/salesOrder/eid:WOO_ORDER_<id>?replace=item` can be repeated any number of times and
-  leave one record with the right lines;
+  `PUT …/salesOrder/eid:WOO_ORDER_<id>?replace=item,taxDetails` can be repeated any number of times
+  and leave one record with the right lines and tax details;
 - which version wins is decided by `consumer.pipeline.versions` (a table per record type): a stale
   record is skipped before anything is written, the customer is updated only from the order placed
-  most recently, and an unchanged order makes no call at all.
+  most recently (`consumer.pipeline.customers`), and an unchanged order makes no call at all.
+
+Around the mapping: the order's currency is resolved to NetSuite's (an unknown one is `Unmappable`,
+never booked in another currency); a 400 naming an invalid item reference on a product line drops
+that SKU's cached id, looks it up again and writes once more (an item deleted or inactivated since it
+was cached); in `netsuite` tax mode the tax variance is recorded (`consumer.pipeline.tax_variance`).
 
 Every NetSuite call goes out under the record's lease (`consumer.pipeline.lease`), and so does every
 update of the member's memory: a record whose partition was revoked neither calls nor remembers.
@@ -17,33 +22,38 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from consumer import metrics
-from consumer.errors import SyncError, Unmappable
+from consumer.errors import Rejected, Unmappable
 from consumer.netsuite import records
-from consumer.netsuite.settings import MappingPolicy
+from consumer.netsuite.booking_metrics import ITEM_REFERENCE_RETRIES, ROUNDING_LINES
+from consumer.netsuite.currency import CurrencyRef
+from consumer.netsuite.policy import MappingPolicy, WriterPolicy
 from consumer.pipeline.calls import CallRetry
+from consumer.pipeline.customers import CustomerWriter
 from consumer.pipeline.lease import FreeLease, Lease
-from consumer.pipeline.memory import KeyedLocks, WriteMemory
+from consumer.pipeline.mapping_guard import mapped
+from consumer.pipeline.memory import WriteMemory
+from consumer.pipeline.ports import CallRunner, CurrencyLookup, ItemLookup, RecordStore
+from consumer.pipeline.tax_variance import record_tax_variance
 from consumer.pipeline.versions import (
-    CustomerMemory,
     Decision,
     OrderMemory,
-    Placed,
-    customer_decision,
     held_is_newer,
     order_decision,
     unchanged,
 )
-from schemas.order import CLOSED_STATUSES, OrderEvent
+from schemas.order import CLOSED_STATUSES, OrderEvent, WooOrder
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_ITEM_PATH = re.compile(r"item\.items\[(\d+)\]\.item")
 
 
 class Outcome(StrEnum):
@@ -54,50 +64,11 @@ class Outcome(StrEnum):
     SKIPPED_UNCHANGED = "skipped_unchanged"
 
 
-class RecordStore(Protocol):
-    """The part of `NetSuiteClient` the writer needs (a fake in unit tests)."""
-
-    def upsert(
-        self, record_type: str, external_id: str, body: dict[str, Any], *, replace: Sequence[str] = ()
-    ) -> str: ...
-
-    def get(
-        self,
-        record_type: str,
-        *,
-        internal_id: str | None = None,
-        external_id: str | None = None,
-        expand_sub_resources: bool = False,
-        fields: Sequence[str] | None = None,
-    ) -> dict[str, Any] | None: ...
-
-
-class CallRunner(Protocol):
-    """`CallRetry.run` with this record's lease bound."""
-
-    def __call__(self, call: Callable[[], T], /) -> T: ...
-
-
-class ItemLookup(Protocol):
-    def resolve(self, skus: Iterable[str], *, recheck_missing: bool = False) -> dict[str, str]: ...
-
-
 def content_fingerprint(body: Mapping[str, Any], version_field: str) -> str:
     """Hash of what the record says, without the version stamp (a status-only change keeps it)."""
     content = {k: v for k, v in body.items() if k != version_field}
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def mapped(build: Callable[[], T]) -> T:
-    """Run a piece of the pure mapping: any failure of it is the order's problem (`Unmappable`,
-    dead-lettered with the exception's type), never a crash of the member."""
-    try:
-        return build()
-    except SyncError:
-        raise
-    except Exception as exc:
-        raise Unmappable(f"the mapping failed on this order: {type(exc).__name__}") from exc
 
 
 class OrderWriter:
@@ -109,13 +80,18 @@ class OrderWriter:
         *,
         calls: CallRetry | None = None,
         memory: WriteMemory | None = None,
+        currencies: CurrencyLookup | None = None,
+        writer_policy: WriterPolicy | None = None,
     ) -> None:
+        """`currencies` None: no currency is sent (the ISO minor unit rounds; single-currency tests)."""
         self._store = store
         self._items = items
         self._policy = policy
+        self._writer_policy = writer_policy or WriterPolicy()
         self._calls = calls or CallRetry()
         self.memory = memory or WriteMemory()
-        self._customer_locks = KeyedLocks()
+        self._currencies = currencies
+        self._customers = CustomerWriter(store, self.memory, policy, self._writer_policy)
 
     def write(
         self, event: OrderEvent, *, from_retry: bool, lease: Lease | None = None, redriven: bool = False
@@ -144,34 +120,71 @@ class OrderWriter:
         )
         if decision is Decision.SKIP_STALE:
             return Outcome.SKIPPED_STALE
-        external_id = mapped(lambda: records.sales_order_external_id(order))
+        external_id = mapped(lambda: records.sales_order_external_id(order, self._policy.store_code))
         if decision is Decision.READ_FIRST and held_is_newer(self._held_version(external_id, run), version):
             return Outcome.SKIPPED_STALE
 
         skus = mapped(lambda: records.required_skus(order))
-        item_ids = run(lambda: self._items.resolve(skus, recheck_missing=redriven)) if skus else {}
-        missing = [s for s in skus if s not in item_ids]
-        if missing:
-            raise Unmappable(f"unknown SKU(s) in NetSuite: {', '.join(missing)[:300]}")
+        item_ids = self._item_ids(skus, run, recheck=redriven)
+        currency = self._currency(order, run)
+        customer_id = self._customers.resolve(
+            order, currency, run, lease, from_retry=from_retry, read_first=decision is Decision.READ_FIRST
+        )
 
-        customer_id = self._customer(
-            event, run, lease, from_retry=from_retry, read_first=decision is Decision.READ_FIRST
-        )
-        so = mapped(
-            lambda: records.map_sales_order(
-                order, customer_id=customer_id, item_ids=item_ids, policy=self._policy
+        def build(ids: Mapping[str, str]) -> records.MappedRecord:
+            return mapped(
+                lambda: records.map_sales_order(
+                    order, customer_id=customer_id, item_ids=ids, policy=self._policy, currency=currency
+                )
             )
-        )
-        for warning in so.warnings:
-            log.warning("order %s: %s", order.id, warning)
+
+        so = build(item_ids)
         fingerprint = content_fingerprint(so.body, self._policy.version_field)
         if not from_retry and unchanged(known, fingerprint):
             self._remember(lease, order.id, version, None)
             return Outcome.SKIPPED_UNCHANGED
-        run(lambda: self._store.upsert(so.record_type, so.external_id, so.body, replace=("item",)))
+        try:
+            internal_id = run(lambda: self._upsert(so))
+        except Rejected as exc:
+            sku = _stale_item(exc, order)
+            if sku is None:
+                raise
+            ITEM_REFERENCE_RETRIES.inc()  # the cached id is gone from NetSuite: look the SKU up again
+            self._items.invalidate(sku)
+            so = build(self._item_ids(skus, run, recheck=True))
+            fingerprint = content_fingerprint(so.body, self._policy.version_field)
+            internal_id = run(lambda: self._upsert(so))
+        for warning in so.warnings:
+            log.warning("order %s: %s", order.id, warning)
         self._remember(lease, order.id, version, fingerprint)
+        if so.rounding:
+            ROUNDING_LINES.inc()
+        if self._policy.tax_mode == "netsuite":
+            record_tax_variance(self._store, self._writer_policy, order, internal_id, currency.places, run)
         _observe_latency(event)
         return Outcome.WRITTEN
+
+    def _upsert(self, so: records.MappedRecord) -> str:
+        return self._store.upsert(so.record_type, so.external_id, so.body, replace=("item", "taxDetails"))
+
+    def _item_ids(self, skus: list[str], run: CallRunner, *, recheck: bool) -> dict[str, str]:
+        item_ids = run(lambda: self._items.resolve(skus, recheck_missing=recheck)) if skus else {}
+        missing = [s for s in skus if s not in item_ids]
+        if missing:
+            raise Unmappable(f"unknown SKU(s) in NetSuite: {', '.join(missing)[:300]}")
+        return item_ids
+
+    def _currency(self, order: WooOrder, run: CallRunner) -> CurrencyRef:
+        if self._currencies is None:
+            return CurrencyRef.unresolved(order.currency)
+        lookup = self._currencies
+        found = run(lambda: lookup.resolve(order.currency))
+        if found is None:
+            raise Unmappable(
+                f"currency {order.currency.strip()[:10]!r} is not an active NetSuite currency: the order "
+                "would be booked in another currency; create or activate it in NetSuite, then redrive"
+            )
+        return found
 
     def parked(self, event: OrderEvent, lease: Lease) -> None:
         """A main-topic version went to a retry topic: an older copy behind it is stale, and the
@@ -195,50 +208,6 @@ class OrderWriter:
         with lease.call():  # a revoked record must not update memory the revoke just cleared
             self.memory.remember_order(lease.tp[1], order_id, change)
 
-    def _customer(
-        self, event: OrderEvent, run: CallRunner, lease: Lease, *, from_retry: bool, read_first: bool
-    ) -> str:
-        """The customer's internal id, written first when this order's data should win (see the
-        customer table in `consumer.pipeline.versions`). What is known of the customer comes from
-        memory, or from NetSuite when the order was read first too and memory does not know the
-        customer (a retry record never trusts memory): an old order's customer data may be older."""
-        customer = mapped(lambda: records.map_customer(event.order, self._policy))
-        with self._customer_locks.hold(customer.external_id):
-            return self._customer_locked(customer, Placed.of(event.order), run, lease, from_retry, read_first)
-
-    def _customer_locked(
-        self,
-        customer: records.MappedRecord,
-        placed: Placed,
-        run: CallRunner,
-        lease: Lease,
-        from_retry: bool,
-        read_first: bool,
-    ) -> str:
-        known = None if from_retry else self.memory.customer(customer.external_id)
-        if known is None and read_first:
-            known = self._held_customer(customer.external_id, run)
-        if customer_decision(known, placed, customer.fingerprint) is Decision.USE_AS_IS:
-            assert known is not None
-            return known.internal_id
-        internal_id = run(
-            lambda: self._store.upsert(
-                customer.record_type, customer.external_id, customer.body, replace=("addressBook",)
-            )
-        )
-        with lease.call():
-            self.memory.remember_customer(
-                customer.external_id, CustomerMemory(internal_id, placed, customer.fingerprint)
-            )
-        return internal_id
-
-    def _held_customer(self, external_id: str, run: CallRunner) -> CustomerMemory | None:
-        field = self._policy.customer_version_field
-        held = run(lambda: self._store.get("customer", external_id=external_id, fields=["id", field]))
-        if held is None or not held.get("id"):
-            return None
-        return CustomerMemory(str(held["id"]), Placed.parse(held.get(field)))
-
     def _held_version(self, external_id: str, run: CallRunner) -> str | None:
         """The version NetSuite holds for this sales order (None when it has none)."""
         field = self._policy.version_field
@@ -247,6 +216,16 @@ class OrderWriter:
             return None
         value = existing.get(field)
         return str(value) if value else None
+
+
+def _stale_item(error: Rejected, order: WooOrder) -> str | None:
+    """The SKU of the product line a 400 names as an invalid item reference, if it names one."""
+    match = _ITEM_PATH.fullmatch(error.path or "")
+    if match is None:
+        return None
+    index = int(match.group(1))
+    skus = records.sales_order_sku_lines(order)
+    return skus[index] if index < len(skus) else None
 
 
 def _observe_latency(event: OrderEvent) -> None:

@@ -19,7 +19,8 @@ from devstack.netsuite_sim.errors import ERROR_CONTENT_TYPE, ApiError, concurren
 from devstack.netsuite_sim.faults import FaultInjector
 from devstack.netsuite_sim.governor import Counters, Governor
 from devstack.netsuite_sim.messages import Request, Response
-from devstack.netsuite_sim.records_api import PREFIX, handle_record
+from devstack.netsuite_sim.reads import PREFIX
+from devstack.netsuite_sim.records_api import handle_record
 from devstack.netsuite_sim.store import ITEM_TYPES, RECORD_TYPES, RecordStore
 from devstack.netsuite_sim.suiteql import run_suiteql
 
@@ -39,8 +40,9 @@ class SimulatorApp:
         self.store = self._seeded_store()
 
     def _seeded_store(self) -> RecordStore:
-        store = RecordStore()
-        self._add_items(store, load_items(self.config.items))
+        cfg = self.config
+        store = RecordStore(cfg.currencies, cfg.tax_codes, cfg.base_currency_id)
+        self._add_items(store, load_items(cfg.items))
         return store
 
     # --- the API path -------------------------------------------------------------------------
@@ -109,15 +111,14 @@ class SimulatorApp:
         if record_type is not None:
             if record_type in config.denied_record_types:
                 raise metadata.forbidden(f"the {record_type} record")
-            return handle_record(
-                metadata.declared_only(request, record_type, config.custom_fields), self.store
-            )
+            declared = metadata.declared_only(request, record_type, config.custom_fields)
+            return handle_record(declared, self.store, config, self.stop_event)
         if request.path == SUITEQL_PATH and request.method == "POST":
             if not config.suiteql_allowed:
                 raise metadata.forbidden("REST Query (SuiteQL)")
             return run_suiteql(request, self.store, config.require_prefer_transient)
-        if request.path.startswith(PREFIX):
-            return handle_record(request, self.store)  # its own 404 for an unknown record type
+        if request.path.startswith(PREFIX):  # an unknown record type: its own 404
+            return handle_record(request, self.store, config, self.stop_event)
         raise ApiError(404, "NONEXISTENT_ID", "The requested resource does not exist.")
 
     # --- control (Python API and /__sim/) -----------------------------------------------------

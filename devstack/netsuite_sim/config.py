@@ -13,6 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from devstack.netsuite_sim.account import (
+    BASE_CURRENCY_ID,
+    DEFAULT_CURRENCIES,
+    DEFAULT_TAX_CODES,
+    Currency,
+    TaxCode,
+)
+
 DEFAULT_ITEMS_FILE = Path(__file__).with_name("items.json")
 
 # Demo credentials: used when neither the caller nor the environment gives any.
@@ -81,7 +89,7 @@ class Faults:
 
 ItemsSeed = Sequence[Mapping[str, Any]] | str | Path | None
 DEFAULT_CUSTOM_FIELDS: dict[str, tuple[str, ...]] = {
-    "salesOrder": ("custbody_woo_modified_gmt",),
+    "salesOrder": ("custbody_woo_modified_gmt", "custbody_woo_tax_variance"),
     "customer": ("custentity_woo_order_created_gmt",),
 }
 
@@ -107,10 +115,23 @@ class SimulatorConfig:
     custom_fields: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_CUSTOM_FIELDS))
     denied_record_types: frozenset[str] = frozenset()  # the role lacks permission for these: 403
     suiteql_allowed: bool = True
+    currencies: tuple[Currency, ...] = DEFAULT_CURRENCIES
+    base_currency_id: str = BASE_CURRENCY_ID
+    tax_codes: tuple[TaxCode, ...] = DEFAULT_TAX_CODES
+    # Sales-order body fields an account's form makes mandatory (e.g. location, department, class).
+    mandatory_fields: tuple[str, ...] = ()
+    # Time between loading a record and saving it, during which another save makes this one fail
+    # with RCRD_HAS_BEEN_CHANGED (or a concurrent create with DUP_ENTITY). 0 still leaves the
+    # real gap between the two steps; tests widen it to make races certain.
+    save_window_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.concurrency_limit < 1:
             raise ValueError("concurrency_limit must be at least 1")
+        if self.save_window_s < 0:
+            raise ValueError("save_window_s must not be negative")
+        if not any(c.id == self.base_currency_id for c in self.currencies):
+            raise ValueError("base_currency_id must name one of the currencies")
 
 
 def load_items(seed: ItemsSeed) -> list[dict[str, Any]]:

@@ -36,12 +36,20 @@ SALES_ORDER_FIELDS = frozenset(
         "item", "shippingAddress", "billingAddress", "shipAddress", "billAddress", "location",
         "department", "class", "customForm", "email", "orderStatus", "terms", "salesRep",
         "shipDate", "startDate", "endDate", "toBePrinted", "toBeEmailed", "source",
+        "taxDetailsOverride", "taxDetails", "message",
     }
 )  # fmt: skip
 SALES_ORDER_LINE_FIELDS = frozenset(
     {
         "item", "quantity", "rate", "amount", "description", "price", "location", "line",
-        "taxCode", "units", "isClosed", "department", "class",
+        "taxCode", "units", "isClosed", "department", "class", "taxDetailsReference",
+    }
+)  # fmt: skip
+# salesOrder-taxDetailsElement in the REST API browser
+TAX_DETAIL_FIELDS = frozenset(
+    {
+        "taxDetailsReference", "taxType", "taxCode", "taxBasis", "taxRate", "taxAmount", "netAmount",
+        "grossAmount", "lineType", "lineName", "calcDetail", "line",
     }
 )  # fmt: skip
 CUSTOMER_FIELDS = frozenset(
@@ -49,9 +57,10 @@ CUSTOMER_FIELDS = frozenset(
         "externalId", "entityId", "isPerson", "firstName", "middleName", "lastName", "companyName",
         "salutation", "title", "email", "phone", "altPhone", "mobilePhone", "fax", "subsidiary",
         "currency", "category", "comments", "entityStatus", "priceLevel", "terms", "isInactive",
-        "addressBook", "url",
+        "addressBook", "url", "currencyList",
     }
 )  # fmt: skip
+CURRENCY_LINE_FIELDS = frozenset({"currency", "line"})
 ADDRESS_BOOK_LINE_FIELDS = frozenset(
     {"defaultBilling", "defaultShipping", "isResidential", "label", "addressBookAddress", "line"}
 )
@@ -59,11 +68,14 @@ ITEM_FIELDS = frozenset(
     {
         "externalId", "itemId", "displayName", "description", "salesDescription", "isInactive",
         "basePrice", "subsidiary", "includeChildren", "taxSchedule", "upcCode", "cost",
+        "matrixType", "parent",
     }
 )  # fmt: skip
 
 # Read-only properties a client may echo back from a GET: ignored even under strict validation.
-IGNORED = frozenset({"id", "links", "refName", "total", "lastModifiedDate", "createdDate"})
+IGNORED = frozenset(
+    {"id", "links", "refName", "total", "subtotal", "taxTotal", "lastModifiedDate", "createdDate"}
+)
 
 BODY_FIELDS = {
     "salesOrder": (SALES_ORDER_FIELDS, "custbody_"),
@@ -71,11 +83,14 @@ BODY_FIELDS = {
     "inventoryItem": (ITEM_FIELDS, "custitem_"),
     "serviceItem": (ITEM_FIELDS, "custitem_"),
     "nonInventoryItem": (ITEM_FIELDS, "custitem_"),
+    "shipItem": (ITEM_FIELDS, "custitem_"),
 }
 # (record type, sublist) -> (line fields, custom prefix, {subrecord field: its fields})
 SUBLISTS: dict[tuple[str, str], tuple[frozenset[str], str, dict[str, frozenset[str]]]] = {
     ("salesOrder", "item"): (SALES_ORDER_LINE_FIELDS, "custcol_", {}),
+    ("salesOrder", "taxDetails"): (TAX_DETAIL_FIELDS, "", {}),
     ("customer", "addressBook"): (ADDRESS_BOOK_LINE_FIELDS, "", {"addressBookAddress": ADDRESS_FIELDS}),
+    ("customer", "currencyList"): (CURRENCY_LINE_FIELDS, "", {}),
 }
 SUBRECORDS = {("salesOrder", "shippingAddress"), ("salesOrder", "billingAddress")}
 

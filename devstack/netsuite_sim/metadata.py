@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from devstack.netsuite_sim.errors import ApiError, user_error
 from devstack.netsuite_sim.fields import BODY_FIELDS
 from devstack.netsuite_sim.messages import Request, Response
-from devstack.netsuite_sim.records_api import PREFIX
+from devstack.netsuite_sim.reads import PREFIX
 from devstack.netsuite_sim.store import RECORD_TYPES
 
 CATALOG = PREFIX + "metadata-catalog"

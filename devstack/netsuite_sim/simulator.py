@@ -6,6 +6,7 @@ credentials in `credentials()` are what the consumer reads from its environment.
 
 from __future__ import annotations
 
+import json
 import threading
 from types import TracebackType
 from typing import Any
@@ -19,6 +20,7 @@ SPECIAL_ITEMS = {
     "DISCOUNT": "NETSUITE_DISCOUNT_ITEM_ID",
     "FEE": "NETSUITE_FEE_ITEM_ID",
     "TAX": "NETSUITE_TAX_ITEM_ID",
+    "ROUNDING": "NETSUITE_ROUNDING_ITEM_ID",
 }
 
 
@@ -91,13 +93,17 @@ class NetSuiteSimulator:
         }
 
     def env(self) -> dict[str, str]:
-        """`credentials()` plus NETSUITE_SHIPPING/DISCOUNT/FEE/TAX_ITEM_ID for the seeded items."""
+        """`credentials()` plus NETSUITE_SHIPPING/DISCOUNT/FEE/TAX/ROUNDING_ITEM_ID for the seeded items
+        and a NETSUITE_TAX_CODE_MAP whose default is the account's first nexus code."""
         out = self.credentials()
         out.update(self.special_item_ids())
+        default = next((c.id for c in self.config.tax_codes if c.country and not c.inactive), None)
+        if default is not None:
+            out["NETSUITE_TAX_CODE_MAP"] = json.dumps({"default": default})
         return out
 
     def special_item_ids(self) -> dict[str, str]:
-        """{NETSUITE_SHIPPING_ITEM_ID: id, ...} for those of SHIPPING/DISCOUNT/FEE/TAX that exist."""
+        """{NETSUITE_SHIPPING_ITEM_ID: id, ...} for those of SHIPPING/DISCOUNT/FEE/TAX/ROUNDING that exist."""
         out: dict[str, str] = {}
         for name, variable in SPECIAL_ITEMS.items():
             found = self._app.store.item_id(name)

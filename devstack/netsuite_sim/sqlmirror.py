@@ -1,4 +1,5 @@
-"""SuiteQL's tables (`item`, `customer`, `transaction`, `transactionline`) mirrored into SQLite.
+"""SuiteQL's tables (`item`, `customer`, `transaction`, `transactionline`, `currency`,
+`salestaxitem`) mirrored into SQLite.
 
 The records themselves live in `store.RecordStore`; this mirror is rewritten row by row on every
 write so SuiteQL sees what the record API wrote. Column names are lowercase, as SuiteQL returns them;
@@ -12,16 +13,27 @@ import re
 import sqlite3
 from typing import Any
 
-ITEM_TYPE_CODES = {"inventoryItem": "InvtPart", "serviceItem": "Service", "nonInventoryItem": "NonInvtPart"}
+from devstack.netsuite_sim.account import Currency, TaxCode
+
+ITEM_TYPE_CODES = {
+    "inventoryItem": "InvtPart",
+    "serviceItem": "Service",
+    "nonInventoryItem": "NonInvtPart",
+    "shipItem": "ShipItem",
+}
 
 _SCHEMA = """
 CREATE TABLE item (id INTEGER PRIMARY KEY, itemid TEXT, itemtype TEXT, externalid TEXT,
-    displayname TEXT, description TEXT, isinactive TEXT);
+    displayname TEXT, description TEXT, isinactive TEXT, upccode TEXT, matrixtype TEXT, parent INTEGER);
 CREATE TABLE customer (id INTEGER PRIMARY KEY, entityid TEXT, externalid TEXT, email TEXT,
-    firstname TEXT, lastname TEXT, companyname TEXT, isperson TEXT, phone TEXT, subsidiary INTEGER);
+    firstname TEXT, lastname TEXT, companyname TEXT, isperson TEXT, phone TEXT, subsidiary INTEGER,
+    isinactive TEXT, currency INTEGER);
 CREATE TABLE "transaction" (id INTEGER PRIMARY KEY, externalid TEXT, tranid TEXT, otherrefnum TEXT,
     entity INTEGER, type TEXT, trandate TEXT, memo TEXT, currency INTEGER, subsidiary INTEGER,
-    total REAL, foreigntotal REAL);
+    total REAL, foreigntotal REAL, taxtotal REAL);
+CREATE TABLE currency (id INTEGER PRIMARY KEY, name TEXT, symbol TEXT, currencyprecision INTEGER,
+    isinactive TEXT, isbasecurrency TEXT);
+CREATE TABLE salestaxitem (id INTEGER PRIMARY KEY, itemid TEXT, rate REAL, country TEXT, isinactive TEXT);
 CREATE TABLE transactionline (id INTEGER, "transaction" INTEGER, linesequencenumber INTEGER,
     item INTEGER, quantity REAL, rate REAL, amount REAL, netamount REAL, memo TEXT, mainline TEXT,
     PRIMARY KEY ("transaction", id));
@@ -59,13 +71,27 @@ def quote_transaction(sql: str) -> str:
 class SqlMirror:
     """The SQLite side. Not thread-safe by itself: `RecordStore` calls it under its lock."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        currencies: tuple[Currency, ...] = (),
+        tax_codes: tuple[TaxCode, ...] = (),
+        base_currency_id: str = "",
+    ) -> None:
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._db.executescript(_SCHEMA)
         self._columns: dict[str, set[str]] = {}
         for table in ("item", "customer", "transaction", "transactionline"):
             rows = self._db.execute(f'PRAGMA table_info("{table}")').fetchall()
             self._columns[table] = {str(r[1]) for r in rows}
+        for c in currencies:  # read-only reference data of the account
+            base = c.id == base_currency_id
+            row = (int(c.id), c.name, c.symbol, c.precision, sql_value(c.inactive), sql_value(base))
+            self._db.execute("INSERT INTO currency VALUES (?, ?, ?, ?, ?, ?)", row)
+        for t in tax_codes:
+            self._db.execute(
+                "INSERT INTO salestaxitem VALUES (?, ?, ?, ?, ?)",
+                (int(t.id), t.name, t.rate, t.country, sql_value(t.inactive)),
+            )
 
     def close(self) -> None:
         self._db.close()
@@ -123,6 +149,9 @@ class SqlMirror:
             "displayname": rec.get("displayName"),
             "description": rec.get("description"),
             "isinactive": sql_value(bool(rec.get("isInactive", False))),
+            "upccode": rec.get("upcCode"),
+            "matrixtype": rec.get("matrixType"),
+            "parent": sql_value(rec.get("parent")),
         }
         self._upsert("item", row, rec)
 
@@ -138,6 +167,8 @@ class SqlMirror:
             "isperson": sql_value(bool(rec.get("isPerson", False))),
             "phone": rec.get("phone"),
             "subsidiary": sql_value(rec.get("subsidiary")),
+            "isinactive": sql_value(bool(rec.get("isInactive", False))),
+            "currency": sql_value(rec.get("currency")),
         }
         self._upsert("customer", row, rec)
 
@@ -156,6 +187,7 @@ class SqlMirror:
             "subsidiary": sql_value(rec.get("subsidiary")),
             "total": rec.get("total"),
             "foreigntotal": rec.get("total"),
+            "taxtotal": rec.get("taxTotal"),
         }
         self._upsert("transaction", row, rec)
         self._db.execute('DELETE FROM transactionline WHERE "transaction" = ?', (tran_id,))

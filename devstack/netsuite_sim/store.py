@@ -12,9 +12,10 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from devstack.netsuite_sim.account import Currency, TaxCode
 from devstack.netsuite_sim.sqlmirror import SqlMirror
 
-ITEM_TYPES = ("inventoryItem", "serviceItem", "nonInventoryItem")
+ITEM_TYPES = ("inventoryItem", "serviceItem", "nonInventoryItem", "shipItem")
 RECORD_TYPES = ("customer", "salesOrder", *ITEM_TYPES)
 _FIRST_ID = {"customer": 1001, "salesOrder": 20001, "item": 5001}
 
@@ -30,11 +31,22 @@ def is_sublist(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("items"), list)
 
 
+#: Sublists keyed by a field: a new line with the key of an existing line updates that line (a
+#: customer's Currencies subtab lists each currency once).
+KEYED_SUBLISTS = {"currencyList": "currency"}
+
+
+def _key(line: Record, field: str) -> Any:
+    value = line.get(field)
+    return value.get("id") if isinstance(value, dict) else value
+
+
 def merge(existing: Record, changes: Record, replace: Iterable[str]) -> Record:
     """NetSuite's update: body fields overwrite; sublist lines are appended unless replaced.
 
-    A new line carrying the `line` number of an existing line updates that line instead.
-    A sublist named in `replace` but absent from the body is emptied, as `?replace=` asks.
+    A new line carrying the `line` number of an existing line updates that line instead (and in a
+    keyed sublist, a line with an existing key). A sublist named in `replace` but absent from the
+    body is emptied, as `?replace=` asks.
     """
     merged = copy.deepcopy(existing)
     replaced = set(replace)
@@ -46,8 +58,12 @@ def merge(existing: Record, changes: Record, replace: Iterable[str]) -> Record:
         if is_sublist(value) and key not in replaced and is_sublist(old):
             lines: list[Record] = merged[key]["items"]
             by_line = {line.get("line"): line for line in lines}
+            key_field = KEYED_SUBLISTS.get(key)
+            by_key = {_key(line, key_field): line for line in lines} if key_field else {}
             for new in value["items"]:
                 target = by_line.get(new.get("line")) if "line" in new else None
+                if target is None and key_field:
+                    target = by_key.get(_key(new, key_field))
                 if target is not None:
                     target.update(copy.deepcopy(new))
                 else:
@@ -62,12 +78,18 @@ def merge(existing: Record, changes: Record, replace: Iterable[str]) -> Record:
 class RecordStore:
     """Records by type and internal id, an external-id index, and the SuiteQL mirror."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        currencies: tuple[Currency, ...] = (),
+        tax_codes: tuple[TaxCode, ...] = (),
+        base_currency_id: str = "",
+    ) -> None:
         self.lock = threading.RLock()
         self._records: dict[str, dict[str, Record]] = {t: {} for t in RECORD_TYPES}
         self._by_eid: dict[str, dict[str, tuple[str, str]]] = {}
         self._next_id = dict(_FIRST_ID)
-        self._sql = SqlMirror()
+        self._versions: dict[tuple[str, str], int] = {}
+        self._sql = SqlMirror(currencies, tax_codes, base_currency_id)
 
     def close(self) -> None:
         with self.lock:
@@ -105,6 +127,11 @@ class RecordStore:
                         return str(record["id"])
             return None
 
+    def version(self, record_type: str, record_id: str) -> int:
+        """How many times the record was saved (0: never): NetSuite's optimistic-lock stamp."""
+        with self.lock:
+            return self._versions.get((record_type, record_id), 0)
+
     def save(self, record_type: str, record: Record) -> str:
         """Store a validated record (new when it has no `id`); returns its internal id."""
         with self.lock:
@@ -119,6 +146,7 @@ class RecordStore:
                 self._by_eid.setdefault(fam, {}).pop(str(old["externalId"]), None)
             _finalize(record_type, record)
             self._records[record_type][record_id] = record
+            self._versions[(record_type, record_id)] = self._versions.get((record_type, record_id), 0) + 1
             if record.get("externalId") is not None:
                 self._by_eid.setdefault(fam, {})[str(record["externalId"])] = (record_type, record_id)
             self._sql.put(record_type, record)
@@ -157,7 +185,7 @@ class RecordStore:
 
 
 def _finalize(record_type: str, record: Record) -> None:
-    """Fields NetSuite computes on save: line numbers, line amounts, totals, tranId, entityId."""
+    """Fields NetSuite computes on save: line numbers, tranId, entityId."""
     for value in record.values():
         if is_sublist(value):
             used = [int(line["line"]) for line in value["items"] if "line" in line]
@@ -166,12 +194,7 @@ def _finalize(record_type: str, record: Record) -> None:
                 if "line" not in line:
                     line["line"] = next_line
                     next_line += 1
-    if record_type == "salesOrder":
-        lines = record.get("item", {}).get("items", [])
-        for line in lines:
-            if "amount" not in line and "rate" in line:
-                line["amount"] = round(float(line["rate"]) * float(line.get("quantity", 1)), 2)
-        record["total"] = round(sum(float(line.get("amount", 0)) for line in lines), 2)
+    if record_type == "salesOrder":  # amounts, tax and totals: `suitetax.settle`, before saving
         record.setdefault("tranId", f"SO{record['id']}")
     elif record_type == "customer" and not record.get("entityId"):
         name = record.get("companyName") or " ".join(

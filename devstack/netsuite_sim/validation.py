@@ -9,18 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from devstack.netsuite_sim.errors import ApiError, user_error
-from devstack.netsuite_sim.fields import (
-    ADDRESS_LIMITS,
-    CUSTOMER_LIMITS,
-    EXTERNAL_ID,
-    SALES_ORDER_LIMITS,
-    TRAN_DATE,
+from devstack.netsuite_sim.checks import (
+    check_address,
+    check_currency,
+    check_text,
+    invalid_value,
+    reference_id,
 )
+from devstack.netsuite_sim.config import SimulatorConfig
+from devstack.netsuite_sim.errors import user_error
+from devstack.netsuite_sim.fields import CUSTOMER_LIMITS, EXTERNAL_ID
+from devstack.netsuite_sim.formats import PHONE_FIELDS, valid_email, valid_phone
+from devstack.netsuite_sim.order_checks import check_customer_currency, check_sales_order
 from devstack.netsuite_sim.store import ITEM_TYPES, RecordStore
 
+_LABELS = {"location": "Location", "department": "Department", "class": "Class", "customForm": "Custom Form"}
 
-def check_body(record_type: str, body: dict[str, Any], store: RecordStore) -> None:
+
+def check_body(record_type: str, body: dict[str, Any], store: RecordStore, config: SimulatorConfig) -> None:
     if "externalId" in body:
         external_id = body["externalId"]
         if not isinstance(external_id, str) or not EXTERNAL_ID.match(external_id):
@@ -28,19 +34,25 @@ def check_body(record_type: str, body: dict[str, Any], store: RecordStore) -> No
                 "Invalid externalId: use only letters, digits, underscore and hyphen.", "externalId"
             )
     if record_type == "salesOrder":
-        _check_sales_order(body, store)
+        check_sales_order(body, store, config)
     elif record_type == "customer":
-        _check_customer(body)
+        _check_customer(body, config)
     elif record_type in ITEM_TYPES and "itemId" in body:
-        _check_text(body, "itemId", 60, "itemId")
+        check_text(body, "itemId", 60, "itemId")
 
 
-def check_complete(record_type: str, record: dict[str, Any]) -> None:
+def check_complete(
+    record_type: str, record: dict[str, Any], store: RecordStore, config: SimulatorConfig
+) -> None:
     if record_type == "salesOrder":
         if not record.get("entity"):
             raise user_error("Please enter value(s) for: Customer", "entity")
         if not record.get("item", {}).get("items"):
             raise user_error("You must enter at least one line item for this transaction.", "item")
+        for name in config.mandatory_fields:  # the account's form makes these mandatory
+            if not record.get(name):
+                raise user_error(f"Please enter value(s) for: {_LABELS.get(name, name)}", name)
+        check_customer_currency(record, store, config)
     elif record_type == "customer":
         if record.get("isPerson") is True or (
             record.get("isPerson") is None and not record.get("companyName")
@@ -55,56 +67,27 @@ def check_complete(record_type: str, record: dict[str, Any]) -> None:
         raise user_error("Please enter value(s) for: Item Name/Number", "itemId")
 
 
-def _check_sales_order(body: dict[str, Any], store: RecordStore) -> None:
-    for name, limit in SALES_ORDER_LIMITS.items():
-        _check_text(body, name, limit, name)
-    if "entity" in body:
-        entity_id = _reference_id(body["entity"], "entity")
-        if store.find("customer", entity_id) is None:
-            raise _invalid_value(entity_id, "entity", "entity")
-    if "discountItem" in body:
-        _check_item(_reference_id(body["discountItem"], "discountItem"), "discountItem", store)
-    if "tranDate" in body and not (isinstance(body["tranDate"], str) and TRAN_DATE.match(body["tranDate"])):
-        raise _invalid_value(body["tranDate"], "tranDate", "tranDate")
-    for name in ("shippingCost", "discountRate", "exchangeRate"):
-        if name in body and not _is_number(body[name]):
-            raise _invalid_value(body[name], name, name)
-    for name in ("shippingAddress", "billingAddress"):
-        if name in body:
-            _check_address(body[name], name)
-    if "item" in body:
-        sublist = body["item"]
-        if not isinstance(sublist, dict) or not isinstance(sublist.get("items"), list):
-            raise user_error('Invalid content for sublist item: expected {"items": [...]}.', "item")
-        for i, line in enumerate(sublist["items"]):
-            _check_line(line, f"item.items[{i}]", store)
-
-
-def _check_line(line: Any, path: str, store: RecordStore) -> None:
-    if not isinstance(line, dict):
-        raise user_error("Invalid content for a sublist line.", path)
-    if "item" not in line:
-        raise user_error("Please enter value(s) for: Item", f"{path}.item")
-    _check_item(_reference_id(line["item"], f"{path}.item"), f"{path}.item", store)
-    if "quantity" in line:
-        quantity = line["quantity"]
-        if not _is_number(quantity) or quantity <= 0:
-            raise _invalid_value(quantity, "quantity", f"{path}.quantity")
-    for name in ("rate", "amount"):
-        if name in line and not _is_number(line[name]):
-            raise _invalid_value(line[name], name, f"{path}.{name}")
-    _check_text(line, "description", 4000, f"{path}.description")
-
-
-def _check_customer(body: dict[str, Any]) -> None:
+def _check_customer(body: dict[str, Any], config: SimulatorConfig) -> None:
     for name, limit in CUSTOMER_LIMITS.items():
-        _check_text(body, name, limit, name)
+        check_text(body, name, limit, name)
     if "isPerson" in body and not isinstance(body["isPerson"], bool):
-        raise _invalid_value(body["isPerson"], "isPerson", "isPerson")
-    if "email" in body and not (isinstance(body["email"], str) and "@" in body["email"]):
+        raise invalid_value(body["isPerson"], "isPerson", "isPerson")
+    if "email" in body and not (isinstance(body["email"], str) and valid_email(body["email"])):
         raise user_error("Please enter a valid email address.", "email")
+    for name in PHONE_FIELDS:
+        if name in body and not (isinstance(body[name], str) and valid_phone(body[name])):
+            raise user_error("Phone number should have seven digits or more.", name)
     if "subsidiary" in body:
-        _reference_id(body["subsidiary"], "subsidiary")
+        reference_id(body["subsidiary"], "subsidiary")
+    if "currency" in body:
+        check_currency(body["currency"], "currency", config)
+    currencies = body.get("currencyList")
+    if currencies is not None:
+        if not isinstance(currencies, dict) or not isinstance(currencies.get("items"), list):
+            raise user_error("Invalid content for sublist currencyList.", "currencyList")
+        for i, line in enumerate(currencies["items"]):
+            path = f"currencyList.items[{i}].currency"
+            check_currency(line.get("currency") if isinstance(line, dict) else None, path, config)
     book = body.get("addressBook")
     if book is not None:
         if not isinstance(book, dict) or not isinstance(book.get("items"), list):
@@ -114,50 +97,4 @@ def _check_customer(body: dict[str, Any]) -> None:
             if not isinstance(line, dict):
                 raise user_error("Invalid content for a sublist line.", path)
             if "addressBookAddress" in line:
-                _check_address(line["addressBookAddress"], f"{path}.addressBookAddress")
-
-
-def _check_address(address: Any, path: str) -> None:
-    if not isinstance(address, dict):
-        raise user_error("Invalid content for an address subrecord.", path)
-    for name, limit in ADDRESS_LIMITS.items():
-        _check_text(address, name, limit, f"{path}.{name}")
-
-
-def _check_item(item_id: str, path: str, store: RecordStore) -> None:
-    item = store.find_item(item_id)
-    if item is None or item.get("isInactive") is True:
-        raise _invalid_value(item_id, path.rsplit(".", 1)[-1], path)
-
-
-def _check_text(obj: dict[str, Any], name: str, limit: int, path: str) -> None:
-    if name not in obj or obj[name] is None:
-        return
-    value = obj[name]
-    if not isinstance(value, str):
-        raise _invalid_value(value, name, path)
-    if len(value) > limit:
-        raise user_error(
-            f"The field {name} contained more than the maximum number ( {limit} ) of characters allowed.",
-            path,
-        )
-
-
-def _reference_id(ref: Any, path: str) -> str:
-    """References are set by internal id: `{"id": "..."}` (external-id references are refused)."""
-    if isinstance(ref, dict) and isinstance(ref.get("id"), str | int) and not isinstance(ref.get("id"), bool):
-        return str(ref["id"])
-    raise user_error(f'Invalid reference: set {path} as {{"id": "<internal id>"}}.', path)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _invalid_value(value: Any, field: str, path: str) -> ApiError:
-    shown = str(value)[:40]
-    return user_error(
-        f"Error while accessing a resource. You have entered an Invalid Field Value {shown} "
-        f"for the following field: {field}",
-        path,
-    )
+                check_address(line["addressBookAddress"], f"{path}.addressBookAddress")

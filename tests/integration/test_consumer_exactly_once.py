@@ -34,7 +34,8 @@ def versions(order: dict[str, Any], stamps: list[str]) -> list[dict[str, Any]]:
         line = {**order["line_items"][0], "quantity": n}
         unit = order["line_items"][0]["total"]
         line["total"] = line["subtotal"] = f"{float(unit) / order['line_items'][0]['quantity'] * n:.2f}"
-        v["line_items"] = [line]
+        line.update(total_tax="0.00", subtotal_tax="0.00", taxes=[])  # an untaxed order, consistently
+        v["line_items"], v["tax_lines"] = [line], []
         v["shipping_lines"], v["total_tax"], v["shipping_total"] = [], "0.00", "0.00"
         v["total"] = line["total"]
         out.append(v)

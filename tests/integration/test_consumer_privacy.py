@@ -13,6 +13,7 @@ and name, and for the token and consumer secrets.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -59,14 +60,25 @@ def test_no_secret_or_personal_data_in_logs_or_metric_labels(
     env = sim.env()
     # three retry levels: a good order must not run out of them under 40% faults (one level would
     # dead-letter a few percent of the runs' good orders, legitimately, and fail this test)
-    settings = consumer_settings(broker.bootstrap, env, unique_name, retry_delays_seconds="0.2,0.4,0.8")
+    # the discount item is one NetSuite refuses (inactive): the one order with a coupon gets a 400
+    settings = consumer_settings(
+        broker.bootstrap,
+        env,
+        unique_name,
+        retry_delays_seconds="0.2,0.4,0.8",
+        netsuite_discount_item_id="107",
+    )
     create_topics(settings)
     factory = OrderFactory(seed=21)
     orders = [factory.order(n, sku_override="NO-SUCH-SKU" if n == 7 else None) for n in range(1, 41)]
-    # NetSuite's 400 → dead letter. A customer of its own: a retry record never updates an existing
-    # customer, so a repeat customer's bad email could legitimately be skipped instead of refused.
+    # NetSuite's 400 → dead letter: a 1.00 coupon on the first line. A customer of its own, whose
+    # email NetSuite would refuse (kept out of the email field, in the customer's comments).
     orders[11]["customer_id"] = 999_999
     orders[11]["billing"]["email"] = "zelda.no-at-sign.example.com"
+    first = orders[11]["line_items"][0]
+    first["subtotal"] = f"{Decimal(first['total']) + 1:.2f}"
+    orders[11]["discount_total"] = "1.00"
+    orders[11]["coupon_lines"] = [{"id": 1, "code": "zelda-10", "discount": "1.00", "discount_tax": "0.00"}]
     for guest in orders[20:24]:  # guests: their customer's external id is made from the email
         guest["customer_id"] = 0
     metric_delta.mark("woo_consumer_dead_lettered_total", error_class="Unmappable")

@@ -17,7 +17,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from prometheus_client import REGISTRY
 
-from consumer.errors import AuthFailure, NotFound, Rejected, SyncError, Throttled, Transient, Unmappable
+from consumer.errors import (
+    AuthFailure,
+    NotFound,
+    Rejected,
+    SyncError,
+    Throttled,
+    Transient,
+    TryAgain,
+    Unmappable,
+)
 from consumer.netsuite.client import NetSuiteClient
 from consumer.netsuite.governor import Governor
 from consumer.netsuite.settings import NetSuiteSettings
@@ -76,7 +85,7 @@ def server() -> Iterator[tuple[Canned, str]]:
             self.end_headers()
             self.wfile.write(body)
 
-        do_GET = do_PUT = do_POST = _any
+        do_GET = do_PUT = do_POST = do_PATCH = _any
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -143,6 +152,23 @@ def client(server: tuple[Canned, str]) -> Iterator[NetSuiteClient]:
             "CONCURRENCY_LIMIT_EXCEEDED",
             None,
         ),
+        # 400 decided by o:errorCode: "try again" codes are retried, only validation is Rejected
+        (
+            ns_error(400, "RCRD_HAS_BEEN_CHANGED", "Record has been changed"),
+            TryAgain,
+            "RCRD_HAS_BEEN_CHANGED",
+            None,
+        ),
+        (ns_error(400, "DUP_ENTITY", "This entity already exists."), TryAgain, "DUP_ENTITY", None),
+        (ns_error(400, "DUP_RCRD", "This record already exists."), TryAgain, "DUP_RCRD", None),
+        (
+            ns_error(400, "UNEXPECTED_ERROR", "An unexpected error occurred."),
+            TryAgain,
+            "UNEXPECTED_ERROR",
+            None,
+        ),
+        (ns_error(400, "SSS_REQUEST_LIMIT_EXCEEDED", "Limit."), TryAgain, "SSS_REQUEST_LIMIT_EXCEEDED", None),
+        (ns_error(404, "RCRD_HAS_BEEN_CHANGED", "?"), NotFound, "RCRD_HAS_BEEN_CHANGED", None),
         (ns_error(500, "UNEXPECTED_ERROR", "Oops."), Transient, "UNEXPECTED_ERROR", None),
         (ns_error(503, "UNEXPECTED_ERROR", "Oops."), Transient, "UNEXPECTED_ERROR", None),
         ((502, {"Content-Type": "text/html"}, b"<html>Bad gateway</html>"), Transient, None, None),
@@ -419,3 +445,31 @@ def test_a_record_revoked_while_it_waits_for_a_slot_sends_nothing(server: tuple[
     assert [type(e) for e in outcome] == [GaveUp]
     assert canned.seen == []  # nothing went out
     client.close()
+
+
+def test_a_try_again_answer_is_an_answer_not_an_outage(
+    server: tuple[Canned, str], client: NetSuiteClient
+) -> None:
+    """NetSuite answered: the outage breaker hears an answer, the governor a success."""
+    heard: list[str] = []
+
+    class Health:
+        def on_answer(self) -> None:
+            heard.append("answer")
+
+        def on_failure(self) -> None:
+            heard.append("failure")
+
+    client.observe(Health())
+    server[0].answer = lambda seen: ns_error(400, "RCRD_HAS_BEEN_CHANGED", "Record has been changed")
+    with pytest.raises(TryAgain):
+        client.upsert("customer", "WOO_CUST_1", {})
+    assert heard == ["answer"]
+
+
+def test_update_patches_by_internal_id(server: tuple[Canned, str], client: NetSuiteClient) -> None:
+    client.update("salesOrder", "20001", {"custbody_woo_tax_variance": 0.01})
+    (seen,) = server[0].seen
+    assert (seen.method, seen.path) == ("PATCH", "/services/rest/record/v1/salesOrder/20001")
+    assert json.loads(seen.body) == {"custbody_woo_tax_variance": 0.01}
+    assert seen.headers["X-NetSuite-PropertyNameValidation"] == "Error"

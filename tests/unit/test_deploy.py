@@ -51,7 +51,11 @@ HARD_CODED_METRICS: dict[str, tuple[str, frozenset[str]]] = {
     "woo_netsuite_governor_window": ("gauge", frozenset()),
 }
 # Modules whose import registers metrics in the default registry, when they exist.
-OPTIONAL_METRIC_MODULES = ("consumer.netsuite.client", "consumer.netsuite.governor")
+OPTIONAL_METRIC_MODULES = (
+    "consumer.netsuite.client",
+    "consumer.netsuite.governor",
+    "consumer.netsuite.booking_metrics",
+)
 RECEIVER_OUTCOMES = frozenset(
     {
         "accepted",

@@ -14,7 +14,11 @@ from consumer.netsuite.items import ItemResolver
 
 WAIT = 5.0
 
-_IN_LIST = re.compile(r"^SELECT id, itemid FROM item WHERE itemid IN \((.*)\)$", re.S)
+_IN_LIST = re.compile(
+    r"^SELECT id, itemid AS sku FROM item WHERE itemid IN \((.*)\) AND isinactive = 'F' "
+    r"AND \(matrixtype IS NULL OR matrixtype <> 'PARENT'\) ORDER BY id$",
+    re.S,
+)
 _LITERAL = re.compile(r"'((?:[^']|'')*)'")
 
 
@@ -48,7 +52,7 @@ class FakeSuiteQL:
             raise self.fail_with
         for sku in literals:
             if sku in self.catalog:
-                yield {"links": [], "id": self.catalog[sku], "itemid": sku}
+                yield {"links": [], "id": self.catalog[sku], "sku": sku}
 
 
 @pytest.fixture
@@ -128,7 +132,7 @@ def test_case_only_difference_is_accepted_when_unambiguous(clock: FakeClock) -> 
     class CaseInsensitive(FakeSuiteQL):
         def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
             list(super().suiteql(query))
-            yield {"id": "5", "itemid": "COF-1KG"}
+            yield {"id": "5", "sku": "COF-1KG"}
 
     resolver = ItemResolver(CaseInsensitive({}), ttl_s=60, clock=clock)
     assert resolver.resolve(["cof-1kg"]) == {"cof-1kg": "5"}

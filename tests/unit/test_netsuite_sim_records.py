@@ -112,13 +112,15 @@ def test_put_needs_an_external_id(sim: NetSuiteSimulator, session: requests.Sess
 
 def test_patch_updates_by_id_and_by_external_id(sim: NetSuiteSimulator, session: requests.Session) -> None:
     customer = new_customer(sim, session)
-    assert session.patch(record_url(sim, f"customer/{customer}"), json={"phone": "1"}).status_code == 204
+    assert (
+        session.patch(record_url(sim, f"customer/{customer}"), json={"phone": "555-0199"}).status_code == 204
+    )
     assert (
         session.patch(record_url(sim, "customer/eid:WOO_CUST_1"), json={"email": "x@example.com"}).status_code
         == 204
     )
     (record,) = sim.records("customer")
-    assert (record["phone"], record["email"]) == ("1", "x@example.com")
+    assert (record["phone"], record["email"]) == ("555-0199", "x@example.com")
     assert session.patch(record_url(sim, "customer/eid:NOPE"), json={"phone": "1"}).status_code == 404
 
 

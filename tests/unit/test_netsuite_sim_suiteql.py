@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from devstack.netsuite_sim import NetSuiteSimulator, SimulatorConfig
+from devstack.netsuite_sim.config import load_items
 from tests.unit.netsuite_sim_support import (
     error_detail,
     new_customer,
@@ -62,7 +63,7 @@ def test_paging_walks_every_row_once(sim: NetSuiteSimulator, session: requests.S
         if not page["hasMore"]:
             break
         offset += 3
-    assert len(seen) == total == len(set(seen)) == 11
+    assert len(seen) == total == len(set(seen)) == len(load_items(None))
 
 
 def test_written_orders_appear_in_transaction_tables(
@@ -120,7 +121,7 @@ def test_only_valid_selects_run(sim: NetSuiteSimulator, session: requests.Sessio
     resp = session.post(suiteql_url(sim), json={"q": q}, headers=TRANSIENT)
     assert resp.status_code == 400
     assert error_detail(resp)["o:errorCode"] == "INVALID_PARAMETER"
-    assert len(query(sim, session, "SELECT id FROM item")["items"]) == 11
+    assert len(query(sim, session, "SELECT id FROM item")["items"]) == len(load_items(None))
 
 
 def test_bad_paging_and_body_are_refused(sim: NetSuiteSimulator, session: requests.Session) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,13 @@ from consumer.pipeline.sync import OrderWriter, Outcome
 from schemas import OrderEvent, WooOrder
 
 SAMPLE = Path(__file__).parents[1] / "data" / "woo_order_created_body.json"
-POLICY = MappingPolicy(shipping_item_id="90", discount_item_id="91", fee_item_id="92", tax_item_id="93")
+POLICY = MappingPolicy(
+    shipping_item_id="90",
+    discount_item_id="91",
+    fee_item_id="92",
+    tax_item_id="93",
+    tax_code_map={"default": "11"},
+)
 VERSION = POLICY.version_field
 
 
@@ -40,9 +46,19 @@ class FakeNetSuite:
         record = self.records.get((record_type, external_id or ""))
         return None if record is None else {**record, "id": str(abs(hash(external_id)) % 10_000)}
 
+    def update(self, record_type: str, internal_id: str, body: dict[str, Any]) -> None:
+        self.calls.append(("update", record_type))
+
+    def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        self.calls.append(("suiteql", query.split(" FROM ")[1].split()[0]))
+        yield from ()
+
     def resolve(self, skus: Iterable[str], *, recheck_missing: bool = False) -> dict[str, str]:
         self.calls.append(("resolve", ",".join(skus)))
         return {"COF-1KG": "501", "MUG-BLUE": "502"}
+
+    def invalidate(self, sku: str | None = None) -> None:
+        self.calls.append(("invalidate", sku or ""))
 
 
 def event(status: str = "processing", modified: str = "2025-03-14T09:15:36", topic: str = "order.created",

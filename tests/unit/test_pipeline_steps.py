@@ -14,6 +14,7 @@ from consumer.errors import (
     SchemaRegistryDown,
     Throttled,
     Transient,
+    TryAgain,
     Undecodable,
     Unmappable,
 )
@@ -133,7 +134,7 @@ class TestRetryPolicy:
     def decide(self, error: Exception, attempts: int = 0, **checks: bool) -> Forward | Wait:
         return self.policy.decide(error, attempts_so_far=attempts, now_ms=1000, checks=FakeChecks(**checks))  # type: ignore[arg-type]
 
-    @pytest.mark.parametrize("error", [Transient("x"), Throttled("x")])
+    @pytest.mark.parametrize("error", [Transient("x"), Throttled("x"), TryAgain("x")])
     def test_retryable_walks_the_chain(self, error: Exception) -> None:
         assert [self.decide(error, n) for n in range(3)] == [
             Forward("orders.retry.1", 1, 6000, "retryable"),
@@ -141,8 +142,11 @@ class TestRetryPolicy:
             Forward("orders.retry.3", 3, 301000, "retryable"),
         ]
 
-    def test_a_transient_failure_out_of_retries_is_dead_lettered_when_netsuite_answers(self) -> None:
-        assert self.decide(Transient("x"), 3) == Forward("orders.dlq", 4, None, "exhausted")
+    @pytest.mark.parametrize("error", [Transient("x"), TryAgain("x")])
+    def test_a_transient_failure_out_of_retries_is_dead_lettered_when_netsuite_answers(
+        self, error: Exception
+    ) -> None:
+        assert self.decide(error, 3) == Forward("orders.dlq", 4, None, "exhausted")
 
     def test_throttling_out_of_retries_is_parked_never_dead_lettered(self) -> None:
         """NetSuite's concurrency limit is shared: another integration's burst is not the order's fault."""

@@ -18,16 +18,13 @@ from hypothesis import strategies as st
 
 from consumer.errors import Unmappable
 from consumer.netsuite.addresses import LIMITS, is_empty, width
+from consumer.netsuite.customers import COMPANY_NAME_LIMIT, EMAIL_LIMIT, NAME_LIMIT, PHONE_LIMIT
 from consumer.netsuite.external_ids import EXTERNAL_ID_LIMIT
-from consumer.netsuite.lines import DESCRIPTION_LIMIT
 from consumer.netsuite.money import minor_digits
+from consumer.netsuite.products import DESCRIPTION_LIMIT
 from consumer.netsuite.records import (
-    COMPANY_NAME_LIMIT,
-    EMAIL_LIMIT,
     MEMO_LIMIT,
-    NAME_LIMIT,
     OTHER_REF_LIMIT,
-    PHONE_LIMIT,
     MappedRecord,
     customer_external_id,
     map_customer,
@@ -189,8 +186,8 @@ def orders(draw: st.DrawFn) -> WooOrder:
     return WooOrder.model_validate(data)
 
 
-TaxMode = Literal["line", "netsuite"]
-TAX_MODES: list[TaxMode] = ["line", "netsuite"]
+TaxMode = Literal["suitetax", "line", "netsuite"]
+TAX_MODES: list[TaxMode] = ["suitetax", "line", "netsuite"]
 
 
 def policy(tax_mode: TaxMode) -> MappingPolicy:
@@ -200,6 +197,8 @@ def policy(tax_mode: TaxMode) -> MappingPolicy:
         fee_item_id="FEE",
         tax_mode=tax_mode,
         tax_item_id="TAX",
+        rounding_item_id="ROUND",
+        tax_code_map={"default": "11"},
     )
 
 
@@ -271,14 +270,20 @@ def test_generated_orders_balance_lose_nothing_and_fit(order: WooOrder, tax_mode
     body = record.body
     items = body["item"]["items"]
 
-    # the invariant, to the cent (exact Decimal sum of the JSON numbers)
+    # the invariant, to the cent (exact Decimal sum of the JSON numbers): lines + tax details = total
     expected = Decimal(order.total) - (Decimal(order.total_tax) if tax_mode == "netsuite" else 0)
-    assert sum(Decimal(repr(i["amount"])) for i in items) == expected
+    details = body.get("taxDetails", {"items": []})["items"]
+    tax = sum((Decimal(repr(d["taxAmount"])) for d in details), Decimal(0))
+    assert sum(Decimal(repr(i["amount"])) for i in items) + tax == expected
+    assert body["taxDetailsOverride"] is (tax_mode != "netsuite")
+    refs = [i.get("taxDetailsReference") for i in items]
+    assert {d["taxDetailsReference"] for d in details} <= set(refs)  # every detail names a line
     for item in items:
         assert width(item["description"]) <= DESCRIPTION_LIMIT
         amount = Decimal(repr(item["amount"]))
         assert amount == amount.quantize(Decimal(1).scaleb(-minor_digits(order.currency)))
     assert all(i["amount"] <= 0 for i in items if i["item"]["id"] == "DISC")
+    assert not any(i["item"]["id"] == "ROUND" for i in items)  # consistent orders need no rounding
     assert [i["item"]["id"] for i in items if i["item"]["id"] in ITEM_IDS.values()] == [
         ITEM_IDS[li.sku] for li in order.line_items if li.quantity
     ]
@@ -313,12 +318,13 @@ def test_generated_customers_fit_and_have_safe_ids(order: WooOrder) -> None:
     assert SAFE_ID.fullmatch(record.external_id)
     assert len(record.external_id) <= EXTERNAL_ID_LIMIT
     assert body["externalId"] == record.external_id
-    assert body["isPerson"] is (not order.billing.company.strip())
+    assert body["isPerson"] is True  # NETSUITE_CUSTOMER_TYPE=individual, whatever the order says
     for key in ("firstName", "lastName"):
-        assert width(body.get(key, "")) <= NAME_LIMIT
+        assert 0 < width(body[key]) <= NAME_LIMIT  # NetSuite wants both parts, whatever the order has
     assert width(body.get("companyName", "")) <= COMPANY_NAME_LIMIT
-    assert width(body["email"]) <= EMAIL_LIMIT
-    assert width(body["phone"]) <= PHONE_LIMIT
+    assert width(body.get("email", "")) <= EMAIL_LIMIT
+    assert body.get("email", "x") != ""  # an empty email is left out, never sent
+    assert width(body.get("phone", "")) <= PHONE_LIMIT
     entries = body["addressBook"]["items"]
     assert sum(e["defaultBilling"] for e in entries) == 1
     assert sum(e["defaultShipping"] for e in entries) == 1
@@ -377,6 +383,17 @@ def test_long_guest_emails_sharing_a_prefix_do_not_collide(base: str, a: str, b:
     assert (ids[0] == ids[1]) == (one.strip().lower() == two.strip().lower())
 
 
+def tolerance_units(currency: str) -> int:
+    """ROUNDING_TOLERANCE (0.05) in the currency's smallest units, at least one."""
+    return max(1, int(Decimal("0.05").scaleb(minor_digits(currency))))
+
+
+def _with_total_off_by(order: WooOrder, units: int) -> WooOrder:
+    places = minor_digits(order.currency)
+    broken = Decimal(order.total) + Decimal(units).scaleb(-places)
+    return order.model_copy(update={"total": money(int(broken.scaleb(places)), places)})
+
+
 @SETTINGS
 @given(
     order=orders(),
@@ -384,11 +401,27 @@ def test_long_guest_emails_sharing_a_prefix_do_not_collide(base: str, a: str, b:
     sign=st.sampled_from([1, -1]),
     tax_mode=st.sampled_from(TAX_MODES),
 )
-def test_an_order_whose_total_does_not_match_its_parts_is_unmappable(
+def test_an_order_whose_total_is_off_beyond_the_tolerance_is_unmappable(
     order: WooOrder, off: int, sign: int, tax_mode: TaxMode
 ) -> None:
-    places = minor_digits(order.currency)
-    broken = Decimal(order.total) + Decimal(sign * off).scaleb(-places)
-    order = order.model_copy(update={"total": money(int(broken.scaleb(places)), places)})
+    order = _with_total_off_by(order, sign * (tolerance_units(order.currency) + off))
     with pytest.raises(Unmappable, match=r"add up to|negative"):
         map_sales_order(order, customer_id="1", item_ids=ITEM_IDS, policy=policy(tax_mode))
+
+
+@SETTINGS
+@given(order=orders(), data=st.data(), tax_mode=st.sampled_from(TAX_MODES))
+def test_a_disagreement_within_the_tolerance_becomes_one_rounding_line(
+    order: WooOrder, data: st.DataObject, tax_mode: TaxMode
+) -> None:
+    units = data.draw(
+        st.integers(1, tolerance_units(order.currency)) | st.integers(-tolerance_units(order.currency), -1)
+    )
+    order = _with_total_off_by(order, units)
+    record = _map_or_refusal(order, tax_mode)
+    if isinstance(record, Unmappable):
+        assert "negative" in record.message or "memo" in record.message
+        return
+    (rounding,) = [i for i in record.body["item"]["items"] if i["item"]["id"] == "ROUND"]
+    assert Decimal(repr(rounding["amount"])) == Decimal(units).scaleb(-minor_digits(order.currency))
+    assert record.rounding == Decimal(repr(rounding["amount"]))

@@ -226,3 +226,42 @@ def test_integers_at_the_avro_long_limits_round_trip() -> None:
     order = _order(customer_id=2**63 - 1, parent_id=-(2**63), line_items=[{"id": 2**63 - 1, "quantity": 3}])
     event = OrderEvent(order=order, raw_body=b"{}")
     assert SingleObjectSerde().decode(SingleObjectSerde().encode(event)).order == order
+
+
+def test_v2_carries_local_date_line_taxes_and_rate_ids() -> None:
+    event = SingleObjectSerde().decode(SingleObjectSerde().encode(sample_event()))
+    order = event.order
+    assert order.date_created == "2025-03-14T10:15:30"  # the shop's time zone, one hour ahead of GMT
+    assert [(t.id, t.total, t.subtotal) for t in order.line_items[0].taxes] == [(1, "6.8058", "7.562")]
+    assert [(t.id, t.total) for t in order.shipping_lines[0].taxes] == [(1, "0.931")]
+    assert [(t.id, t.total) for t in order.fee_lines[0].taxes] == [(1, "0.38")]
+    assert (order.tax_lines[0].rate_id, order.tax_lines[0].rate_percent) == (1, "19")
+
+
+def test_a_v1_record_decodes_without_the_v2_fields() -> None:
+    v1 = load_schema(SCHEMA_DIR / "history" / "v1.avsc")
+    record = to_record(sample_event())
+    v1_order_fields = {f["name"] for f in v1["fields"][5]["type"]["fields"]}
+    record["order"] = {k: v for k, v in record["order"].items() if k in v1_order_fields}
+    for name in ("line_items", "shipping_lines", "fee_lines"):
+        record["order"][name] = [
+            {k: v for k, v in li.items() if k != "taxes"} for li in record["order"][name]
+        ]
+    record["order"]["tax_lines"] = [
+        {k: v for k, v in t.items() if k not in ("rate_id", "rate_percent")}
+        for t in record["order"]["tax_lines"]
+    ]
+    old_bytes = SingleObjectSerde(schema=v1).encode_record(record)
+    order = SingleObjectSerde().decode(old_bytes).order
+    assert order.date_created is None
+    assert order.line_items[0].taxes == []
+    assert (order.tax_lines[0].rate_id, order.total) == (0, "64.22")
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("0.93100000000000005", "0.93100000"), ("6.8058", "6.8058"), (0.931, "0.931"), ("", "0"), (2, "2")],
+)
+def test_line_tax_shares_keep_full_precision_up_to_eight_decimals(given: Any, kept: str) -> None:
+    order = _order(line_items=[{"id": 1, "taxes": [{"id": 1, "total": given, "subtotal": ""}]}])
+    assert order.line_items[0].taxes[0].total == kept
