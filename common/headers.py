@@ -13,6 +13,9 @@ DUE_AT_MS = "x-due-at-ms"
 # dead-lettered again keeps them, so the dead-letter topic shows how often it was redriven
 REDRIVE_COUNT = "x-redrive-count"
 REDRIVEN_FROM = "x-redriven-from"  # <dead-letter topic>/<partition>@<offset>
+# set by `python -m consumer reconcile` on an order it publishes because the webhook path had not
+SOURCE = "x-source"
+RECONCILE = b"reconcile"
 
 WEBHOOK_TOPIC = "x-wc-webhook-topic"
 WEBHOOK_ID = "x-wc-webhook-id"

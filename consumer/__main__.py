@@ -19,7 +19,7 @@ from common.kafka_settings import KafkaSettings
 from common.logs import configure_logging
 
 log = logging.getLogger("consumer")
-RESERVED = ("reconcile", "audit", "check")
+RESERVED = ("audit", "check")
 
 
 def _settings_error(exc: ValidationError) -> int:
@@ -76,6 +76,7 @@ def cmd_run() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     from consumer.ops import cli
+    from consumer.reconcile import cli as reconcile_cli
 
     parser = argparse.ArgumentParser(
         prog="python -m consumer", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -85,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("topics", help="create the main, retry, dead-letter and memory topics if missing")
     cli.add_redrive(commands)
     cli.add_replay(commands)
+    reconcile_cli.add_parser(commands)
     for name in RESERVED:
         commands.add_parser(name, help="reserved for later work (exits 64)")
     args = parser.parse_args(argv)
@@ -95,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli.run_redrive(args)
     if args.command == "replay":
         return cli.run_replay(args)
+    if args.command == "reconcile":
+        return reconcile_cli.run(args)
     if args.command in RESERVED:
         print(f"'{args.command}' is reserved for later work and not implemented yet", file=sys.stderr)
         return 64

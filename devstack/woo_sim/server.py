@@ -6,6 +6,7 @@ The production client must not know it talks to a simulator: only `WOOCOMMERCE_A
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -136,6 +137,10 @@ class WooSimulator:
 
     def set_faults(self, faults: Faults) -> None:
         self.app.set_faults(faults)
+
+    def set_consumer_secret(self, secret: str) -> None:
+        """The shop's key now has this secret (regenerated in WooCommerce): the old one gets 401."""
+        self.app.config = dataclasses.replace(self.app.config, consumer_secret=secret)
 
     def before_list(self, hook: Callable[[Request], None]) -> None:
         """Run `hook(request)` before each order list is answered (to change orders mid-paging)."""
