@@ -39,8 +39,12 @@ def check_complete(record_type: str, record: dict[str, Any]) -> None:
     if record_type == "salesOrder":
         if not record.get("entity"):
             raise user_error("Please enter value(s) for: Customer", "entity")
-        if not record.get("item", {}).get("items"):
+        lines = record.get("item", {}).get("items")
+        if not lines:
             raise user_error("You must enter at least one line item for this transaction.", "item")
+        for i, line in enumerate(lines):  # e.g. a `line` number that named no existing line
+            if "item" not in line:
+                raise user_error("Please enter value(s) for: Item", f"item.items[{i}].item")
     elif record_type == "customer":
         if record.get("isPerson") is True or (
             record.get("isPerson") is None and not record.get("companyName")
@@ -83,9 +87,10 @@ def _check_sales_order(body: dict[str, Any], store: RecordStore) -> None:
 def _check_line(line: Any, path: str, store: RecordStore) -> None:
     if not isinstance(line, dict):
         raise user_error("Invalid content for a sublist line.", path)
-    if "item" not in line:
+    if "item" in line:
+        _check_item(_reference_id(line["item"], f"{path}.item"), f"{path}.item", store)
+    elif "line" not in line:  # a line named by `line` is an existing one being changed: it has its item
         raise user_error("Please enter value(s) for: Item", f"{path}.item")
-    _check_item(_reference_id(line["item"], f"{path}.item"), f"{path}.item", store)
     if "quantity" in line:
         quantity = line["quantity"]
         if not _is_number(quantity) or quantity <= 0:
