@@ -112,6 +112,7 @@ def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
             "unauthorized", 401, {"error": "unauthorized", "reason": reason}, {**ids, "reason": reason}
         )
     ctx.metrics.matched[match.secret].inc()
+    ctx.metrics.delivered(delivery.webhook_id)
     topic = delivery.topic or default_topic
     ids["webhook_topic"] = topic[:64]
     if topic not in PUBLISHED_TOPICS:
