@@ -16,6 +16,9 @@ REDRIVEN_FROM = "x-redriven-from"  # <dead-letter topic>/<partition>@<offset>
 # set by `python -m consumer reconcile` on an order it publishes because the webhook path had not
 SOURCE = "x-source"
 RECONCILE = b"reconcile"
+# set by `python -m consumer audit --repair`: NetSuite differs from what the group remembers writing
+# (a sales order deleted or edited there), so the consumer must not trust its memory for this record
+REPAIR = "x-repair"
 
 WEBHOOK_TOPIC = "x-wc-webhook-topic"
 WEBHOOK_ID = "x-wc-webhook-id"
