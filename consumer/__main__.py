@@ -19,7 +19,7 @@ from common.kafka_settings import KafkaSettings
 from common.logs import configure_logging
 
 log = logging.getLogger("consumer")
-RESERVED = ("audit", "check")
+RESERVED = ("check",)
 
 
 def _settings_error(exc: ValidationError) -> int:
@@ -75,6 +75,7 @@ def cmd_run() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from consumer.audit import cli as audit_cli
     from consumer.ops import cli
     from consumer.reconcile import cli as reconcile_cli
 
@@ -87,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     cli.add_redrive(commands)
     cli.add_replay(commands)
     reconcile_cli.add_parser(commands)
+    audit_cli.add_parser(commands)
     for name in RESERVED:
         commands.add_parser(name, help="reserved for later work (exits 64)")
     args = parser.parse_args(argv)
@@ -99,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli.run_replay(args)
     if args.command == "reconcile":
         return reconcile_cli.run(args)
+    if args.command == "audit":
+        return audit_cli.run(args)
     if args.command in RESERVED:
         print(f"'{args.command}' is reserved for later work and not implemented yet", file=sys.stderr)
         return 64

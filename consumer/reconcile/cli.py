@@ -2,9 +2,10 @@
 
 Long-running by default: a pass every RECONCILE_INTERVAL_S, metrics and /healthz on METRICS_PORT.
 `--once` makes one pass and exits (a CronJob); `--since` starts the (first) pass at that UTC time — a
-first run, or a backfill after an outage. Exit codes: 0 the pass completed; 1 it did not (WooCommerce
-or Kafka unavailable after retries: nothing was lost, the watermark did not move; run it again);
-2 bad arguments or settings, a missing topic, or WooCommerce refusing the key (401/403).
+first run, or a backfill after an outage. Exit codes: 0 the pass completed; 2 bad arguments or
+settings, a missing topic, or WooCommerce refusing the key (401/403); 3 the pass could not complete:
+WooCommerce or Kafka did not answer after retries (nothing was lost, the watermark did not move: run
+it again). 1, "the check found problems", is `audit`'s.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import ValidationError
 
 from common.publisher import KafkaPublisher, PublishError
-from consumer.ops.replay import parse_target
+from consumer.ops.cli import utc_time
 from consumer.reconcile import metrics
 from consumer.reconcile.reconciler import PassResult, Reconciler, Timing
 from consumer.reconcile.settings import ReconcileSettings
@@ -34,7 +35,7 @@ from consumer.woocommerce.client import WooAuthError, WooClient, WooError
 from schemas.serde import make_serde
 
 log = logging.getLogger("consumer.reconcile")
-DONE, INCOMPLETE, BAD_INPUT = 0, 1, 2
+DONE, BAD_INPUT, INCOMPLETE = 0, 2, 3
 _FAILURES = (WooError, PublishError, TableWriteFailed, TimeoutError, KafkaException)
 
 
@@ -46,7 +47,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--once", action="store_true", help="one pass, then exit (a CronJob)")
-    p.add_argument("--since", type=_utc_time, help="start the first pass at this UTC time (ISO-8601)")
+    p.add_argument("--since", type=utc_time, help="start the first pass at this UTC time (ISO-8601)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -181,13 +182,3 @@ def _serve(port: int, healthy: Callable[[], bool]) -> None:
     server = ThreadingHTTPServer(("0.0.0.0", port), Handler)  # noqa: S104 - a pod's metrics port
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="reconcile-http", daemon=True).start()
-
-
-def _utc_time(text: str) -> datetime:
-    try:
-        target = parse_target(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if not isinstance(target, datetime):
-        raise argparse.ArgumentTypeError(f"not an ISO-8601 UTC time: {text}")
-    return target

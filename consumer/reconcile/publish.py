@@ -32,16 +32,21 @@ def publish_order(
     *,
     topic: str,
     shop_url: str,
+    source: bytes = h.RECONCILE,
+    repair: bool = False,
     timeout_s: float = 30.0,
 ) -> WooOrder:
     """Validate, encode and publish; returns once the broker acknowledged (raises `InvalidOrder` for
-    an order the receiver would refuse, `PublishError` when the broker does not take it)."""
+    an order the receiver would refuse, `PublishError` when the broker does not take it). `repair`
+    adds `x-repair`: the consumer then decides on what NetSuite holds, never on its memory."""
     body = json.dumps(rest_order, separators=(",", ":"), ensure_ascii=True).encode()
     order = parse_order(body)
     delivery = DeliveryHeaders(
         signature=None, topic=EVENT_TOPIC, webhook_id="", delivery_id="", source=shop_url
     )
     event = build_event(order, body, delivery, EVENT_TOPIC)
-    headers = [*kafka_headers(delivery, EVENT_TOPIC), (h.SOURCE, h.RECONCILE)]
+    headers = [*kafka_headers(delivery, EVENT_TOPIC), (h.SOURCE, source)]
+    if repair:
+        headers.append((h.REPAIR, source))
     publisher.publish(topic, event.key, serde.encode(event, topic), headers, timeout_s)
     return order
