@@ -10,7 +10,9 @@ import sys
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
+from consumer.audit.settings import AuditSettings
 from consumer.ops.settings import OperatorSettings
+from consumer.reconcile.settings import ReconcileSettings
 from consumer.settings import ConsumerSettings
 from receiver.settings import ReceiverSettings
 
@@ -44,6 +46,8 @@ def table() -> str:
         **_rows(ReceiverSettings, "receiver", seen),
         **_rows(ConsumerSettings, "consumer", seen),
         **_rows(OperatorSettings, "redrive/replay", seen),
+        **_rows(ReconcileSettings, "reconcile", seen),
+        **_rows(AuditSettings, "audit", seen),
     }
     lines = [BEGIN, "| variable | used by | default | meaning |", "|---|---|---|---|"]
     for env in sorted(rows):

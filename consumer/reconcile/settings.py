@@ -13,12 +13,12 @@ from consumer.woocommerce.settings import WooCommerceSettings
 class ReconcileSettings(KafkaSettings, WooCommerceSettings):
     model_config = ENV_FILE_CONFIG
 
-    reconcile_interval_s: float = Field(300.0, gt=0, description="how often `reconcile` polls WooCommerce")
+    reconcile_interval_s: float = Field(300, gt=0, description="how often `reconcile` polls WooCommerce")
     reconcile_overlap_s: float = Field(
-        900.0, ge=0, description="how far before the watermark each pass starts"
+        900, ge=0, description="how far before the watermark each pass starts"
     )
     reconcile_lag_s: float = Field(
-        120.0, ge=0, description="orders modified this recently are left to their webhook (the next pass)"
+        120, ge=0, description="orders modified this recently are left to their webhook (the next pass)"
     )
     reconcile_read_timeout_s: float = Field(
         120.0, gt=0, description="longest wait to read the reconcile and main topics to their ends"
