@@ -14,9 +14,7 @@ class ReconcileSettings(KafkaSettings, WooCommerceSettings):
     model_config = ENV_FILE_CONFIG
 
     reconcile_interval_s: float = Field(300, gt=0, description="how often `reconcile` polls WooCommerce")
-    reconcile_overlap_s: float = Field(
-        900, ge=0, description="how far before the watermark each pass starts"
-    )
+    reconcile_overlap_s: float = Field(900, ge=0, description="how far before the watermark each pass starts")
     reconcile_lag_s: float = Field(
         120, ge=0, description="orders modified this recently are left to their webhook (the next pass)"
     )
