@@ -29,6 +29,8 @@ class Follower:
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
                 "fetch.wait.max.ms": 100,
+                # between passes nothing is read: bound what librdkafka prefetches meanwhile
+                "queued.max.messages.kbytes": 16384,
             }
         )
         metadata = self._consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)

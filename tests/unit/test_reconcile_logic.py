@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 
 from common import headers as h
-from consumer.reconcile.reconciler import Reconciler, Timing
+from consumer.reconcile import cli
+from consumer.reconcile.reconciler import PassResult, Reconciler, Timing
+from consumer.reconcile.table import TableWriteFailed
 from consumer.reconcile.tail import source_of
 from consumer.reconcile.webhooks import check, points_at
-from consumer.woocommerce.client import WooClient
+from consumer.woocommerce.client import WooAuthError, WooClient, WooUnavailable
 from consumer.woocommerce.settings import WooCommerceSettings
 from devstack.demo_orders import OrderFactory
 from devstack.woo_sim import WooSimulator
@@ -165,3 +167,30 @@ def test_the_first_pass_looks_back_the_overlap_and_since_never_skips_the_waterma
     assert table.watermark == old  # the day before --since was not looked at: the watermark stays
     early = reconciler(shop, table, FakePublisher()).run_pass(since=old - timedelta(hours=1))
     assert early.watermark == NOW - timedelta(minutes=2)
+
+
+class ScriptedReconciler:
+    def __init__(self, outcome: Exception | None) -> None:
+        self.outcome = outcome
+
+    def run_pass(self, since: datetime | None = None) -> PassResult:
+        if self.outcome is not None:
+            raise self.outcome
+        return PassResult(NOW - timedelta(minutes=17), NOW - timedelta(minutes=2), listed=3, published=1)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "code", "said"),
+    [
+        (None, 0, "3 listed, 1 published (missed by the webhook path)"),
+        (WooAuthError("GET /orders: HTTP 401", status=401), 2, "refused the key"),
+        (WooUnavailable("GET /orders: HTTP 503"), 3, "did not complete"),
+        (TableWriteFailed("orders.reconcile: 1 change(s) unacknowledged"), 3, "watermark did not move"),
+    ],
+)
+def test_once_exit_codes(
+    outcome: Exception | None, code: int, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli._once(ScriptedReconciler(outcome), None) == code  # type: ignore[arg-type]
+    printed = capsys.readouterr()
+    assert said in printed.out + printed.err
