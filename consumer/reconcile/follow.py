@@ -40,8 +40,14 @@ class Follower:
         self.partitions = sorted(metadata.partitions)
         self._next: dict[int, int] = {}
 
-    def bounds(self, partition: int) -> tuple[int, int]:
+    def bounds(self, partition: int, *, cached: bool = False) -> tuple[int, int]:
+        """(low, high) watermarks from the broker; `cached`: as the last fetch response said (no round
+        trip; the end may be a fetch behind — fine where being a record late only repeats work)."""
         tp = TopicPartition(self.topic, partition)
+        if cached:
+            low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            if high >= 0:
+                return int(low), int(high)
         low, high = self._consumer.get_watermark_offsets(tp, timeout=self._timeout_s)
         return int(low), int(high)
 
@@ -61,12 +67,13 @@ class Follower:
             assignment.append(TopicPartition(self.topic, p, at))
         self._consumer.assign(assignment)
 
-    def catch_up(self, apply: Callable[[Message], None]) -> dict[int, int]:
-        """Apply every record up to the ends as of now; returns the next offset per partition."""
-        ends = {p: self.bounds(p)[1] for p in self.partitions}
+    def catch_up(self, apply: Callable[[Message], None], *, cached: bool = False) -> dict[int, int]:
+        """Apply every record up to the ends as of now (as of the last fetch with `cached`); returns
+        the next offset per partition."""
+        ends = {p: self.bounds(p, cached=cached)[1] for p in self.partitions}
         deadline = time.monotonic() + self._timeout_s
         while any(self._next[p] < ends[p] for p in self.partitions):
-            for message in self._consumer.consume(num_messages=1000, timeout=0.2):
+            for message in self._consumer.consume(num_messages=1000, timeout=0.05):
                 error = message.error()
                 if error is not None:
                     log.warning("reading %s: %s", self.topic, error.name())

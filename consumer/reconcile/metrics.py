@@ -15,7 +15,7 @@ MISSED = Counter(
 LISTED = Counter("woo_reconcile_orders_listed", "Orders the WooCommerce REST API listed to reconcile passes")
 INVALID = Counter(
     "woo_reconcile_invalid_orders",
-    "Listed orders that could not be published: the receiver would refuse them too (400)",
+    "Orders the REST API returned that could not be published: the receiver would refuse them too (400)",
 )
 PASSES = Counter("woo_reconcile_passes", "Reconcile passes by result: ok, failed, credentials", ["result"])
 PASS_SECONDS = Gauge("woo_reconcile_pass_duration_seconds", "How long the last completed pass took")

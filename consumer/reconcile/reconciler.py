@@ -103,7 +103,7 @@ class Reconciler:
         self._tail.read(self._table, tail_from_ms)
         result.webhooks = self._check_webhooks()
         for page in modified_orders(self._woo, start, cutoff):
-            self._tail.read(self._table, tail_from_ms)  # deliveries that arrived while we paged
+            self._tail.read(self._table, tail_from_ms, quick=True)  # deliveries that came while we paged
             for rest_order in page:
                 self._one(rest_order, result)
         self._table.save_positions(self._tail.read(self._table, tail_from_ms))

@@ -39,8 +39,10 @@ class MainTail:
         self._started = False
         self.undecodable = 0
 
-    def read(self, table: PublishedTable, window_start_ms: int) -> dict[int, int]:
-        """Record in `table` every newer version the main topic holds; returns the positions reached."""
+    def read(self, table: PublishedTable, window_start_ms: int, *, quick: bool = False) -> dict[int, int]:
+        """Record in `table` every newer version the main topic holds; returns the positions reached.
+        `quick`: up to the ends the last fetch saw (between pages; a delivery a fetch behind is then
+        published once more, which costs nothing downstream)."""
         if not self._started:
             known = {p: o for p, o in table.positions.items() if p in self._reader.partitions}
             unknown = [p for p in self._reader.partitions if p not in known]
@@ -62,7 +64,7 @@ class MainTail:
             if order.date_modified_gmt:
                 table.record(order.id, order.date_modified_gmt[:19], source_of(h.message_headers(message)))
 
-        return self._reader.catch_up(apply)
+        return self._reader.catch_up(apply, cached=quick)
 
     def close(self) -> None:
         self._reader.close()

@@ -94,7 +94,7 @@ class FakeTail:
     def __init__(self) -> None:
         self.windows: list[int] = []
 
-    def read(self, table: FakeTable, window_start_ms: int) -> dict[int, int]:
+    def read(self, table: FakeTable, window_start_ms: int, *, quick: bool = False) -> dict[int, int]:
         self.windows.append(window_start_ms)
         return {}
 
