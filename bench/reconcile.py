@@ -20,6 +20,8 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from confluent_kafka import Producer
+
 from common.kafka_settings import KafkaSettings
 from consumer.netsuite.external_ids import customer_external_id
 from consumer.topics import ensure_topics
@@ -27,8 +29,8 @@ from devstack.broker import start_tansu
 from devstack.demo_orders import OrderFactory
 from devstack.netsuite_sim import NetSuiteSimulator, SimulatorConfig
 from devstack.woo_sim import WooSimulator
-from schemas.order import WooOrder
-from tests.integration.pipeline_harness import event_for, produce
+from schemas.order import OrderEvent, WooOrder
+from schemas.serde import SingleObjectSerde
 
 PASS = re.compile(r"(\d+) listed, (\d+) published .*; ([\d.]+)s")
 
@@ -49,13 +51,16 @@ def measure(bootstrap: str, n: int) -> None:
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
     factory = OrderFactory(seed=n)
     with WooSimulator() as shop, NetSuiteSimulator(SimulatorConfig(concurrency_limit=50)) as netsuite:
-        delivered = []
+        producer = Producer({"bootstrap.servers": bootstrap, "partitioner": "murmur2_random"})
+        serde = SingleObjectSerde()
         for i in range(1, n + 1):
             order = shop.create_order(factory.order(i), deliver=False, at=start + timedelta(seconds=i % 3600))
-            if i % 5:
-                delivered.append(event_for(order))
+            if i % 5:  # what the webhooks delivered
+                event = OrderEvent(order=WooOrder.model_validate(order), webhook_topic="order.created")
+                producer.produce(settings.orders_topic, key=event.key, value=serde.encode(event))
+                producer.poll(0)
             _hold_in_netsuite(netsuite, order)
-        produce(bootstrap, settings.orders_topic, delivered)
+        assert producer.flush(60) == 0
         env = {
             **shop.env(),
             **netsuite.env(),
