@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", metavar="command")
     commands.add_parser("run", help="one consumer-group member (the default)")
-    commands.add_parser("topics", help="create the main, retry, dead-letter and memory topics if missing")
+    commands.add_parser("topics", help="create every topic (main, retry, dead-letter, state) if missing")
     cli.add_redrive(commands)
     cli.add_replay(commands)
     reconcile_cli.add_parser(commands)
