@@ -34,8 +34,10 @@ lock: $(STAMP) ## re-resolve requirements.lock and requirements-dev.lock from py
 run: $(STAMP) ## the whole pipeline on the embedded stack, with demo orders and a progress line
 	$(BIN)/python -m devstack.run
 
+# Two workers (pytest-xdist), a test file per worker at a time so module fixtures start once: the
+# integration tests mostly wait on brokers and processes, so two halve the time on CI's two cores.
 test: $(STAMP) ## run every test (unit + integration against a real Kafka-protocol broker)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP) ## ruff and mypy (strict on our packages)
 	$(BIN)/ruff check .

@@ -26,7 +26,9 @@ OTHER_VARIABLES = ("LOG_LEVEL",)
 def project_settings() -> list[tuple[str, type[BaseSettings]]]:
     """Every settings class of the project, with who reads it: one ConfigMap feeds every process,
     so a variable known to any of them is no typo (the README's env table is generated from this)."""
+    from consumer.audit.settings import AuditSettings
     from consumer.ops.settings import OperatorSettings
+    from consumer.reconcile.settings import ReconcileSettings
     from consumer.settings import ConsumerSettings
     from receiver.settings import ReceiverSettings
 
@@ -34,6 +36,8 @@ def project_settings() -> list[tuple[str, type[BaseSettings]]]:
         ("receiver", ReceiverSettings),
         ("consumer", ConsumerSettings),
         ("redrive/replay", OperatorSettings),
+        ("reconcile", ReconcileSettings),
+        ("audit", AuditSettings),
     ]
 
 

@@ -13,6 +13,12 @@ DUE_AT_MS = "x-due-at-ms"
 # dead-lettered again keeps them, so the dead-letter topic shows how often it was redriven
 REDRIVE_COUNT = "x-redrive-count"
 REDRIVEN_FROM = "x-redriven-from"  # <dead-letter topic>/<partition>@<offset>
+# set by `python -m consumer reconcile` on an order it publishes because the webhook path had not
+SOURCE = "x-source"
+RECONCILE = b"reconcile"
+# set by `python -m consumer audit --repair`: NetSuite differs from what the group remembers writing
+# (a sales order deleted or edited there), so the consumer must not trust its memory for this record
+REPAIR = "x-repair"
 
 WEBHOOK_TOPIC = "x-wc-webhook-topic"
 WEBHOOK_ID = "x-wc-webhook-id"

@@ -142,6 +142,12 @@ class KafkaSettings(BaseSettings):
         return f"{self.orders_topic}.redrives"
 
     @property
+    def reconcile_topic(self) -> str:
+        """What `reconcile` knows (compacted): per order the newest version published to the main
+        topic, the main-topic positions it read, and its watermark (consumer.reconcile.table)."""
+        return f"{self.orders_topic}.reconcile"
+
+    @property
     def memory_topics(self) -> tuple[str, str]:
         """The consumer group's memory (compacted): orders, then customers (consumer.pipeline.changelog)."""
         return f"{self.orders_topic}.memory", f"{self.orders_topic}.customers"

@@ -20,7 +20,6 @@ from common.kafka_settings import KafkaSettings
 from common.logs import configure_logging
 
 log = logging.getLogger("consumer")
-RESERVED = ("reconcile", "audit")
 
 
 def _settings_error(exc: ValidationError) -> int:
@@ -83,7 +82,9 @@ def cmd_run() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from consumer.audit import cli as audit_cli
     from consumer.ops import cli
+    from consumer.reconcile import cli as reconcile_cli
 
     parser = argparse.ArgumentParser(
         prog="python -m consumer", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -96,15 +97,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser(
         "topics",
-        help="create the main, retry, dead-letter, memory and redrive-log topics if missing",
+        help="create the main, retry, dead-letter and state topics (memory, redrives, reconcile) if missing",
         description="Create the topics this project uses, if missing (idempotent): ORDERS_TOPIC_PARTITIONS "
         "partitions each, ORDERS_TOPIC_REPLICATION replicas; warns about existing ones that differ.",
     )
     cli.add_redrive(commands)
     cli.add_replay(commands)
     cli.add_check(commands)
-    for name in RESERVED:
-        commands.add_parser(name, help="reserved for later work (exits 64)")
+    reconcile_cli.add_parser(commands)
+    audit_cli.add_parser(commands)
     args = parser.parse_args(argv)
     configure_logging()
     warn_unknown_variables()
@@ -116,9 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         return cli.run_replay(args)
     if args.command == "check":
         return cli.run_check(args)
-    if args.command in RESERVED:
-        print(f"'{args.command}' is reserved for later work and not implemented yet", file=sys.stderr)
-        return 64
+    if args.command == "reconcile":
+        return reconcile_cli.run(args)
+    if args.command == "audit":
+        return audit_cli.run(args)
     return cmd_run()
 
 

@@ -33,7 +33,8 @@ class TopicPlan:
 def plan_topics(settings: KafkaSettings) -> list[TopicPlan]:
     """What `ensure_topics` creates: main (7 days), retry topics (7 days), dead letter (30 days), and
     the group's memory, compacted: the latest entry per order for 30 days, per customer for 365;
-    and the redrive log, compacted like the dead-letter topic's retention (30 days)."""
+    the redrive log, compacted like the dead-letter topic's retention (30 days); and what reconcile
+    knows, compacted, 30 days (its watermark is rewritten every pass)."""
     n, rf = settings.orders_topic_partitions, settings.orders_topic_replication
     shared = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
     if rf > 1:
@@ -42,7 +43,12 @@ def plan_topics(settings: KafkaSettings) -> list[TopicPlan]:
     plans += [TopicPlan(t, n, rf, {"retention.ms": str(7 * DAY_MS), **shared}) for t in settings.retry_topics]
     plans.append(TopicPlan(settings.dead_letter_topic, n, rf, {"retention.ms": str(30 * DAY_MS), **shared}))
     orders, customers = settings.memory_topics
-    for name, days in ((orders, 30), (customers, 365), (settings.redrives_topic, 30)):
+    for name, days in (
+        (orders, 30),
+        (customers, 365),
+        (settings.redrives_topic, 30),
+        (settings.reconcile_topic, 30),
+    ):
         compacted = {"cleanup.policy": "compact,delete", "retention.ms": str(days * DAY_MS)}
         plans.append(TopicPlan(name, n, rf, {**compacted, **shared}))
     return plans

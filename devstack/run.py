@@ -1,8 +1,12 @@
-"""`make run`: broker, NetSuite simulator, receiver and consumer, with demo orders and a progress line.
+"""`make run`: broker, NetSuite and WooCommerce simulators, receiver, consumer and reconcile, with demo
+orders and a progress line.
 
-Everything runs on loopback with demo credentials. The simulator adds some latency, a few 503s and
-429s, and every 25th demo order names an unknown SKU, so retries and dead letters show up too.
-Ctrl-C (or SIGTERM) stops every child process in order; logs are in `.run/`.
+Everything runs on loopback with demo credentials. Demo orders are placed in the WooCommerce
+simulator, which delivers their webhooks to the receiver — except every 10th, whose webhook it never
+sends (as a real shop loses some): `reconcile`, polling every few seconds, recovers those, and the
+progress line counts them. The NetSuite simulator adds some latency, a few 503s and 429s, and every
+25th demo order names an unknown SKU, so retries and dead letters show up too. Ctrl-C (or SIGTERM)
+stops every child process in order; logs are in `.run/`.
 """
 
 from __future__ import annotations
@@ -16,64 +20,26 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from prometheus_client.parser import text_string_to_metric_families
-from prometheus_client.samples import Sample
 
 from devstack.broker import free_port, start_tansu, wait_for_port
 from devstack.demo_orders import TAX_RATE_ID, OrderFactory
 from devstack.netsuite_sim.config import DEFAULT_ITEMS_FILE, SimulatorConfig, load_items
 from devstack.netsuite_sim.simulator import SPECIAL_ITEMS
 from devstack.processes import Children
+from devstack.progress import Ports, Progress, show
+from devstack.woo_sim.config import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET, DEMO_WEBHOOK_SECRET
 
-SECRET = "demo-webhook-s3cret"
+SECRET = DEMO_WEBHOOK_SECRET
+SKIP_WEBHOOK_EVERY = 10  # every 10th demo order: WooCommerce never sends its webhook
 
 
 def special_item_env() -> dict[str, str]:
     """NETSUITE_SHIPPING/DISCOUNT/FEE/TAX_ITEM_ID for the items the simulator is seeded with."""
     ids = {str(i["itemId"]): str(i["id"]) for i in load_items(None)}
     return {var: ids[name] for name, var in SPECIAL_ITEMS.items() if name in ids}
-
-
-def scrape(url: str) -> list[Sample]:
-    """Every sample a /metrics endpoint serves now (none while it is not up yet)."""
-    try:
-        text = requests.get(url, timeout=1).text
-    except requests.RequestException:
-        return []
-    return [sample for family in text_string_to_metric_families(text) for sample in family.samples]
-
-
-def total(samples: list[Sample], name: str, **labels: str) -> float:
-    """Sum of `name` over every label set that matches `labels`."""
-    return sum(
-        s.value for s in samples if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
-    )
-
-
-@dataclass(frozen=True)
-class Progress:
-    published: float
-    written: float
-    retrying: float
-    dead_lettered: float
-
-    @classmethod
-    def read(cls, rport: int, mport: int) -> Progress:
-        receiver = scrape(f"http://127.0.0.1:{rport}/metrics")
-        consumer = scrape(f"http://127.0.0.1:{mport}/metrics")
-        retried = total(consumer, "woo_consumer_retried_total")
-        settled = total(consumer, "woo_consumer_retry_settled_total")
-        return cls(
-            published=total(receiver, "woo_receiver_requests_total", outcome="accepted"),
-            written=total(consumer, "woo_consumer_outcomes_total", outcome="written"),
-            # handed to a retry topic and not settled yet: waiting for its due time, or being retried
-            retrying=max(0.0, retried - settled),
-            dead_lettered=total(consumer, "woo_consumer_dead_lettered_total"),
-        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             broker = start_tansu(log_path=run_dir / "broker.log")
             bootstrap = broker.bootstrap
         sim_port, receiver_port, metrics_port = free_port(), free_port(), free_port()
+        shop_port, reconcile_port = free_port(), free_port()
         sim = SimulatorConfig()
         env = {
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
@@ -121,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
             # VAT rate books under the simulator's DE-VAT-19 code
             "NETSUITE_TAX_CODE_MAP": json.dumps({str(TAX_RATE_ID): "11", "default": "11"}),
             **special_item_env(),
+            "WOOCOMMERCE_API_URL": f"http://127.0.0.1:{shop_port}",
+            "WOOCOMMERCE_ALLOW_HTTP": "true",  # the local simulator serves plain http
+            "WOOCOMMERCE_CONSUMER_KEY": DEMO_CONSUMER_KEY,
+            "WOOCOMMERCE_CONSUMER_SECRET": DEMO_CONSUMER_SECRET,
+            "RECEIVER_PUBLIC_URL": f"http://127.0.0.1:{receiver_port}",
         }
         print(f"broker     {bootstrap}{' (embedded tansu)' if broker else ''}")
         with (run_dir / "topics.log").open("wb") as log:
@@ -160,8 +132,23 @@ def main(argv: list[str] | None = None) -> int:
         children.start("consumer", ["-m", "consumer"], env)
         wait_for_port("127.0.0.1", metrics_port, 30)
         print(f"consumer   metrics http://127.0.0.1:{metrics_port}/metrics   logs in .run/")
-        sent, failed = drive(args, stop, children, receiver_port, metrics_port)
-        summary(sent, failed, Progress.read(receiver_port, metrics_port), env, bool(broker))
+        shop_args = ["-m", "devstack.woo_sim", "--port", str(shop_port)]
+        children.start("woo-sim", [*shop_args, "--deliver-to", f"http://127.0.0.1:{receiver_port}"], env)
+        wait_for_port("127.0.0.1", shop_port, 20)
+        print(
+            f"shop       http://127.0.0.1:{shop_port} (WooCommerce simulator: every 10th webhook never sent)"
+        )
+        timing = {"RECONCILE_INTERVAL_S": "2", "RECONCILE_LAG_S": "2", "RECONCILE_OVERLAP_S": "60"}
+        children.start(
+            "reconcile",
+            ["-m", "consumer", "reconcile"],
+            {**env, **timing, "METRICS_PORT": str(reconcile_port)},
+        )
+        wait_for_port("127.0.0.1", reconcile_port, 30)
+        print(f"reconcile  metrics http://127.0.0.1:{reconcile_port}/metrics (a pass every 2 s)")
+        ports = Ports(receiver_port, metrics_port, reconcile_port)
+        sent, failed = drive(args, stop, children, shop_port, ports)
+        summary(sent, failed, Progress.read(ports), env, bool(broker))
     except RuntimeError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
@@ -174,12 +161,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def drive(
-    args: argparse.Namespace, stop: threading.Event, children: Children, rport: int, mport: int
+    args: argparse.Namespace, stop: threading.Event, children: Children, shop_port: int, ports: Ports
 ) -> tuple[int, int]:
-    """Send demo orders until `--orders` or Ctrl-C; returns (sent, refused by the receiver)."""
+    """Place demo orders in the shop until `--orders` or Ctrl-C; returns (placed, refused by the shop)."""
     factory = OrderFactory(seed=int(time.time()))
     session = requests.Session()
-    url = f"http://127.0.0.1:{rport}/webhook/woocommerce/order-created"
+    url = f"http://127.0.0.1:{shop_port}/__sim/orders"
     interval = 1.0 / args.rate
     next_at = time.monotonic()
     sent = failed = 0
@@ -189,24 +176,24 @@ def drive(
         children.check()
         poison = sent % 25 == 24
         order = factory.order(order_id, sku_override="NO-SUCH-SKU" if poison else None)
-        body, headers = factory.delivery(order, SECRET)
+        deliver = sent % SKIP_WEBHOOK_EVERY != SKIP_WEBHOOK_EVERY - 1
         try:
-            ok = session.post(url, data=body, headers=headers, timeout=15).status_code == 200
+            ok = session.post(url, json={"order": order, "deliver": deliver}, timeout=15).status_code == 201
         except requests.RequestException:
             ok = False
         sent, failed = sent + 1, failed + (not ok)
         if sent % max(1, int(args.rate)) == 0:
-            progress(sent, failed, rport, mport)
+            show(sent, failed, Progress.read(ports))
         next_at += interval
         stop.wait(max(0.0, next_at - time.monotonic()))
     deadline = time.monotonic() + 60
     while args.orders and not stop.is_set() and time.monotonic() < deadline:  # let the last orders land
-        now = Progress.read(rport, mport)
+        now = Progress.read(ports)
         if now.written + now.dead_lettered >= sent - failed:
             break
         show(sent, failed, now)
         stop.wait(0.5)
-    progress(sent, failed, rport, mport)
+    show(sent, failed, Progress.read(ports))
     return sent, failed
 
 
@@ -214,8 +201,10 @@ def summary(sent: int, failed: int, p: Progress, env: dict[str, str], embedded: 
     """The closing paragraph: what happened, and the dead letters with the command that redrives them
     (listed now: the embedded broker keeps them in memory only, so they are gone once it stops)."""
     print(
-        f"\n\n{sent} demo orders sent, {p.published:.0f} accepted by the receiver"
+        f"\n\n{sent} demo orders placed in WooCommerce"
         + (f" ({failed} refused)" if failed else "")
+        + f", {p.published:.0f} delivered by webhook, {p.recovered:.0f} whose webhook never came "
+        "recovered by reconcile"
         + f", {p.written:.0f} written to NetSuite, {p.dead_lettered:.0f} dead-lettered"
         + (f", {p.retrying:.0f} still waiting in the retry topics" if p.retrying else "")
         + "."
@@ -237,19 +226,6 @@ def summary(sent: int, failed: int, p: Progress, env: dict[str, str], embedded: 
         "add the item to NetSuite), send them back with `python -m consumer redrive --all` — "
         'deploy/README.md, "The dead-letter topic is growing".'
     )
-
-
-def progress(sent: int, failed: int, rport: int, mport: int) -> None:
-    show(sent, failed, Progress.read(rport, mport))
-
-
-def show(sent: int, failed: int, p: Progress) -> None:
-    line = (
-        f"received {sent:>6} | published {p.published:>6.0f} | written to NetSuite {p.written:>6.0f} | "
-        f"retrying {p.retrying:>4.0f} | dead-lettered {p.dead_lettered:>4.0f}"
-        + (f" | rejected by receiver {failed}" if failed else "")
-    )
-    print("\r" + line, end="", flush=True)
 
 
 if __name__ == "__main__":

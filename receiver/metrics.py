@@ -9,6 +9,7 @@ that lands on any worker sees the whole process tree (the in-flight gauge sums l
 from __future__ import annotations
 
 import os
+import time
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -91,12 +92,26 @@ class ReceiverMetrics:
             "RECEIVER_READ_TIMEOUT_S: slow clients reaching the pod",
             registry=self.registry,
         )
+        self.last_delivery = Gauge(
+            "woo_receiver_last_delivery_timestamp_seconds",
+            "When a verified delivery of each WooCommerce webhook (X-WC-Webhook-ID) last arrived, Unix "
+            "time: a webhook that stops while orders flow was disabled or re-pointed",
+            ["webhook_id"],
+            registry=self.registry,
+            multiprocess_mode="max",
+        )
         self.payload_bytes = Histogram(
             "woo_receiver_payload_bytes",
             "Size of webhook bodies (Content-Length when refused unread)",
             buckets=SIZE_BUCKETS,
             registry=self.registry,
         )
+
+    def webhook_delivered(self, webhook_id: str, now: float | None = None) -> None:
+        """A verified delivery from this webhook arrived. The id header is not signed, so only a
+        number becomes a label (WooCommerce's ids are); anything else counts as "other"."""
+        label = webhook_id if webhook_id.isdigit() and len(webhook_id) <= 12 else "other"
+        self.last_delivery.labels(label).set(time.time() if now is None else now)
 
     def render(self) -> tuple[bytes, str]:
         """The exposition text: this registry, or every worker's files in multiprocess mode."""

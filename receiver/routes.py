@@ -112,6 +112,7 @@ def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
             "unauthorized", 401, {"error": "unauthorized", "reason": reason}, {**ids, "reason": reason}
         )
     ctx.metrics.matched[match.secret].inc()
+    ctx.metrics.webhook_delivered(delivery.webhook_id)
     topic = delivery.topic or default_topic
     ctx.metrics.delivered.get(topic, ctx.metrics.delivered["other"]).inc()
     ids["webhook_topic"] = topic[:64]

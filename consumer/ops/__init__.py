@@ -1,4 +1,5 @@
-"""Operator commands of `python -m consumer`: redrive, replay (and, later, check, reconcile, audit).
+"""Operator commands of `python -m consumer`: redrive and replay (reconcile and audit have packages of
+their own, consumer/reconcile and consumer/audit; check is later work).
 
 Each command reads its own settings (Kafka only: an operator needs no NetSuite credentials to move
 offsets or re-publish records), prints a readable summary or JSON lines, and returns the contract's

@@ -33,8 +33,8 @@ def add_redrive(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     what.add_argument("--all", action="store_true", help="redrive every dead letter (within --since/--until)")
     what.add_argument("--order", nargs="+", metavar="ID", help="redrive the dead letters of these orders")
     what.add_argument("--error-class", nargs="+", metavar="C", help="redrive those with this x-error-class")
-    p.add_argument("--since", type=_utc_time, help="dead-lettered at or after this UTC time (ISO-8601)")
-    p.add_argument("--until", type=_utc_time, help="dead-lettered before this UTC time (ISO-8601)")
+    p.add_argument("--since", type=utc_time, help="dead-lettered at or after this UTC time (ISO-8601)")
+    p.add_argument("--until", type=utc_time, help="dead-lettered before this UTC time (ISO-8601)")
     p.add_argument("--json", action="store_true", help="with --list: one JSON object per line")
     p.add_argument("--dry-run", action="store_true", help="print what would be sent; send nothing")
     p.add_argument("--force", action="store_true", help="also send those redriven REDRIVE_LIMIT times")
@@ -187,8 +187,12 @@ def _print_errors(exc: ValidationError) -> None:
         print(f"configuration error: {name}: {err['msg']}", file=sys.stderr)
 
 
-def _utc_time(text: str) -> datetime:
-    target = replay.parse_target(text)
+def utc_time(text: str) -> datetime:
+    """argparse type of every `--since`/`--until`: an ISO-8601 time in UTC."""
+    try:
+        target = replay.parse_target(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     if not isinstance(target, datetime):
         raise argparse.ArgumentTypeError(f"not an ISO-8601 UTC time: {text}")
     return target

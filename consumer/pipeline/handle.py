@@ -117,7 +117,10 @@ class RecordHandler:
             event: OrderEvent | None = None
             try:
                 event = self._decode(record)
-                outcome = self._process(event, level, lease, redriven=h.REDRIVE_COUNT in dict(record.headers))
+                marks = dict(record.headers)
+                outcome = self._process(
+                    event, level, lease, redriven=h.REDRIVE_COUNT in marks, repair=h.REPAIR in marks
+                )
             except GaveUp:
                 return False
             except SyncError as error:
@@ -145,9 +148,13 @@ class RecordHandler:
             reason = exc.args[0] if exc.args and isinstance(exc.args[0], str) else describe(exc)
             raise Undecodable(reason) from exc
 
-    def _process(self, event: OrderEvent, level: int, lease: Lease, *, redriven: bool) -> Outcome:
+    def _process(
+        self, event: OrderEvent, level: int, lease: Lease, *, redriven: bool, repair: bool
+    ) -> Outcome:
+        """A retry record, or a repair (`x-repair`: NetSuite was changed behind the group's back), is
+        decided on what NetSuite holds, never on memory (versions.py, row 1)."""
         try:
-            return self._writer.write(event, from_retry=level > 0, lease=lease, redriven=redriven)
+            return self._writer.write(event, from_retry=level > 0 or repair, lease=lease, redriven=redriven)
         except (GaveUp, SyncError):
             raise
         except Exception as exc:  # a bug met by this record: dead-letter it, keep the member

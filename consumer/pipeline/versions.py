@@ -19,6 +19,8 @@ Sales order — decided before anything is written (a stale record never touches
 | 5 | main topic  | nothing; `order.created`, not redriven, past the horizon (1) | write                 |
 | 6 | main topic  | nothing, anything else (updated, redrive, reconcile, old)  | read NetSuite first   |
 
+A repair (`x-repair`, sent by `audit --repair` because NetSuite was changed behind the group's back:
+a sales order deleted or edited there) is decided as row 1, and never skipped as unchanged.
 After "read NetSuite first": NetSuite holds a newer version → skip as stale; else write. Row 3 is
 checked after mapping (it needs the content); rows 1, 2, 5, 6 before. (1) The horizon is where the
 group's memory may have forgotten orders (`WriteMemory.order_horizon`): a new order is newer; without

@@ -4,6 +4,8 @@
 # (the contract's: 0 done, 1 problems found, 2 bad arguments or settings, 3 refused).
 #   deploy/k8s/consumer-command.sh <namespace> redrive --list
 #   deploy/k8s/consumer-command.sh <namespace> replay --to 2025-06-01T09:30:00Z --dry-run
+#   deploy/k8s/consumer-command.sh <namespace> audit --since 2025-06-01T09:30:00Z
+# (audit and reconcile also get the WooCommerce REST key from the Secret: operator-job.jq)
 # Works while the consumers are scaled to zero (replay needs that). Needs kubectl and jq. The Job stays
 # an hour for `kubectl logs job/<name>`; WAIT_S (default 900) bounds the wait for it to finish.
 set -euo pipefail

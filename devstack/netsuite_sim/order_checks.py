@@ -93,9 +93,10 @@ def check_tax_details(sublist: Any) -> None:
 def check_line(line: Any, path: str, store: RecordStore) -> None:
     if not isinstance(line, dict):
         raise user_error("Invalid content for a sublist line.", path)
-    if "item" not in line:
+    if "item" in line:
+        check_item(reference_id(line["item"], f"{path}.item"), f"{path}.item", store)
+    elif "line" not in line:  # a line named by `line` is an existing one being changed: it has its item
         raise user_error("Please enter value(s) for: Item", f"{path}.item")
-    check_item(reference_id(line["item"], f"{path}.item"), f"{path}.item", store)
     if "quantity" in line:
         quantity = line["quantity"]
         if not is_number(quantity) or quantity <= 0:

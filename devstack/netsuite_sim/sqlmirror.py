@@ -4,6 +4,13 @@
 The records themselves live in `store.RecordStore`; this mirror is rewritten row by row on every
 write so SuiteQL sees what the record API wrote. Column names are lowercase, as SuiteQL returns them;
 custom fields (`custbody_*`, `custentity_*`, ...) become columns the first time they are written.
+
+Transactions as SuiteQL shows them (shared/reference/netsuite.md, "SuiteQL over transactions"):
+`transaction.foreigntotal` is the total in the transaction's currency (`total` is a REST field, not a
+column); every transaction has one **main line** (`mainline = 'T'`, no item) besides its item lines
+(`mainline = 'F'`, `taxline = 'F'`); on a sales order the item lines' `quantity`, `netamount` and
+`foreignamount` are **negative** (the credit side: NetSuite's own exports write `quantity * -1`),
+`rate` positive; there is no `amount` column (CData's transactionLine column list).
 """
 
 from __future__ import annotations
@@ -30,13 +37,13 @@ CREATE TABLE customer (id INTEGER PRIMARY KEY, entityid TEXT, externalid TEXT, e
     isinactive TEXT, currency INTEGER);
 CREATE TABLE "transaction" (id INTEGER PRIMARY KEY, externalid TEXT, tranid TEXT, otherrefnum TEXT,
     entity INTEGER, type TEXT, trandate TEXT, memo TEXT, currency INTEGER, subsidiary INTEGER,
-    total REAL, foreigntotal REAL, taxtotal REAL);
+    foreigntotal REAL, taxtotal REAL);
 CREATE TABLE currency (id INTEGER PRIMARY KEY, name TEXT, symbol TEXT, currencyprecision INTEGER,
     isinactive TEXT, isbasecurrency TEXT);
 CREATE TABLE salestaxitem (id INTEGER PRIMARY KEY, itemid TEXT, rate REAL, country TEXT, isinactive TEXT);
 CREATE TABLE transactionline (id INTEGER, "transaction" INTEGER, linesequencenumber INTEGER,
-    item INTEGER, quantity REAL, rate REAL, amount REAL, netamount REAL, memo TEXT, mainline TEXT,
-    PRIMARY KEY ("transaction", id));
+    item INTEGER, quantity REAL, rate REAL, netamount REAL, foreignamount REAL, memo TEXT,
+    mainline TEXT, taxline TEXT, PRIMARY KEY ("transaction", id));
 """
 _CUSTOM_COLUMN = re.compile(r"^cust(body|entity|item|col)_[a-z0-9_]+$")
 _CUSTOM_PREFIX = {
@@ -185,26 +192,33 @@ class SqlMirror:
             "memo": rec.get("memo"),
             "currency": sql_value(rec.get("currency")),
             "subsidiary": sql_value(rec.get("subsidiary")),
-            "total": rec.get("total"),
             "foreigntotal": rec.get("total"),
             "taxtotal": rec.get("taxTotal"),
         }
         self._upsert("transaction", row, rec)
         self._db.execute('DELETE FROM transactionline WHERE "transaction" = ?', (tran_id,))
+        main = {"id": 0, "transaction": tran_id, "linesequencenumber": 0, "mainline": "T", "taxline": "F"}
+        self._upsert("transactionline", main, {})
         for line in rec.get("item", {}).get("items", []):
             line_row = {
                 "id": line["line"],
                 "transaction": tran_id,
                 "linesequencenumber": line["line"],
                 "item": sql_value(line.get("item")),
-                "quantity": line.get("quantity"),
+                "quantity": _credit(line.get("quantity")),
                 "rate": line.get("rate"),
-                "amount": line.get("amount"),
-                "netamount": line.get("amount"),
+                "netamount": _credit(line.get("amount")),
+                "foreignamount": _credit(line.get("amount")),
                 "memo": line.get("description"),
                 "mainline": "F",
+                "taxline": "F",
             }
             self._upsert("transactionline", line_row, line)
+
+
+def _credit(value: Any) -> Any:
+    """A sales line's quantity or amount as SuiteQL shows it: negative (the credit side)."""
+    return -value if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
 def _read_only(action: int, *_args: object) -> int:

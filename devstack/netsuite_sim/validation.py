@@ -47,12 +47,16 @@ def check_complete(
     if record_type == "salesOrder":
         if not record.get("entity"):
             raise user_error("Please enter value(s) for: Customer", "entity")
-        if not record.get("item", {}).get("items"):
+        lines = record.get("item", {}).get("items")
+        if not lines:
             raise user_error("You must enter at least one line item for this transaction.", "item")
         for name in config.mandatory_fields:  # the account's form makes these mandatory
             if not record.get(name):
                 raise user_error(f"Please enter value(s) for: {_LABELS.get(name, name)}", name)
         check_customer_currency(record, store, config)
+        for i, line in enumerate(lines):  # e.g. a `line` number that named no existing line
+            if "item" not in line:
+                raise user_error("Please enter value(s) for: Item", f"item.items[{i}].item")
     elif record_type == "customer":
         if record.get("isPerson") is True or (
             record.get("isPerson") is None and not record.get("companyName")

@@ -23,17 +23,24 @@ from tests.integration.pipeline_harness import (
     wait_until,
 )
 
+HOLD_S = 45
+
 
 def test_held_partitions_that_move_away_and_come_back_are_read_again(
     broker: Broker, sim: NetSuiteSimulator, unique_name: str
 ) -> None:
     # held through B's join and leave: a due time is capped at the record's timestamp plus its
-    # topic's delay, so the retry topics get a delay that long
+    # topic's delay, so the retry topics get a delay that long. The two cooperative rebalances take
+    # ~20 s on a loaded 2-core CI box (a 20 s hold was missed by 26 ms there), so the hold is 45 s.
     settings = consumer_settings(
-        broker.bootstrap, sim.env(), unique_name, orders_topic_partitions=2, retry_delays_seconds="20,20,20"
+        broker.bootstrap,
+        sim.env(),
+        unique_name,
+        orders_topic_partitions=2,
+        retry_delays_seconds=f"{HOLD_S},{HOLD_S},{HOLD_S}",
     )
     create_topics(settings)
-    due_ms = int((time.time() + 20) * 1000)
+    due_ms = int((time.time() + HOLD_S) * 1000)
     producer = Producer({"bootstrap.servers": broker.bootstrap})
     factory = OrderFactory(seed=12)
     order_ids = []
@@ -56,6 +63,8 @@ def test_held_partitions_that_move_away_and_come_back_are_read_again(
             wait_until(lambda: b.runner.assigned_partitions(), 20, "B takes some partitions")
         wait_until(lambda: len(a.runner.assigned_partitions()) == 8, 20, "A owns every partition again")
         assert time.time() * 1000 < due_ms, "the rebalances must finish while the records are still held"
-        wait_until(lambda: len(sim.records("salesOrder")) == 6, 40, "every held order written once due")
+        wait_until(
+            lambda: len(sim.records("salesOrder")) == 6, HOLD_S + 20, "every held order written once due"
+        )
 
     assert {r["externalId"] for r in sim.records("salesOrder")} == {f"WOO_ORDER_{i}" for i in order_ids}

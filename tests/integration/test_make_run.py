@@ -1,8 +1,9 @@
 """`make run`'s driver (`python -m devstack.run`) end to end: the whole stack as real processes.
 
-Embedded broker, simulator, receiver (gunicorn) and consumer start, signed demo orders flow through
-to NetSuite (the simulator) and the dead-letter topic, the progress line adds up, and on exit — by
-itself or on Ctrl-C — every process it started is gone (their ports refuse connections).
+Embedded broker, NetSuite and WooCommerce simulators, receiver (gunicorn), consumer and reconcile
+start; demo orders placed in the shop flow through to NetSuite (the simulator) and the dead-letter
+topic — those whose webhook the shop never sent through reconcile — the progress line adds up, and
+on exit — by itself or on Ctrl-C — every process it started is gone (their ports refuse connections).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ADDRESS = re.compile(r"(?:^broker\s+|http://)127\.0\.0\.1:(\d+)", re.MULTILINE)
 PROGRESS = re.compile(
-    r"received\s+(\d+) \| published\s+(\d+) \| written to NetSuite\s+(\d+) \| retrying\s+(\d+) \| "
-    r"dead-lettered\s+(\d+)"
+    r"orders\s+(\d+) \| webhooks\s+(\d+) \| recovered by reconcile\s+(\d+) \| "
+    r"written to NetSuite\s+(\d+) \| retrying\s+(\d+) \| dead-lettered\s+(\d+)"
 )
 
 
@@ -62,18 +63,19 @@ def listen_addresses(port: int) -> set[str]:
 
 
 def stop_with(signum: int, tmp_path: Path) -> str:
-    """Start until Ctrl-C; once the consumer is up, send `signum` to the foreground group; the output."""
+    """Start until Ctrl-C; once reconcile (the last) is up, send `signum` to the foreground group;
+    the output."""
     proc = start(tmp_path)
     assert proc.stdout is not None
     lines: list[str] = []
     deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and not any(line.startswith("consumer ") for line in lines):
+    while time.monotonic() < deadline and not any(line.startswith("reconcile ") for line in lines):
         line = proc.stdout.readline()
         if not line:
             break
         lines.append(line)
     try:
-        assert any(line.startswith("consumer ") for line in lines), "".join(lines)
+        assert any(line.startswith("reconcile ") for line in lines), "".join(lines)
         for port in ports("".join(lines)):  # a public demo secret: loopback only
             addresses = listen_addresses(port)
             assert addresses, f"nothing listens on {port}"
@@ -95,15 +97,15 @@ def test_demo_orders_flow_and_every_process_stops(tmp_path: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 0, output
-    received, published, written, _retrying, dead = map(int, PROGRESS.findall(output)[-1])
-    assert (received, published) == (30, 30)
+    orders, webhooks, recovered, written, _retrying, dead = map(int, PROGRESS.findall(output)[-1])
+    assert (orders, webhooks, recovered) == (30, 27, 3)  # every 10th webhook is never sent
     assert dead >= 1  # the 25th demo order names an unknown SKU
     assert written + dead == 30
     assert f"{dead} dead-lettered." in output  # the closing summary, with the dead letters listed
     assert "NO-SUCH-SKU" in output
     assert "python -m consumer redrive --all" in output
     found = ports(output)
-    assert len(found) == 4, output  # broker, simulator, receiver, consumer metrics
+    assert len(found) == 6, output  # broker, simulators, receiver, consumer and reconcile metrics
     assert [p for p in found if listening(p)] == []
     assert (tmp_path / ".run" / "consumer.log").stat().st_size > 0
 
@@ -115,6 +117,6 @@ def test_ctrl_c_or_closing_the_terminal_stops_every_process(tmp_path: Path, sign
     output = stop_with(signum, tmp_path)
     assert "stopping" in output
     found = ports(output)
-    assert len(found) == 4, output
+    assert len(found) == 6, output
     assert [p for p in found if listening(p)] == []
     assert "a previous run's line" not in (tmp_path / ".run" / "consumer.log").read_text()  # fresh logs

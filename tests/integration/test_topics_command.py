@@ -28,7 +28,7 @@ def test_topics_are_created_once_with_the_configured_partitions(broker: Broker, 
     }
     names = [unique_name, f"{unique_name}.retry.1", f"{unique_name}.retry.2", f"{unique_name}.dlq"]
     names += [f"{unique_name}.memory", f"{unique_name}.customers"]  # the group's memory, compacted
-    names += [f"{unique_name}.redrives"]  # what `redrive` sent, compacted
+    names += [f"{unique_name}.redrives", f"{unique_name}.reconcile"]  # what redrive and reconcile know
 
     first = run_topics(env)
     assert first.returncode == 0, first.stderr
@@ -43,9 +43,10 @@ def test_topics_are_created_once_with_the_configured_partitions(broker: Broker, 
     resource = ConfigResource(ConfigResource.Type.TOPIC, unique_name)
     configs = admin.describe_configs([resource])[resource].result(timeout=10)
     assert configs["max.message.bytes"].value == str(MAX_MESSAGE_BYTES)
-    memory = ConfigResource(ConfigResource.Type.TOPIC, f"{unique_name}.customers")
-    configs = admin.describe_configs([memory])[memory].result(timeout=10)
-    assert configs["cleanup.policy"].value == "compact,delete"
+    for compacted in ("customers", "memory", "redrives", "reconcile"):
+        resource = ConfigResource(ConfigResource.Type.TOPIC, f"{unique_name}.{compacted}")
+        configs = admin.describe_configs([resource])[resource].result(timeout=10)
+        assert configs["cleanup.policy"].value == "compact,delete", compacted
 
 
 def test_a_bad_setting_is_named_and_exits_2(unique_name: str) -> None:

@@ -55,6 +55,7 @@ OPTIONAL_METRIC_MODULES = (
     "consumer.netsuite.client",
     "consumer.netsuite.governor",
     "consumer.netsuite.booking_metrics",
+    "consumer.reconcile.metrics",
 )
 RECEIVER_OUTCOMES = frozenset(
     {
@@ -133,7 +134,12 @@ CONTRACT_SECRETS = frozenset(
         "NETSUITE_TOKEN_SECRET",
     }
 )
-OPTIONAL_SETTINGS_MODULES = ("receiver.settings", "consumer.settings")
+OPTIONAL_SETTINGS_MODULES = (
+    "receiver.settings",
+    "consumer.settings",
+    "consumer.reconcile.settings",
+    "consumer.audit.settings",
+)
 
 
 # ===================================================================================================
@@ -408,9 +414,9 @@ def test_dashboard_is_json_with_a_prometheus_datasource_variable() -> None:
                 assert target.get("datasource", panel["datasource"])["uid"] == "${datasource}"
 
 
-def test_dashboard_has_the_three_rows() -> None:
+def test_dashboard_has_the_four_rows() -> None:
     rows = [p["title"] for p in dashboard()["panels"] if p["type"] == "row"]
-    assert rows == ["Receiver", "Pipeline", "NetSuite"]
+    assert rows == ["Receiver", "Pipeline", "NetSuite", "Reconciliation"]
 
 
 # ===================================================================================================
@@ -523,6 +529,10 @@ REQUIRED_ALERT_METRICS = {
     "NetSuite 5xx": 'status=~"5.."',
     "consumer not ready": "woo_consumer_ready == 0",
     "no orders written": 'woo_consumer_outcomes_total{outcome="written"}',
+    "a webhook not delivering": "woo_reconcile_webhook_active",
+    "reconciliation stalled": "woo_reconcile_watermark_age_seconds",
+    "orders the webhooks missed": "woo_reconcile_missed_orders_total",
+    "WooCommerce refusing reconcile's key": 'woo_reconcile_halted{reason="credentials"}',
 }
 
 
@@ -624,6 +634,7 @@ def test_every_deployment_has_probes_limits_and_a_locked_down_container() -> Non
     assert {d["metadata"]["name"] for d in deployments} == {
         "woo-netsuite-sync-receiver",
         "woo-netsuite-sync-consumer",
+        "woo-netsuite-sync-reconcile",
     }
     for obj in deployments + base_objects("Job"):
         name = obj["metadata"]["name"]
@@ -653,9 +664,11 @@ def test_ports_agree_with_the_configmap_and_scrape_annotations() -> None:
     data = configmap()["data"]
     receiver = base_object("Deployment", "receiver")
     consumer_dep = base_object("Deployment", "consumer")
+    reconcile = base_object("Deployment", "reconcile")
     for obj, ports, scraped in (
         (receiver, {"http": "PORT", "metrics": "RECEIVER_METRICS_PORT"}, "RECEIVER_METRICS_PORT"),
         (consumer_dep, {"metrics": "METRICS_PORT"}, "METRICS_PORT"),
+        (reconcile, {"metrics": "METRICS_PORT"}, "METRICS_PORT"),
     ):
         declared = {p["name"]: p["containerPort"] for p in container(obj)["ports"]}
         assert declared == {name: int(data[var]) for name, var in ports.items()}
@@ -881,6 +894,39 @@ def test_consumer_takes_scrapes_only_and_reaches_kafka_dns_and_https_outside_the
     assert "10.0.0.0/8" in outside["to"][0]["ipBlock"]["except"]
 
 
+def test_reconcile_takes_scrapes_only_and_reaches_kafka_dns_and_the_shop_over_https() -> None:
+    policy = network_policies()["reconcile"]
+    reconcile = base_object("Deployment", "reconcile")
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= (
+        reconcile["spec"]["template"]["metadata"]["labels"].items()
+    )
+    allowed = {
+        (peer, port) for rule in policy["spec"]["ingress"] for peer in _peers(rule) for port in _ports(rule)
+    }
+    assert allowed == {("monitoring/prometheus", "metrics")}
+    egress = {
+        (peer, port) for rule in policy["spec"]["egress"] for peer in _peers(rule) for port in _ports(rule)
+    }
+    assert {peer for peer, _ in egress} == {"kube-system/kube-dns", "kafka/*", "0.0.0.0/0"}
+    assert {port for peer, port in egress if peer == "0.0.0.0/0"} == {443}
+
+
+def test_operator_command_jobs_can_reach_kafka_and_https_and_take_no_traffic() -> None:
+    """consumer-command.sh's Jobs (operator-job.jq labels them `operator-command`): the default deny
+    would otherwise cut them off from Kafka, NetSuite and the shop."""
+    policy = network_policies()["operator-command"]
+    job_labels = {
+        "app.kubernetes.io/name": "woo-netsuite-sync",
+        "app.kubernetes.io/component": "operator-command",
+    }
+    assert policy["spec"]["podSelector"]["matchLabels"] == job_labels
+    assert "operator-command" in (K8S / "operator-job.jq").read_text(encoding="utf-8")
+    assert "ingress" not in policy["spec"]
+    assert "Ingress" in policy["spec"]["policyTypes"]
+    egress = {peer for rule in policy["spec"]["egress"] for peer in _peers(rule)}
+    assert egress == {"kube-system/kube-dns", "kafka/*", "0.0.0.0/0"}
+
+
 def test_every_named_policy_port_is_a_container_port() -> None:
     for name, policy in network_policies().items():
         if name == "default-deny" or "ingress" not in policy["spec"]:
@@ -907,6 +953,8 @@ def test_each_container_mounts_only_the_secrets_it_uses() -> None:
     }
     assert secrets_of("Deployment", "receiver") == webhook | kafka | registry
     assert secrets_of("Deployment", "consumer") == netsuite | kafka | registry  # no WooCommerce REST keys
+    woo_rest = {"WOOCOMMERCE_CONSUMER_KEY", "WOOCOMMERCE_CONSUMER_SECRET"}
+    assert secrets_of("Deployment", "reconcile") == woo_rest | kafka | registry  # no NetSuite tokens
     assert secrets_of("Job", "topics") == kafka
 
 

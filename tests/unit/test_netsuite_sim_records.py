@@ -210,6 +210,27 @@ def test_bad_line_is_user_error_at_its_path(
     assert (detail["o:errorCode"], detail["o:errorPath"]) == ("USER_ERROR", path)
 
 
+def test_a_line_named_by_its_number_is_changed_in_place(
+    sim: NetSuiteSimulator, session: requests.Session
+) -> None:
+    """Oracle, "Updating a Sublist": a line sent with its `line` changes that line (its item stays);
+    a `line` that names no existing line is a new line, which needs an item."""
+    customer = new_customer(sim, session)
+    body = order_body(customer, [sim.item_id("COF-1KG"), sim.item_id("MUG-RED")])
+    assert session.put(record_url(sim, "salesOrder/eid:WOO_ORDER_5"), json=body).status_code == 204
+    change = {"item": {"items": [{"line": 2, "amount": 25.0}]}}
+    assert session.patch(record_url(sim, "salesOrder/eid:WOO_ORDER_5"), json=change).status_code == 204
+    (record,) = sim.records("salesOrder")
+    assert [(line["item"]["id"], line["amount"]) for line in record["item"]["items"]] == [
+        (sim.item_id("COF-1KG"), 10.0),
+        (sim.item_id("MUG-RED"), 25.0),
+    ]
+    assert record["total"] == 35.0
+    unknown = {"item": {"items": [{"line": 9, "amount": 1.0}]}}
+    resp = session.patch(record_url(sim, "salesOrder/eid:WOO_ORDER_5"), json=unknown)
+    assert error_detail(resp)["o:errorPath"] == "item.items[2].item"
+
+
 def test_order_without_lines_or_customer_is_refused(
     sim: NetSuiteSimulator, session: requests.Session
 ) -> None:

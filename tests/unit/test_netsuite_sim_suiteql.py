@@ -89,12 +89,25 @@ def test_written_orders_appear_in_transaction_tables(
     lines = query(
         sim,
         session,
-        f"SELECT item, quantity, amount FROM transactionline WHERE transaction = {int(row['id'])}",  # noqa: S608
+        "SELECT item, quantity, rate, foreignamount, mainline, taxline FROM transactionline "  # noqa: S608
+        f"WHERE transaction = {int(row['id'])} ORDER BY linesequencenumber",
     )
-    assert [(r["item"], r["quantity"], r["amount"]) for r in lines["items"]] == [
-        ("101", "1", "10"),
-        ("901", "1", "10"),
+    # one main line without an item, then the item lines: quantity and amounts on the credit side
+    assert [
+        (r.get("item"), r.get("quantity"), r.get("foreignamount"), r["mainline"]) for r in lines["items"]
+    ] == [
+        (None, None, None, "T"),
+        ("101", "-1", "-10", "F"),
+        ("901", "-1", "-10", "F"),
     ]
+    assert {r.get("rate") for r in lines["items"][1:]} == {"10"}
+    assert {r["taxline"] for r in lines["items"]} == {"F"}
+    total = query(sim, session, f"SELECT foreigntotal FROM transaction WHERE id = {int(row['id'])}")  # noqa: S608
+    assert total["items"][0]["foreigntotal"] == "20"
+    no_amount = session.post(
+        suiteql_url(sim), json={"q": "SELECT amount FROM transactionline"}, headers=TRANSIENT
+    )
+    assert no_amount.status_code == 400  # SuiteQL has no transactionline.amount (netamount, foreignamount)
 
 
 def test_without_prefer_transient_is_refused(sim: NetSuiteSimulator, session: requests.Session) -> None:

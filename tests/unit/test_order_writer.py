@@ -117,6 +117,17 @@ def test_a_status_only_update_makes_no_call(ns: FakeNetSuite) -> None:
     assert upserts(ns) == []
 
 
+def test_a_repair_rewrites_an_order_memory_calls_unchanged(ns: FakeNetSuite) -> None:
+    """The sales order was deleted in NetSuite after it was written: memory still says "written, same
+    content", so a replay skips it; a repair (decided like a retry record) reads NetSuite and writes."""
+    w = writer(ns)
+    w.write(event(), from_retry=False)
+    del ns.records[("salesOrder", "WOO_ORDER_4711")]
+    assert w.write(event(topic="order.updated"), from_retry=False) is Outcome.SKIPPED_UNCHANGED
+    assert w.write(event(topic="order.updated"), from_retry=True) is Outcome.WRITTEN
+    assert ("salesOrder", "WOO_ORDER_4711") in ns.records
+
+
 def test_an_older_version_never_overwrites_a_newer_one(ns: FakeNetSuite) -> None:
     w = writer(ns)
     w.write(event(modified="2025-03-15T10:00:00", customer_note="v2"), from_retry=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 
 import pytest
 from flask.testing import FlaskClient
@@ -71,6 +72,28 @@ def test_signed_sample_is_published_with_key_headers_and_raw_body(
     assert metrics.registry.get_sample_value("woo_receiver_produce_latency_seconds_count") == 1
     assert metrics.registry.get_sample_value("woo_receiver_payload_bytes_sum") == len(body)
     assert metrics.registry.get_sample_value("woo_receiver_in_flight_requests") == 0
+    stamp = metrics.registry.get_sample_value(
+        "woo_receiver_last_delivery_timestamp_seconds", {"webhook_id": "12"}
+    )
+    assert stamp is not None
+    assert abs(stamp - time.time()) < 60
+
+
+def test_the_last_delivery_time_is_kept_per_webhook_id_for_verified_deliveries_only(
+    client: FlaskClient, metrics: ReceiverMetrics
+) -> None:
+    body = sample_body()
+    unsigned = {**signed_headers(body), "X-WC-Webhook-Signature": "nope", "X-WC-Webhook-ID": "99"}
+    assert client.post(CREATED, data=body, headers=unsigned).status_code == 401
+    odd = {**signed_headers(body), "X-WC-Webhook-ID": "12; drop table"}
+    assert client.post(CREATED, data=body, headers=odd).status_code == 200
+    samples = {
+        s.labels["webhook_id"]
+        for family in metrics.registry.collect()
+        for s in family.samples
+        if s.name == "woo_receiver_last_delivery_timestamp_seconds"
+    }
+    assert samples == {"other"}  # the unsigned one set nothing; a non-numeric id is not a label
 
 
 @pytest.mark.parametrize(
@@ -269,6 +292,11 @@ def test_broker_failure_is_503_and_counted(settings: ReceiverSettings, metrics: 
     assert response.json == {"error": "unavailable", "reason": "no acknowledgement within 10s"}
     assert count(metrics, "unavailable") == 1
     assert metrics.registry.get_sample_value("woo_receiver_in_flight_requests") == 0
+    # a verified delivery, even one the broker did not take, counts as delivered by WooCommerce
+    stamp = metrics.registry.get_sample_value(
+        "woo_receiver_last_delivery_timestamp_seconds", {"webhook_id": "12"}
+    )
+    assert stamp is not None
 
 
 def test_health_ready_and_metrics(settings: ReceiverSettings, publisher: FakePublisher) -> None:

@@ -50,6 +50,7 @@ class FakeWriter:
         self, event: OrderEvent, *, from_retry: bool, lease: Lease | None = None, redriven: bool = False
     ) -> Outcome:
         self.attempts += 1
+        self.trusted_memory = not from_retry
         if self.script:
             step = self.script.pop(0)
             if isinstance(step, BaseException):
@@ -278,6 +279,15 @@ def test_records_leaving_the_retry_topics_are_counted_as_settled(stop: threading
     Member(stop, FakeWriter([])).handle(from_retry)  # written
     Member(stop, FakeWriter([Transient("503")])).handle(from_retry)  # handed on
     assert sample("woo_consumer_retry_settled_total") == before + 2
+
+
+def test_a_repair_record_is_decided_on_what_netsuite_holds_not_on_memory(stop: threading.Event) -> None:
+    """`audit --repair` marks its records `x-repair`: NetSuite was changed behind the group's back."""
+    plain, repair = FakeWriter([]), FakeWriter([])
+    Member(stop, plain).handle(RECORD)
+    marked = SourceRecord("orders", 0, 42, b"7", RECORD.value, [(h.REPAIR, b"audit")])
+    Member(stop, repair).handle(marked)
+    assert (plain.trusted_memory, repair.trusted_memory) == (True, False)
 
 
 def test_halt_reasons_are_exported_per_reason(stop: threading.Event) -> None:

@@ -71,6 +71,7 @@ def contract() -> dict[str, Parser]:
     audit.add_argument("--since", required=True, type=time_value)
     audit.add_argument("--until", type=time_value)
     audit.add_argument("--json", action="store_true")
+    audit.add_argument("--repair", action="store_true")  # ours, beyond the contract's grammar
 
     reconcile = Parser(prog="reconcile")
     reconcile.add_argument("--once", action="store_true")

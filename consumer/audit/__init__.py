@@ -1,0 +1,1 @@
+"""`python -m consumer audit`: does NetSuite hold exactly what WooCommerce says it should (see cli.py)."""

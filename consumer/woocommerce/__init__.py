@@ -1,0 +1,1 @@
+"""The WooCommerce REST API, as reconcile and audit read it."""

@@ -1,0 +1,37 @@
+"""`WOOCOMMERCE_*` variables of the contract: the shop's REST API, for `reconcile` and `audit`."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings
+
+from common.kafka_settings import ENV_FILE_CONFIG
+
+
+class WooCommerceSettings(BaseSettings):
+    model_config = ENV_FILE_CONFIG
+
+    woocommerce_allow_http: bool = Field(
+        False, description="accept an http:// WOOCOMMERCE_API_URL (a local simulator only)"
+    )
+    woocommerce_api_url: str = Field(
+        description="the shop's root URL (https); /wp-json/wc/v3/... is appended"
+    )
+    woocommerce_consumer_key: SecretStr = Field(description="REST API key (ck_...), read permission")
+    woocommerce_consumer_secret: SecretStr = Field(description="REST API secret (cs_...)")
+    woocommerce_timeout_s: float = Field(30.0, gt=0, le=300, description="longest wait for one REST answer")
+
+    @field_validator("woocommerce_api_url")
+    @classmethod
+    def _https_root(cls, value: str, info: ValidationInfo) -> str:
+        """Basic auth sends the key and secret with every request, readable on plain http — and
+        WooCommerce refuses Basic auth there anyway (it wants OAuth 1.0a without TLS)."""
+        parts = urlsplit(value)
+        allowed = ("https", "http") if info.data.get("woocommerce_allow_http") else ("https",)
+        if parts.scheme not in allowed:
+            raise ValueError("must start with https:// (http:// only with WOOCOMMERCE_ALLOW_HTTP=true)")
+        if not parts.hostname or parts.username or parts.query or parts.fragment:
+            raise ValueError("must be the shop's root URL: scheme, host and path, no user, query or fragment")
+        return value.rstrip("/")
