@@ -10,7 +10,7 @@ import importlib.util
 import subprocess
 import sys
 
-BENCHMARKS = ("receiver", "consumer", "memory")
+BENCHMARKS = ("receiver", "consumer", "latency", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -482,13 +482,14 @@ def verdict(ours: Run, naive: Run | None) -> list[str]:
     return out
 
 
-def write_results(text: str, path: Path = RESULTS) -> None:
-    """Replace this benchmark's section of RESULTS.md, leaving other benchmarks' sections alone."""
-    section = f"{MARK_START}\n{text.rstrip()}\n{MARK_END}\n"
+def write_results(text: str, path: Path = RESULTS, marks: tuple[str, str] = (MARK_START, MARK_END)) -> None:
+    """Replace one benchmark's section of RESULTS.md (between `marks`), leaving the others alone."""
+    start, end = marks
+    section = f"{start}\n{text.rstrip()}\n{end}\n"
     old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
-    if MARK_START in old and MARK_END in old:
-        head, rest = old.split(MARK_START, 1)
-        tail = rest.split(MARK_END, 1)[1].lstrip("\n")
+    if start in old and end in old:
+        head, rest = old.split(start, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
         new = head + section + ("\n" + tail if tail else "")
     else:
         new = old.rstrip("\n") + "\n\n" + section

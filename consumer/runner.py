@@ -36,6 +36,7 @@ from consumer.pipeline.memory import WriteMemory
 from consumer.pipeline.offsets import OffsetTracker
 from consumer.pipeline.offsets import TopicPartitionKey as TP
 from consumer.pipeline.route import RetryPolicy
+from consumer.pipeline.trace import RecordTrace, running
 from consumer.rebalance import Rebalance
 from consumer.topics import BrokerUnreachable, MissingTopics, reachable
 
@@ -191,15 +192,19 @@ class Runner:
         self._buffer(len(value))
         metrics.IN_FLIGHT.inc()
         lease = self.leases.lease(tp)
+        trace = RecordTrace(msg.timestamp()[1] if topic == self._policy.main_topic else None)
         self._executor.submit(
-            msg.key() or f"{topic}:{partition}".encode(), lambda: self._run_one(record, lease)
+            msg.key() or f"{topic}:{partition}".encode(), lambda: self._run_one(record, lease, trace)
         )
 
-    def _run_one(self, record: SourceRecord, lease: Lease) -> None:
+    def _run_one(self, record: SourceRecord, lease: Lease, trace: RecordTrace) -> None:
         try:
             if not lease.active:
                 return  # stopping, or the partition moved on: the record is consumed again later
-            durable = self._handler.handle(record, lease)
+            with running(trace):
+                durable = self._handler.handle(record, lease)
+            if durable:
+                trace.observe()
         except BaseException as exc:  # the handler turns a record's bug into a dead letter: this is ours
             log.exception("member failure on %s/%s@%s", record.topic, record.partition, record.offset)
             self._fatal = exc
@@ -266,7 +271,8 @@ class Runner:
             log.warning("commit failed: %s", error.name())
             return
         done = {(p.topic, p.partition): p.offset for p in partitions if p.error is None and p.offset >= 0}
-        self._tracker.mark_committed(done)
+        for waited in self._tracker.mark_committed(done):
+            metrics.STAGE_SECONDS.labels("commit").observe(waited)
 
     # -- shutdown -------------------------------------------------------------------------
     def _shutdown(self) -> None:

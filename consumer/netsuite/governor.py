@@ -16,6 +16,9 @@ the cheapest 429 is the one never provoked. Three layers keep us under the limit
 * **slot()** — a blocking semaphore whose size is the current window (a `threading.Condition`),
   so a shrinking window takes effect as in-flight requests finish.
 
+A record's worker thread carries a `Ticket` (`with ticket(Ticket(...)):`): what its calls waited
+for a slot and held it, so the member can say where a slow order's time went.
+
 The clock is injected so tests drive cooldowns without sleeping.
 """
 
@@ -26,6 +29,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from prometheus_client import Gauge
 
@@ -33,6 +38,30 @@ from consumer.errors import Transient
 
 WINDOW = Gauge("woo_netsuite_governor_window", "NetSuite requests this process may have in flight")
 IN_FLIGHT = Gauge("woo_netsuite_governor_in_flight", "NetSuite requests this process has in flight")
+
+
+@dataclass(slots=True)
+class Ticket:
+    """One record's NetSuite calls as the governor saw them: seconds spent waiting for a slot and
+    holding one (the request itself), and how many calls."""
+
+    priority: float
+    waited_s: float = 0.0
+    held_s: float = 0.0
+    calls: int = 0
+
+
+_TICKET: ContextVar[Ticket | None] = ContextVar("governor_ticket", default=None)
+
+
+@contextmanager
+def ticket(current: Ticket) -> Iterator[Ticket]:
+    """The calls made by this thread inside the block are the record's of `current`."""
+    token = _TICKET.set(current)
+    try:
+        yield current
+    finally:
+        _TICKET.reset(token)
 
 
 class Governor:
@@ -88,11 +117,14 @@ class Governor:
 
         With a `timeout` (seconds), raise `Transient` when no slot frees up in time.
         """
+        current = _TICKET.get()
+        asked = time.perf_counter()
         with self._cond:
             if not self._cond.wait_for(lambda: self._in_flight < self._window, timeout):
                 raise Transient(f"no NetSuite request slot within {timeout}s (window {self._window})")
             self._in_flight += 1
             IN_FLIGHT.inc()
+        got = time.perf_counter()
         try:
             yield
         finally:
@@ -100,6 +132,10 @@ class Governor:
                 self._in_flight -= 1
                 IN_FLIGHT.dec()
                 self._cond.notify()
+            if current is not None:
+                current.waited_s += got - asked
+                current.held_s += time.perf_counter() - got
+                current.calls += 1
 
     def set_share(self, owned_partitions: int, total_partitions: int) -> None:
         """Recompute this member's share after a rebalance; the window is clamped to it."""
