@@ -33,7 +33,7 @@ from typing import Any
 from bench.consumer import RESULTS
 from bench.mix import CATEGORIES, Mix
 from bench.send import Sent, send_all
-from bench.stack import SECRET, Stack, WriteClock, build_stack, scrape
+from bench.stack import SECRET, Stack, WriteClock, broker_delivery, build_stack, scrape
 from devstack.netsuite_sim import Faults, NetSuiteSimulator, SimulatorConfig
 
 MARK_START, MARK_END = "<!-- bench.latency:start -->", "<!-- bench.latency:end -->"
@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def _drive(
     args: argparse.Namespace, stack: Stack, sim: NetSuiteSimulator, clock: WriteClock, plan: list[Any]
 ) -> dict[str, Any]:
+    broker = broker_delivery(stack.bootstrap)
     stack.start_receiver()
     for n in range(1, args.members + 1):
         stack.start_member(n)
@@ -117,6 +118,7 @@ def _drive(
         "traces": _traces(stack, {s.planned.order_id for s in measured}),
         "commit": _histogram_mean(metrics, "commit"),
         "window_s": sent[-1].due - measure_from if sent else 0.0,
+        "broker": broker,
     }
 
 
@@ -242,6 +244,9 @@ def report(args: argparse.Namespace, argv: list[str], r: dict[str, Any], load: s
         f"all {all_calls / max(1, len(measured)):.2f} (the mix at best: {best:.2f})",
         f"- receiver answers: p50 {pct(answers, 0.5) * 1000:.1f} ms, p99 {pct(answers, 0.99) * 1000:.1f} ms; "
         f"sender at most {late * 1000:.0f} ms late",
+        f"- the broker alone (produce → a bare consumer, one record every 20 ms, before the run): "
+        f"p50 {pct(r['broker'], 0.5) * 1000:.0f} ms, p99 {pct(r['broker'], 0.99) * 1000:.0f} ms — "
+        "the floor of the `delivery` stage on this broker",
         "",
         "Where the time went (ms per order, from each member's log line per order; "
         "`consumer/pipeline/trace.py`):",

@@ -173,6 +173,42 @@ def build_stack(sim: NetSuiteSimulator, *, partitions: int, limit: int, extra_en
     return stack
 
 
+def broker_delivery(bootstrap: str, *, samples: int = 200, interval_s: float = 0.02) -> list[float]:
+    """Seconds from produce to a bare consumer's hands, one record every `interval_s`: what the
+    broker itself adds to the `delivery` stage, measured in the same run."""
+    from confluent_kafka import Consumer, Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    topic = f"bench-delivery-{os.getpid()}-{int(time.time())}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, 3, 1)])[topic].result(30)
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": topic, "auto.offset.reset": "earliest"})
+    consumer.subscribe([topic])
+    deadline = time.monotonic() + 30
+    while not consumer.assignment() and time.monotonic() < deadline:
+        consumer.poll(0.1)
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 1, "enable.idempotence": True})
+
+    def produce() -> None:
+        for i in range(samples):
+            producer.produce(topic, key=str(i).encode(), value=b"x")
+            producer.poll(0)
+            time.sleep(interval_s)
+        producer.flush(10)
+
+    sender = threading.Thread(target=produce, daemon=True)
+    sender.start()
+    out: list[float] = []
+    deadline = time.monotonic() + samples * interval_s + 30
+    while len(out) < samples and time.monotonic() < deadline:
+        for msg in consumer.consume(1, 0.1):
+            if msg.error() is None:
+                out.append(max(0.0, time.time() - msg.timestamp()[1] / 1000))
+    sender.join()
+    consumer.close()
+    return out
+
+
 def scrape(port: int) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
     """A member's /metrics as {sample name: {sorted labels: value}} (empty while it is down)."""
     from prometheus_client.parser import text_string_to_metric_families

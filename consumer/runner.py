@@ -120,7 +120,7 @@ class Runner:
                 self.last_turn = time.monotonic()
                 metrics.READY.set(int(self.ready))
                 self._apply_pauses()
-                for msg in self._consumer.consume(num_messages=500, timeout=0.1):
+                for msg in self._fetched():
                     self._dispatch(msg)
                 if time.monotonic() - last_commit >= self._commit_interval_s:
                     self._commit(asynchronous=True)
@@ -130,6 +130,14 @@ class Runner:
             self._shutdown()
         if self._fatal is not None:  # a member failure stopped the loop: crash loudly, not exit 0
             raise self._fatal
+
+    def _fetched(self) -> list[Message]:
+        """What the client has fetched, up to 500 records, as soon as there is one: `consume(500, t)`
+        returns only once it has 500 or `t` passed, which held every record up to 0.1 s."""
+        first = self._consumer.consume(num_messages=1, timeout=0.1)
+        if not first:
+            return first
+        return first + self._consumer.consume(num_messages=499, timeout=0)
 
     @property
     def ready(self) -> bool:
