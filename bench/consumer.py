@@ -188,12 +188,16 @@ class Sampler:
 
     sim: NetSuiteSimulator
     window: Callable[[], int] | None = None
+    held: Callable[[], int] | None = None  # slots our governor has handed out
     in_flight: list[int] = field(default_factory=list)
+    held_samples: list[int] = field(default_factory=list)
     min_window: int | None = None
 
     def sales_orders(self) -> int:
         stats = self.sim.stats()
         self.in_flight.append(int(stats["in_flight"]))
+        if self.held is not None:
+            self.held_samples.append(self.held())
         if self.window is not None:
             w = self.window()
             self.min_window = w if self.min_window is None else min(self.min_window, w)
@@ -246,7 +250,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         produce(bootstrap, settings.orders_topic, work.events)
         before = request_counts()
         member = build_member(settings)
-        sampler = Sampler(sim, lambda: member.governor.window)
+        sampler = Sampler(sim, lambda: member.governor.window, lambda: member.governor.in_flight)
         crashed: list[BaseException] = []
 
         def target() -> None:
@@ -265,6 +269,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
                 if joined is None and member.runner.assigned_event.is_set():
                     joined = time.monotonic()
                     sampler.in_flight.clear()
+                    sampler.held_samples.clear()
                 done = sampler.sales_orders()
                 if done >= n:
                     break
@@ -308,9 +313,12 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         cpu_s=cpu_s,
         by_operation=ops,
     )
+    held = statistics.fmean(sampler.held_samples) if sampler.held_samples else 0.0
     run.notes.append(
         f"customer upserts {customer_writes} for {work.customers} distinct customers, "
-        f"sales-order upserts {so_writes}, lookups {lookups}; governor window min {sampler.min_window}"
+        f"sales-order upserts {so_writes}, lookups {lookups}; governor window min {sampler.min_window}; "
+        f"slots held by the governor {held:.1f} on average while NetSuite had {run.mean_in_flight:.1f} "
+        "requests in flight (the rest: requests on their way, answers being read)"
     )
     return run
 

@@ -33,6 +33,7 @@ id can embed an email), NetSuite's detail text or the Authorization header.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -117,6 +118,7 @@ class NetSuiteClient:
             realm=settings.netsuite_account_id,
         )
         session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
+        _environment_once(session, self._base)
         self._session = session
         self._health: CallHealth = _NoHealth()
 
@@ -226,19 +228,20 @@ class NetSuiteClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        with self._governor.slot(self._slot_timeout):
+        # Built and signed before taking a slot (the CPU part: ~1 ms; the timestamp stays well within
+        # NetSuite's window), so a slot is held only while the request is on the wire.
+        request = requests.Request(method, self._base + path, params=params, json=json, headers=headers)
+        try:
+            prepared = self._session.prepare_request(request)
+        except requests.RequestException as exc:
+            raise Transient(f"{operation}: {type(exc).__name__}") from exc
+        send = self._session.merge_environment_settings(prepared.url, {}, None, None, None)
+        with self._governor.slot(self._slot_timeout):  # held only while the request is on the wire
             started = time.perf_counter()
+            resp: requests.Response | None = None
+            err: SyncError | None = None
             try:
-                resp = self._session.request(
-                    method,
-                    self._base + path,
-                    params=params,
-                    json=json,
-                    headers=headers,
-                    timeout=self._timeout,
-                    allow_redirects=False,
-                )
-                label, err = str(resp.status_code), _error_for(operation, resp)
+                resp = self._session.send(prepared, timeout=self._timeout, allow_redirects=False, **send)
             except requests.Timeout as exc:
                 label, err = "timeout", Transient(f"{operation}: timed out")
                 err.__cause__ = exc
@@ -246,27 +249,42 @@ class NetSuiteClient:
                 label, err = "connection_error", Transient(f"{operation}: {type(exc).__name__}")
                 err.__cause__ = exc
             elapsed = time.perf_counter() - started
-            REQUEST_SECONDS.labels(operation, label).observe(elapsed)
-            if err is None:
-                self._governor.on_success()
-                self._health.on_answer()
-                log.debug("netsuite %s status=%s latency=%.3fs", operation, label, elapsed)
-                return resp
-            if isinstance(err, Throttled):
-                THROTTLED.inc()
-                self._governor.on_throttled()
-            elif isinstance(err, Rejected | NotFound):
-                self._governor.on_success()  # NetSuite had the capacity to answer
-            if isinstance(err, Rejected | NotFound):
-                self._health.on_answer()
-            elif isinstance(err, Throttled | Transient):
-                self._health.on_failure()
-            log.log(
-                logging.DEBUG if isinstance(err, NotFound) else logging.WARNING,  # get() expects 404s
-                "netsuite %s status=%s code=%s path=%s latency=%.3fs -> %s",
-                *(operation, label, err.error_code, err.path, elapsed, type(err).__name__),
-            )
-            raise err
+        if resp is not None:
+            label, err = str(resp.status_code), _error_for(operation, resp)
+        REQUEST_SECONDS.labels(operation, label).observe(elapsed)
+        if err is None and resp is not None:
+            self._governor.on_success()
+            self._health.on_answer()
+            log.debug("netsuite %s status=%s latency=%.3fs", operation, label, elapsed)
+            return resp
+        assert err is not None
+        if isinstance(err, Throttled):
+            THROTTLED.inc()
+            self._governor.on_throttled()
+        elif isinstance(err, Rejected | NotFound):
+            self._governor.on_success()  # NetSuite had the capacity to answer
+        if isinstance(err, Rejected | NotFound):
+            self._health.on_answer()
+        elif isinstance(err, Throttled | Transient):
+            self._health.on_failure()
+        log.log(
+            logging.DEBUG if isinstance(err, NotFound) else logging.WARNING,  # get() expects 404s
+            "netsuite %s status=%s code=%s path=%s latency=%.3fs -> %s",
+            *(operation, label, err.error_code, err.path, elapsed, type(err).__name__),
+        )
+        raise err
+
+
+def _environment_once(session: requests.Session, base_url: str) -> None:
+    """Read the proxy and CA-bundle variables (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE, ...) once,
+    for NetSuite's host, instead of on every request: requests re-reads the whole environment per
+    request (~270 µs of ~1.5 ms of client CPU per call; a pod's environment lists every service of
+    its namespace). The session's own credentials make netrc irrelevant."""
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle and session.verify is True:
+        session.verify = bundle
+    session.trust_env = False
 
 
 def _error_for(operation: str, resp: requests.Response) -> SyncError | None:
