@@ -10,7 +10,7 @@ import importlib.util
 import subprocess
 import sys
 
-BENCHMARKS = ("receiver", "consumer", "memory", "reconcile")
+BENCHMARKS = ("receiver", "consumer", "latency", "memory", "reconcile")
 
 
 def main(argv: list[str] | None = None) -> int:

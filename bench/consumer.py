@@ -188,12 +188,16 @@ class Sampler:
 
     sim: NetSuiteSimulator
     window: Callable[[], int] | None = None
+    held: Callable[[], int] | None = None  # slots our governor has handed out
     in_flight: list[int] = field(default_factory=list)
+    held_samples: list[int] = field(default_factory=list)
     min_window: int | None = None
 
     def sales_orders(self) -> int:
         stats = self.sim.stats()
         self.in_flight.append(int(stats["in_flight"]))
+        if self.held is not None:
+            self.held_samples.append(self.held())
         if self.window is not None:
             w = self.window()
             self.min_window = w if self.min_window is None else min(self.min_window, w)
@@ -246,7 +250,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         produce(bootstrap, settings.orders_topic, work.events)
         before = request_counts()
         member = build_member(settings)
-        sampler = Sampler(sim, lambda: member.governor.window)
+        sampler = Sampler(sim, lambda: member.governor.window, lambda: member.governor.in_flight)
         crashed: list[BaseException] = []
 
         def target() -> None:
@@ -265,6 +269,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
                 if joined is None and member.runner.assigned_event.is_set():
                     joined = time.monotonic()
                     sampler.in_flight.clear()
+                    sampler.held_samples.clear()
                 done = sampler.sales_orders()
                 if done >= n:
                     break
@@ -308,9 +313,12 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         cpu_s=cpu_s,
         by_operation=ops,
     )
+    held = statistics.fmean(sampler.held_samples) if sampler.held_samples else 0.0
     run.notes.append(
         f"customer upserts {customer_writes} for {work.customers} distinct customers, "
-        f"sales-order upserts {so_writes}, lookups {lookups}; governor window min {sampler.min_window}"
+        f"sales-order upserts {so_writes}, lookups {lookups}; governor window min {sampler.min_window}; "
+        f"slots held by the governor {held:.1f} on average while NetSuite had {run.mean_in_flight:.1f} "
+        "requests in flight (the rest: requests on their way, answers being read)"
     )
     return run
 
@@ -482,13 +490,14 @@ def verdict(ours: Run, naive: Run | None) -> list[str]:
     return out
 
 
-def write_results(text: str, path: Path = RESULTS) -> None:
-    """Replace this benchmark's section of RESULTS.md, leaving other benchmarks' sections alone."""
-    section = f"{MARK_START}\n{text.rstrip()}\n{MARK_END}\n"
+def write_results(text: str, path: Path = RESULTS, marks: tuple[str, str] = (MARK_START, MARK_END)) -> None:
+    """Replace one benchmark's section of RESULTS.md (between `marks`), leaving the others alone."""
+    start, end = marks
+    section = f"{start}\n{text.rstrip()}\n{end}\n"
     old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
-    if MARK_START in old and MARK_END in old:
-        head, rest = old.split(MARK_START, 1)
-        tail = rest.split(MARK_END, 1)[1].lstrip("\n")
+    if start in old and end in old:
+        head, rest = old.split(start, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
         new = head + section + ("\n" + tail if tail else "")
     else:
         new = old.rstrip("\n") + "\n\n" + section

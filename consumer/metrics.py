@@ -33,6 +33,14 @@ END_TO_END = Histogram(
     "From the receiver accepting the webhook to the sales order written in NetSuite",
     buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
 )
+STAGE_SECONDS = Histogram(
+    "woo_consumer_stage_seconds",
+    "Where a record's time goes, by stage: delivery (receiver to poll loop), queue (waiting for a "
+    "worker), slot (waiting for NetSuite request slots), call (NetSuite requests), work (the rest on "
+    "the worker), commit (outcome to committed offset)",
+    ["stage"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
 ORDER_AGE_AT_WRITE = Histogram(
     "woo_order_age_at_write_seconds",
     "From the order's creation in WooCommerce (date_created_gmt) to the sales order written in NetSuite",

@@ -125,4 +125,5 @@ class Rebalance:
                         self._total_partitions)  # fmt: skip
             total = self._total_partitions
         self._total_partitions = max(total, len(self.assigned), 1)
-        self._governor.set_share(len(self.assigned), self._total_partitions)
+        leftover = (self._topics[0], 0) in self.assigned  # one member, the same in every member's eyes
+        self._governor.set_share(len(self.assigned), self._total_partitions, leftover=leftover)

@@ -36,6 +36,7 @@ from consumer.pipeline.memory import WriteMemory
 from consumer.pipeline.offsets import OffsetTracker
 from consumer.pipeline.offsets import TopicPartitionKey as TP
 from consumer.pipeline.route import RetryPolicy
+from consumer.pipeline.trace import RecordTrace, running
 from consumer.rebalance import Rebalance
 from consumer.topics import BrokerUnreachable, MissingTopics, reachable
 
@@ -120,7 +121,7 @@ class Runner:
                 self.last_turn = time.monotonic()
                 metrics.READY.set(int(self.ready))
                 self._apply_pauses()
-                for msg in self._consumer.consume(num_messages=500, timeout=0.1):
+                for msg in self._fetched():
                     self._dispatch(msg)
                 if time.monotonic() - last_commit >= self._commit_interval_s:
                     self._commit(asynchronous=True)
@@ -130,6 +131,14 @@ class Runner:
             self._shutdown()
         if self._fatal is not None:  # a member failure stopped the loop: crash loudly, not exit 0
             raise self._fatal
+
+    def _fetched(self) -> list[Message]:
+        """What the client has fetched, up to 500 records, as soon as there is one: `consume(500, t)`
+        returns only once it has 500 or `t` passed, which held every record up to 0.1 s."""
+        first = self._consumer.consume(num_messages=1, timeout=0.1)
+        if not first:
+            return first
+        return first + self._consumer.consume(num_messages=499, timeout=0)
 
     @property
     def ready(self) -> bool:
@@ -194,15 +203,19 @@ class Runner:
         self._buffer(len(value))
         metrics.IN_FLIGHT.inc()
         lease = self.leases.lease(tp)
+        trace = RecordTrace(msg.timestamp()[1] if topic == self._policy.main_topic else None)
         self._executor.submit(
-            msg.key() or f"{topic}:{partition}".encode(), lambda: self._run_one(record, lease)
+            msg.key() or f"{topic}:{partition}".encode(), lambda: self._run_one(record, lease, trace)
         )
 
-    def _run_one(self, record: SourceRecord, lease: Lease) -> None:
+    def _run_one(self, record: SourceRecord, lease: Lease, trace: RecordTrace) -> None:
         try:
             if not lease.active:
                 return  # stopping, or the partition moved on: the record is consumed again later
-            durable = self._handler.handle(record, lease)
+            with running(trace):
+                durable = self._handler.handle(record, lease)
+            if durable:
+                trace.observe()
         except BaseException as exc:  # the handler turns a record's bug into a dead letter: this is ours
             log.exception("member failure on %s/%s@%s", record.topic, record.partition, record.offset)
             self._fatal = exc
@@ -269,7 +282,8 @@ class Runner:
             log.warning("commit failed: %s", error.name())
             return
         done = {(p.topic, p.partition): p.offset for p in partitions if p.error is None and p.offset >= 0}
-        self._tracker.mark_committed(done)
+        for waited in self._tracker.mark_committed(done):
+            metrics.STAGE_SECONDS.labels("commit").observe(waited)
 
     # -- shutdown -------------------------------------------------------------------------
     def _shutdown(self) -> None:

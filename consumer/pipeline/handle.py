@@ -36,6 +36,7 @@ from consumer.pipeline.outage import OutageBreaker
 from consumer.pipeline.redact import redact
 from consumer.pipeline.route import Forward, RetryPolicy, Wait
 from consumer.pipeline.sync import OrderWriter, Outcome
+from consumer.pipeline.trace import current
 from schemas.order import OrderEvent
 from schemas.serde import OrderSerde, RegistryUnavailable, describe
 
@@ -236,7 +237,10 @@ class RecordHandler:
         metrics.OUTCOMES.labels(outcome.value).inc()
         if level > 0:
             metrics.RETRY_SETTLED.inc()  # it left the retry topics: written or skipped
-        log.info(
+        trace = current()
+        log.info(  # with where its time went (`consumer.pipeline.trace`): ids and timings only
             "order %s %s (topic=%s partition=%s offset=%s)",
             *(event.order.id, outcome.value, record.topic, record.partition, record.offset),
-        )
+            extra={"fields": {"order_id": event.order.id, "outcome": outcome.value,
+                              **(trace.log_fields() if trace is not None else {})}},
+        )  # fmt: skip

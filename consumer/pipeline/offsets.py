@@ -8,6 +8,8 @@ crash re-delivers everything from there; the NetSuite writes are idempotent, so 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 TopicPartitionKey = tuple[str, int]
@@ -16,6 +18,7 @@ TopicPartitionKey = tuple[str, int]
 @dataclass
 class _PartitionState:
     pending: set[int] = field(default_factory=set)
+    finished: dict[int, float] = field(default_factory=dict)  # offset → when, until committed
     highest_seen: int = -1
     committed: int | None = None  # the next offset to read, as Kafka stores it
 
@@ -29,9 +32,10 @@ class _PartitionState:
 class OffsetTracker:
     """Thread-safe: the poll thread adds, workers finish, the poll thread asks what to commit."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()
         self._parts: dict[TopicPartitionKey, _PartitionState] = {}
+        self._clock = clock
 
     def add(self, tp: TopicPartitionKey, offset: int) -> None:
         with self._lock:
@@ -45,6 +49,7 @@ class OffsetTracker:
             if state is None or offset not in state.pending:
                 return  # the partition was revoked meanwhile: its new owner re-processes it
             state.pending.discard(offset)
+            state.finished[offset] = self._clock()
 
     def committable(self, *, force: bool = False) -> dict[TopicPartitionKey, int]:
         """Next offset to commit per partition: where it moved since the last acknowledged commit,
@@ -57,11 +62,20 @@ class OffsetTracker:
                     out[tp] = position
         return out
 
-    def mark_committed(self, offsets: dict[TopicPartitionKey, int]) -> None:
+    def mark_committed(self, offsets: dict[TopicPartitionKey, int]) -> list[float]:
+        """The broker acknowledged these positions; returns how long each record newly covered by
+        them waited between finishing and this acknowledgement (seconds)."""
+        now = self._clock()
+        waited: list[float] = []
         with self._lock:
             for tp, offset in offsets.items():
-                if tp in self._parts:
-                    self._parts[tp].committed = offset
+                state = self._parts.get(tp)
+                if state is None:
+                    continue
+                state.committed = offset
+                done = [o for o in state.finished if o < offset]
+                waited.extend(now - state.finished.pop(o) for o in done)
+        return waited
 
     def in_flight(self, tp: TopicPartitionKey | None = None) -> int:
         with self._lock:

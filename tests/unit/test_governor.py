@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 
@@ -99,6 +100,29 @@ def test_share_clamps_window_and_growth_is_additive() -> None:
     for _ in range(2):
         gov.on_success()
     assert gov.window == 3
+
+
+@pytest.mark.parametrize("members", [2, 3, 4])
+def test_the_leftover_slot_fills_the_limit_and_never_passes_it(members: int) -> None:
+    """Every split of every partition total among `members`, the first owning the leftover
+    partition: the shares add up to at most the limit, and to exactly the limit for two members
+    (whose fractions are both whole or add up to one), whenever no floor was raised to 1."""
+    rng = random.Random(members)
+    for limit in range(1, 21):
+        for total in range(members, 31):
+            cuts = sorted(rng.sample(range(1, total), members - 1))
+            owned = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
+            shares = []
+            for n, mine in enumerate(owned):
+                gov = Governor(limit)
+                gov.set_share(mine, total, leftover=n == 0)
+                shares.append(gov.share)
+            if all(limit * mine >= total for mine in owned):  # no share was raised to the minimum 1
+                assert sum(shares) <= limit, (limit, owned, shares)
+                if members == 2:
+                    assert sum(shares) == limit, (limit, owned, shares)
+            floors = [max(1, limit * mine // total) for mine in owned]
+            assert sum(floors) <= sum(shares) <= sum(floors) + 1
 
 
 @pytest.mark.parametrize(("owned", "total"), [(1, 0), (-1, 3), (4, 3)])

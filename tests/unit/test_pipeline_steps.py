@@ -52,6 +52,22 @@ class TestOffsetTracker:
         t.mark_committed({TP: 11})
         assert t.committable() == {}
 
+    def test_says_how_long_each_newly_committed_record_waited_for_its_commit(self) -> None:
+        now = [100.0]
+        t = OffsetTracker(clock=lambda: now[0])
+        for o in range(3):
+            t.add(TP, o)
+        t.finish(TP, 1)
+        now[0] = 101.0
+        t.finish(TP, 0)
+        now[0] = 102.5
+        t.finish(TP, 2)
+        assert sorted(t.mark_committed({TP: 2})) == [1.5, 2.5]  # 0 and 1; 2 is not covered yet
+        now[0] = 103.0
+        assert t.mark_committed({TP: 3}) == [0.5]
+        assert t.mark_committed({TP: 3}) == []  # counted once
+        assert t.mark_committed({("other", 0): 5}) == []
+
     def test_late_finish_of_a_revoked_partition_is_ignored(self) -> None:
         t = OffsetTracker()
         t.add(TP, 0)

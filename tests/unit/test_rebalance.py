@@ -72,8 +72,23 @@ def test_the_partition_total_is_read_again_on_every_rebalance() -> None:
     r.assign(FakeConsumer(), parts(("orders", 0), ("orders", 1)))  # type: ignore[arg-type]
     assert governor.share == 10  # 2 of 2 partitions
     metadata.counts["orders.retry.1"] = 2
-    r.revoke(FakeConsumer(), parts(("orders", 1)))  # type: ignore[arg-type]
+    r.revoke(FakeConsumer(), parts(("orders", 0)))  # type: ignore[arg-type]
     assert governor.share == 2  # 1 of 4, not 1 of 2
+
+
+def test_the_owner_of_the_main_topics_partition_0_takes_the_leftover_slot() -> None:
+    """Two members of a limit of 15 on 24 partitions: 8 + 7, not 7 + 7 (one slot never used)."""
+    counts = {"orders": 6, "orders.retry.1": 18}
+    first, second = Governor(15), Governor(15)
+    rebalance(Metadata(counts), first).assign(
+        FakeConsumer(),  # type: ignore[arg-type]
+        parts(*[("orders", p) for p in (0, 2, 4)], *[("orders.retry.1", p) for p in range(9)]),
+    )
+    rebalance(Metadata(counts), second).assign(
+        FakeConsumer(),  # type: ignore[arg-type]
+        parts(*[("orders", p) for p in (1, 3, 5)], *[("orders.retry.1", p) for p in range(9, 18)]),
+    )
+    assert (first.share, second.share) == (8, 7)
 
 
 def test_a_failed_metadata_read_never_raises_in_a_callback() -> None:

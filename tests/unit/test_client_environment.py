@@ -1,0 +1,112 @@
+"""What the NetSuite client does around the wire: it reads the proxy and CA-bundle variables once,
+when it is built, and honours them (HTTPS_PROXY / HTTP_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE) —
+requests would re-read the whole environment on every call — and it builds and signs a request
+before taking a governor slot."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from consumer.errors import Transient
+from consumer.netsuite.client import NetSuiteClient
+from consumer.netsuite.governor import Governor
+from consumer.netsuite.settings import NetSuiteSettings
+
+NETSUITE = "http://netsuite.invalid:8443"  # never resolves: only a proxy can answer for it
+
+
+@pytest.fixture
+def proxy() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP proxy that answers every request itself, noting the absolute URL it was asked for."""
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", asked
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def client() -> NetSuiteClient:
+    settings = NetSuiteSettings(
+        netsuite_account_id="1234567_SB1",
+        netsuite_consumer_key="ck",
+        netsuite_consumer_secret="cs",
+        netsuite_token_id="tk",
+        netsuite_token_secret="ts",
+        netsuite_base_url=NETSUITE,
+        netsuite_allow_http=True,
+        netsuite_connect_timeout_s=2,
+    )
+    return NetSuiteClient(settings, Governor(2))
+
+
+def test_calls_go_through_the_proxy_of_the_environment_as_it_was_at_start(
+    proxy: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, asked = proxy
+    monkeypatch.setenv("HTTP_PROXY", url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    c = client()
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # changed later: not read per request
+    c.probe()
+    assert asked == [f"{NETSUITE}/services/rest/record/v1/customer?limit=1"]
+
+
+def test_no_proxy_for_netsuites_host_is_honoured(
+    proxy: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, asked = proxy
+    monkeypatch.setenv("HTTP_PROXY", url)
+    monkeypatch.setenv("NO_PROXY", "netsuite.invalid")
+    with pytest.raises(Transient):
+        client().probe()  # straight to a host that does not resolve
+    assert asked == []
+
+
+def test_a_ca_bundle_from_the_environment_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/corporate.pem")
+    assert client()._session.verify == "/etc/ssl/certs/corporate.pem"
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    assert client()._session.verify is True
+
+
+def test_a_request_is_built_and_signed_before_it_takes_a_slot(
+    proxy: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signing is the client's CPU-heavy part (~0.6 ms): done while holding a slot, it kept slots
+    busy that NetSuite saw idle."""
+    url, _ = proxy
+    monkeypatch.setenv("HTTP_PROXY", url)
+    c = client()
+    signing = c._session.auth
+    assert signing is not None
+    in_flight_when_signed: list[int] = []
+
+    def sign(request: Any) -> Any:
+        in_flight_when_signed.append(c.governor.in_flight)
+        return signing(request)
+
+    c._session.auth = sign
+    c.probe()
+    assert in_flight_when_signed == [0]
