@@ -10,6 +10,8 @@ One line per check, ✔ or ✘ with the fix; exit 1 when any fails. Cheap, read-
 | permissions   | one read of customers, sales orders; SuiteQL on items  | 403 on any                       |
 | custom fields | the metadata catalog of salesOrder and customer        | a version field is not defined   |
 | items         | SuiteQL on every configured NETSUITE_*_ITEM_ID         | unset, unknown or inactive       |
+| booking       | tax codes, currencies, body fields (check_booking.py)  | unknown, inactive, undefined     |
+| shop          | key, webhooks, recent SKUs/currencies (check_shop.py)  | refused, missing, not found      |
 
 A read proves the role may *see* a record type; whether it may *create* one shows with the first
 order (a 403 then parks that order and pages: `WooConsumerPermissionRefused`).
@@ -18,35 +20,23 @@ order (a 403 then parks that order and pages: `WooConsumerPermissionRefused`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from confluent_kafka.admin import AdminClient, ConfigResource
 
 from common.kafka_settings import MAX_MESSAGE_BYTES
 from consumer.errors import AuthFailure, SyncError
 from consumer.netsuite.client import NetSuiteClient
+from consumer.ops import check_booking, check_shop
+from consumer.ops.result import Result
 from consumer.settings import ConsumerSettings
 from consumer.topics import BrokerUnreachable, plan_topics, reachable
-
-
-@dataclass(frozen=True)
-class Result:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-
-    def line(self) -> str:
-        mark = "✔" if self.ok else "✘"
-        return f"{mark} {self.name}: {self.detail}" + (
-            "" if self.ok or not self.fix else f" — fix: {self.fix}"
-        )
-
 
 Check = Callable[[], Iterator[Result]]
 
 
-def run_checks(settings: ConsumerSettings, client: NetSuiteClient, admin: AdminClient) -> list[Result]:
+def run_checks(
+    settings: ConsumerSettings, client: NetSuiteClient, admin: AdminClient, *, recent: int = 20
+) -> list[Result]:
     results: list[Result] = []
     checks: list[Check] = [
         lambda: kafka(settings, admin),
@@ -54,6 +44,10 @@ def run_checks(settings: ConsumerSettings, client: NetSuiteClient, admin: AdminC
         lambda: permissions(client),
         lambda: custom_fields(settings, client),
         lambda: items(settings, client),
+        lambda: check_booking.tax_codes(settings, client),
+        lambda: check_booking.currencies(client),
+        lambda: check_booking.body_fields(settings, client),
+        lambda: check_shop.shop(settings, client, recent),
     ]
     for check in checks:
         try:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
+from devstack.demo_orders import OrderFactory
 from devstack.netsuite_sim import NetSuiteSimulator, SimulatorConfig
+from devstack.woo_sim import WebhookConfig, WooSimConfig, WooSimulator
 from tests import cli
 from tests.conftest import Broker
 from tests.integration.pipeline_harness import consumer_settings, create_topics
@@ -46,14 +50,96 @@ def run_against(
         return check({**env, **sim.env(), **overrides})
 
 
+PUBLIC = "https://hooks.example.com"
+HOOKS = (
+    WebhookConfig(1, "order.created", f"{PUBLIC}/webhook/woocommerce/order-created"),
+    WebhookConfig(2, "order.updated", f"{PUBLIC}/webhook/woocommerce/order-updated"),
+)
+
+
+@contextmanager
+def shop(*, sku: str | None = None, currency: str | None = None) -> Iterator[dict[str, str]]:
+    """A shop with both order webhooks (never delivering: nothing listens there) and three orders,
+    the last one selling `sku` / in `currency` when given; the env that points `check` at it."""
+    with WooSimulator(WooSimConfig(webhooks=HOOKS)) as woo:
+        factory = OrderFactory(seed=5)
+        for n in (1, 2, 3):
+            order = factory.order(n, sku_override=sku if n == 3 else None)
+            if currency and n == 3:
+                order["currency"] = currency
+            woo.create_order(order, deliver=False)
+        yield {**woo.env(), "RECEIVER_PUBLIC_URL": PUBLIC}
+
+
 def test_everything_in_place_passes(topics: dict[str, str]) -> None:
-    result = run_against(SimulatorConfig(), topics)
+    with shop() as shop_env:
+        result = run_against(SimulatorConfig(), {**topics, **shop_env})
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert all(line.startswith("✔") for line in lines[:-1]), result.stdout
-    for name in ("kafka", "topics", "credentials", "permissions", "custom field custbody_woo_modified_gmt"):
+    for name in (
+        "kafka",
+        "topics",
+        "credentials",
+        "permissions",
+        "custom field custbody_woo_modified_gmt",
+        "NETSUITE_TAX_CODE_MAP",
+        "currencies",
+        "woocommerce key",
+        "webhook order.created",
+        "webhook order.updated",
+        "SKUs of the last 3 orders",
+        "currencies of the last 3 orders",
+    ):
         assert any(line.startswith(f"✔ {name}") for line in lines), name
     assert lines[-1].endswith("passed, 0 failed")
+
+
+def test_without_a_shop_its_lines_are_not_checked_and_do_not_fail(topics: dict[str, str]) -> None:
+    result = run_against(SimulatorConfig(), topics)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "○ woocommerce: WOOCOMMERCE_API_URL unset" in result.stdout
+    assert result.stdout.splitlines()[-1].endswith("passed, 0 failed, 1 not checked")
+
+
+@pytest.mark.parametrize(
+    ("shop_args", "overrides", "failing", "fix"),
+    [
+        ({}, {"NETSUITE_TAX_CODE_MAP": '{"default": "999"}'}, "NETSUITE_TAX_CODE_MAP", "active tax code"),
+        ({}, {"NETSUITE_TAX_CODE_MAP": '{"1": "11", "default": "17"}'}, "NETSUITE_TAX_CODE_MAP", "active"),
+        ({}, {"NETSUITE_TAX_CODE_MAP": "{}"}, "NETSUITE_TAX_CODE_MAP", "set it to"),
+        (
+            {},
+            {"NETSUITE_COUPON_CODES_FIELD": "custbody_woo_coupons"},
+            "custom field custbody_woo_coupons",
+            "NETSUITE_COUPON_CODES_FIELD",
+        ),
+        ({}, {"WOOCOMMERCE_CONSUMER_SECRET": "cs_wrong"}, "woocommerce key", "Read permission"),
+        ({}, {"RECEIVER_PUBLIC_URL": "https://elsewhere.example.com"}, "webhook order.created", "Webhooks"),
+        ({"sku": "NOT-IN-NETSUITE"}, {}, "SKUs of the last 3 orders", "NETSUITE_ITEM_LOOKUP_FIELD"),
+        ({"currency": "CHF"}, {}, "currencies of the last 3 orders", "activate the currency"),
+    ],
+    ids=[
+        "unknown-tax-code",
+        "inactive-tax-code",
+        "no-tax-codes",
+        "undefined-body-field",
+        "shop-key",
+        "webhooks-elsewhere",
+        "unknown-sku",
+        "inactive-currency",
+    ],
+)
+def test_one_booking_or_shop_thing_broken_is_named_with_its_fix(
+    topics: dict[str, str], shop_args: dict[str, str], overrides: dict[str, str], failing: str, fix: str
+) -> None:
+    with shop(**shop_args) as shop_env:
+        result = run_against(SimulatorConfig(), {**topics, **shop_env}, **overrides)
+    assert result.returncode == 1, result.stdout + result.stderr
+    failed = [line for line in result.stdout.splitlines() if line.startswith("✘")]
+    assert failed[0].startswith(f"✘ {failing}"), result.stdout
+    assert fix in failed[0]
+    assert len(failed) == (2 if failing.startswith("webhook") else 1), result.stdout  # both topics
 
 
 @pytest.mark.parametrize(

@@ -106,15 +106,17 @@ def test_the_command_runs_as_a_valid_job_from_the_consumers_pod_template(tmp_pat
     assert not any(s.items() <= labels for s in selectors), "not counted as a consumer, nor scraped"
 
 
-def test_audit_and_reconcile_also_get_the_woocommerce_key_and_nothing_else_changes(tmp_path: Path) -> None:
+def test_audit_reconcile_and_check_also_get_the_woocommerce_key_and_nothing_else_changes(
+    tmp_path: Path,
+) -> None:
     original = one(overlay("example"), "Deployment", "consumer")["spec"]["template"]["spec"]["containers"][0]
     woo = [
         {"name": n, "valueFrom": {"secretKeyRef": {"name": "woo-netsuite-sync-secrets", "key": n}}}
         for n in ("WOOCOMMERCE_CONSUMER_KEY", "WOOCOMMERCE_CONSUMER_SECRET")
     ]
-    for command in ("audit", "reconcile"):
+    for command, *args in (("audit", "--since", "2025-06-01T09:30:00Z"), ("reconcile", "--once"), ("check",)):
         (tmp_path / command).mkdir()
-        result, job = run(tmp_path / command, 1, "shop", command, "--since", "2025-06-01T09:30:00Z")
+        result, job = run(tmp_path / command, 1, "shop", command, *args)
         assert result.returncode == 1, result.stderr  # audit's "found problems", passed on
         (container,) = job["spec"]["template"]["spec"]["containers"]
         assert container["env"] == original["env"] + woo
