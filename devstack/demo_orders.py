@@ -49,16 +49,25 @@ def _money(value: Decimal) -> str:
 
 @dataclass
 class OrderFactory:
-    """Deterministic orders: same seed, same orders."""
+    """Deterministic orders: same seed (and day), same orders.
+
+    Order n is created `start` + 37 n seconds. `start` defaults to two days before today (UTC
+    midnight): orders must look recent, because the consumer reads NetSuite first for an
+    `order.created` older than its memory's retention (30 days) — a fixed date would have turned
+    every benchmark order into a replayed one a month after it was written (it did: 2 → 4 calls).
+    """
 
     seed: int = 7
     skus: tuple[str, ...] = tuple(CATALOGUE)
     tax_rate: Decimal = Decimal("0.19")
     repeat_customers: float = 0.5
+    start: datetime | None = None
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
         self._customers: list[int] = []
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        self._start = self.start or today - timedelta(days=2)
 
     def order(
         self, order_id: int, *, status: str = "processing", sku_override: str | None = None
@@ -69,7 +78,7 @@ class OrderFactory:
         else:
             customer_id = 1000 + len(self._customers) + 1
             self._customers.append(customer_id)
-        created = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(seconds=order_id * 37)
+        created = self._start + timedelta(seconds=order_id * 37)
         lines, subtotal = [], Decimal(0)
         for n, sku in enumerate(rng.sample(list(self.skus), k=rng.randint(1, min(3, len(self.skus))))):
             qty = rng.randint(1, 3)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -136,7 +137,8 @@ def test_a_usd_order_of_a_euro_customer_is_booked_in_dollars(
     member = writer_for(sim, client)
     euro = OrderFactory(seed=2).order(1)
     member.write(event(euro), from_retry=False)
-    dollars = {**euro, "id": 2, "number": "2", "currency": "USD", "date_created_gmt": "2026-11-02T00:00:00"}
+    placed_later = (datetime.fromisoformat(euro["date_created_gmt"]) + timedelta(days=1)).isoformat()
+    dollars = {**euro, "id": 2, "number": "2", "currency": "USD", "date_created_gmt": placed_later}
     member.write(event(dollars), from_retry=False)
     assert [so["currency"]["id"] for so in sim.records("salesOrder")] == ["2", "1"]
     (customer,) = sim.records("customer")
