@@ -11,7 +11,7 @@ RECORDS = Counter("woo_consumer_records", "Records consumed, by topic", ["topic"
 OUTCOMES = Counter(
     "woo_consumer_outcomes",
     "What became of each record: written, skipped_unpaid, skipped_closed, skipped_stale, "
-    "skipped_unchanged, retried, dead_lettered",
+    "skipped_unchanged, closed, retried, dead_lettered",
     ["outcome"],
 )
 RETRIED = Counter("woo_consumer_retried", "Records handed to a retry topic, by retry level", ["level"])

@@ -8,6 +8,8 @@ Exactly-once effect = at-least-once delivery + idempotent writes + versions that
   record is skipped before anything is written, the customer is updated only from the order placed
   most recently (`consumer.pipeline.customers`), and an unchanged order makes no call at all.
 
+A cancelled order closes its sales order's lines (`consumer.pipeline.cancel`, its own table).
+
 Around the mapping: the order's currency is resolved to NetSuite's (an unknown one is `Unmappable`,
 never booked in another currency); a 400 naming an invalid item reference on a product line drops
 that SKU's cached id, looks it up again and writes once more (an item deleted or inactivated since it
@@ -36,6 +38,7 @@ from consumer.netsuite.booking_metrics import ITEM_REFERENCE_RETRIES, ROUNDING_L
 from consumer.netsuite.currency import CurrencyRef
 from consumer.netsuite.policy import MappingPolicy, WriterPolicy
 from consumer.pipeline.calls import CallRetry
+from consumer.pipeline.cancel import Closing, cancel
 from consumer.pipeline.customers import CustomerWriter
 from consumer.pipeline.lease import FreeLease, Lease
 from consumer.pipeline.mapping_guard import mapped
@@ -62,6 +65,15 @@ class Outcome(StrEnum):
     SKIPPED_CLOSED = "skipped_closed"
     SKIPPED_STALE = "skipped_stale"
     SKIPPED_UNCHANGED = "skipped_unchanged"
+    CLOSED = "closed"  # a cancelled order's sales order: every line closed (`consumer.pipeline.cancel`)
+
+
+_CLOSING = {
+    Closing.CLOSED: Outcome.CLOSED,
+    Closing.NOT_WRITTEN: Outcome.SKIPPED_CLOSED,
+    Closing.STALE: Outcome.SKIPPED_STALE,
+    Closing.UNCHANGED: Outcome.SKIPPED_UNCHANGED,
+}
 
 
 def content_fingerprint(body: Mapping[str, Any], version_field: str) -> str:
@@ -104,8 +116,10 @@ class OrderWriter:
         def run(call: Callable[[], T]) -> T:
             return self._calls.run(call, lease)
 
+        if order.status == "cancelled":
+            return self._cancel(order, lease, run)
         if order.status in CLOSED_STATUSES:
-            return Outcome.SKIPPED_CLOSED  # cancellations/refunds: a later issue (README)
+            return Outcome.SKIPPED_CLOSED  # refunds, trash: a later issue (README)
         if not order.is_paid:
             return Outcome.SKIPPED_UNPAID  # a later order.updated brings the paid version
         version = order.date_modified_gmt or ""
@@ -163,6 +177,20 @@ class OrderWriter:
             record_tax_variance(self._store, self._writer_policy, order, internal_id, currency.places, run)
         _observe_latency(event)
         return Outcome.WRITTEN
+
+    def _cancel(self, order: WooOrder, lease: Lease, run: CallRunner) -> Outcome:
+        closing = cancel(
+            self._store,
+            self.memory,
+            version_field=self._policy.version_field,
+            order_id=order.id,
+            partition=lease.tp[1],
+            external_id=mapped(lambda: records.sales_order_external_id(order, self._policy.store_code)),
+            version=order.date_modified_gmt or "",
+            lease=lease,
+            run=run,
+        )
+        return _CLOSING[closing]
 
     def _upsert(self, so: records.MappedRecord) -> str:
         return self._store.upsert(so.record_type, so.external_id, so.body, replace=("item", "taxDetails"))

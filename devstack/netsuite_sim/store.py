@@ -185,7 +185,7 @@ class RecordStore:
 
 
 def _finalize(record_type: str, record: Record) -> None:
-    """Fields NetSuite computes on save: line numbers, tranId, entityId."""
+    """Fields NetSuite computes on save: line numbers, tranId, entityId, a sales order's status."""
     for value in record.values():
         if is_sublist(value):
             used = [int(line["line"]) for line in value["items"] if "line" in line]
@@ -196,8 +196,22 @@ def _finalize(record_type: str, record: Record) -> None:
                     next_line += 1
     if record_type == "salesOrder":  # amounts, tax and totals: `suitetax.settle`, before saving
         record.setdefault("tranId", f"SO{record['id']}")
+        record["status"] = _order_status(record)
     elif record_type == "customer" and not record.get("entityId"):
         name = record.get("companyName") or " ".join(
             str(record.get(k, "")) for k in ("firstName", "lastName") if record.get(k)
         )
         record["entityId"] = name or f"CUS{record['id']}"
+
+
+def _order_status(record: Record) -> dict[str, str]:
+    """A sales order is Closed once every line is closed ("Closing a Sales Order": close the
+    remaining lines, or Close on the order, which closes them); else as `orderStatus` approved it.
+    The REST shape of `status` (id and refName) is *unconfirmed*; the consumer never reads it."""
+    lines = record.get("item", {}).get("items", []) if is_sublist(record.get("item")) else []
+    if lines and all(line.get("isClosed") is True for line in lines):
+        return {"id": "H", "refName": "Closed"}
+    approval = record.get("orderStatus")
+    if isinstance(approval, dict) and approval.get("id") == "A":
+        return {"id": "A", "refName": "Pending Approval"}
+    return {"id": "B", "refName": "Pending Fulfillment"}

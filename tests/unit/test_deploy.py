@@ -78,6 +78,7 @@ CONSUMER_OUTCOMES = frozenset(
         "skipped_closed",
         "skipped_stale",
         "skipped_unchanged",
+        "closed",
         "retried",
         "dead_lettered",
     }

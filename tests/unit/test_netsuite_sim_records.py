@@ -331,3 +331,23 @@ def test_one_keep_alive_connection_serves_every_answer(
     assert stats["connections"] == 1
     assert stats["by_status"] == {200: 1, 204: 2, 400: 1, 404: 1}
     assert stats["records"]["customer"] == 0
+
+
+def test_a_sales_order_is_closed_once_every_line_is_closed(
+    sim: NetSuiteSimulator, session: requests.Session
+) -> None:
+    """Oracle, "Use Case For Updating Your Sales Order": `{"line": n, "isclosed": true}` closes a line;
+    with every line closed the order shows as Closed (its lines and total stay)."""
+    customer = new_customer(sim, session)
+    body = order_body(customer, [sim.item_id("COF-1KG"), sim.item_id("MUG-RED")])
+    url = record_url(sim, "salesOrder/eid:WOO_ORDER_6")
+    assert session.put(url, json=body).status_code == 204
+    assert sim.records("salesOrder")[0]["status"]["refName"] == "Pending Fulfillment"
+    assert session.patch(url, json={"item": {"items": [{"line": 1, "isClosed": True}]}}).status_code == 204
+    (record,) = sim.records("salesOrder")
+    assert [line.get("isClosed") for line in record["item"]["items"]] == [True, None]
+    assert record["status"]["refName"] == "Pending Fulfillment"  # one line still open
+    assert session.patch(url, json={"item": {"items": [{"line": 2, "isClosed": True}]}}).status_code == 204
+    (record,) = sim.records("salesOrder")
+    assert record["status"] == {"id": "H", "refName": "Closed"}
+    assert record["total"] == 20.0  # 10.00 + 10.00 (order_body), closing does not remove lines

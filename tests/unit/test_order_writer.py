@@ -102,10 +102,15 @@ def test_unpaid_orders_are_skipped_without_a_call(ns: FakeNetSuite, status: str)
     assert ns.calls == []
 
 
-@pytest.mark.parametrize("status", ["cancelled", "refunded"])
-def test_closed_orders_are_left_for_later(ns: FakeNetSuite, status: str) -> None:
+@pytest.mark.parametrize("status", ["refunded", "trash"])
+def test_refunded_and_trashed_orders_are_left_for_later(ns: FakeNetSuite, status: str) -> None:
     assert writer(ns).write(event(status), from_retry=False) is Outcome.SKIPPED_CLOSED
     assert ns.calls == []
+
+
+def test_an_order_cancelled_before_it_was_written_writes_nothing(ns: FakeNetSuite) -> None:
+    assert writer(ns).write(event("cancelled"), from_retry=False) is Outcome.SKIPPED_CLOSED
+    assert ns.calls == [("get", "salesOrder")]  # it might have been written by another member
 
 
 def test_a_status_only_update_makes_no_call(ns: FakeNetSuite) -> None:
