@@ -26,13 +26,13 @@ from pydantic import ValidationError
 
 from common.publisher import PublishError
 from consumer.audit import repair
-from consumer.audit.compare import DUPLICATED, MISMATCHED, MISSING, Finding, compare, json_lines, table
+from consumer.audit.compare import PROBLEMS, Finding, compare, json_lines, table
 from consumer.audit.expected import Expected, expected, judged
 from consumer.audit.netsuite import held_for
 from consumer.audit.settings import AuditSettings
 from consumer.errors import AuthFailure, SyncError
 from consumer.netsuite.client import NetSuiteClient
-from consumer.ops.cli import utc_time
+from consumer.ops.cli import print_errors, utc_time
 from consumer.woocommerce.client import WooAuthError, WooClient, WooError
 from consumer.woocommerce.paging import modified_orders
 from schemas.order import WooOrder
@@ -57,9 +57,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = AuditSettings()
     except ValidationError as exc:
-        for err in exc.errors():
-            name = "_".join(str(p) for p in err["loc"]).upper() or "settings"
-            print(f"configuration error: {name}: {err['msg']}", file=sys.stderr)
+        print_errors(exc)
         return BAD_INPUT
     until = args.until or datetime.now(UTC)
     if until <= args.since:
@@ -127,10 +125,11 @@ def _window(
 
 
 def _summary(findings: list[Finding], audited: int, skipped: int, since: datetime, until: datetime) -> str:
-    count = {kind: sum(f.problem == kind for f in findings) for kind in (MISSING, DUPLICATED, MISMATCHED)}
+    counts = ", ".join(
+        f"{sum(f.problem == kind for f in findings)} {kind.replace('_', ' ')}" for kind in PROBLEMS
+    )
     head = "NetSuite matches WooCommerce" if not findings else f"{len(findings)} of {audited} orders differ"
     return (
         f"{head}: {audited} orders audited ({since.isoformat()} .. {until.isoformat()}), "
-        f"{count[MISSING]} missing, {count[DUPLICATED]} duplicated, {count[MISMATCHED]} mismatched; "
-        f"{skipped} not judged (unpaid, cancelled, refunded or unreadable)"
+        f"{counts}; {skipped} not judged (unpaid, refunded or unreadable)"
     )

@@ -8,6 +8,8 @@
 | more than one sales order for the order          | `duplicated` (each internal id)                  |
 | one, with another customer, line count or total  | `mismatched` (each difference)                   |
 | one, matching                                    | nothing                                          |
+| a cancelled order's, with lines still open       | `not_closed` (the warehouse may still ship it)   |
+| none for a cancelled order                       | nothing (it was never written)                   |
 
 Amounts are compared rounded to the order currency's minor unit (SuiteQL sums floats). A guest customer's key
 embeds an email: reports show guest keys as `WOO_GUEST_…` only.
@@ -23,7 +25,8 @@ from consumer.audit.expected import Expected
 from consumer.audit.netsuite import Held
 from consumer.netsuite.money import round_money
 
-MISSING, DUPLICATED, MISMATCHED = "missing", "duplicated", "mismatched"
+MISSING, DUPLICATED, MISMATCHED, NOT_CLOSED = "missing", "duplicated", "mismatched", "not_closed"
+PROBLEMS = (MISSING, DUPLICATED, MISMATCHED, NOT_CLOSED)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,13 @@ def compare(exp: Expected, held: list[Held]) -> Finding | None:
             f"{h.internal_id}: externalId {h.external_id or '-'}, PO # {h.other_ref or '-'}" for h in held
         ]
         return Finding(exp.order_id, exp.number, DUPLICATED, tuple(each), ids)
+    if exp.cancelled:
+        still_open = [h for h in ours if h.open_lines]
+        if not still_open:
+            return None
+        [one] = still_open
+        detail = f"cancelled in WooCommerce; {one.open_lines} of {one.lines} lines open in NetSuite"
+        return Finding(exp.order_id, exp.number, NOT_CLOSED, (detail,), ids)
     if not ours:
         details: list[str] = [f"no sales order {exp.external_id}"]
         if exp.unmappable:

@@ -58,10 +58,12 @@ class Expected:
     currency: str
     compare_line_sum: bool  # tax mode netsuite: compare the item lines' sum, not foreigntotal
     unmappable: str | None = None  # why the consumer dead-letters it
+    cancelled: bool = False  # its sales order, if any, must have every line closed
 
 
 def judged(order: WooOrder) -> bool:
-    return order.is_paid and order.status not in CLOSED_STATUSES
+    """Paid orders must be in NetSuite; cancelled ones must not be open there."""
+    return order.status == "cancelled" or (order.is_paid and order.status not in CLOSED_STATUSES)
 
 
 def expected(order: WooOrder, policy: MappingPolicy) -> Expected:
@@ -91,5 +93,6 @@ def expected(order: WooOrder, policy: MappingPolicy) -> Expected:
         total=total - tax if netsuite_tax else total,
         currency=order.currency,
         compare_line_sum=netsuite_tax,
-        unmappable=problem,
+        unmappable=None if order.status == "cancelled" else problem,
+        cancelled=order.status == "cancelled",
     )

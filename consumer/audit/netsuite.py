@@ -6,8 +6,10 @@ SELECT t.id, t.externalid, t.otherrefnum, t.foreigntotal, c.externalid AS custom
 FROM transaction t LEFT JOIN customer c ON c.id = t.entity
 WHERE t.type = 'SalesOrd' AND (t.externalid IN (...) OR (t.otherrefnum IN (...)
       AND t.memo LIKE 'WooCommerce Order #%')) ORDER BY t.id
--- their item lines: no main line, no tax-engine line; amounts are on the credit side (negative)
-SELECT tl.transaction, COUNT(*) AS lines, SUM(tl.foreignamount) AS amount FROM transactionline tl
+-- their item lines: no main line, no tax-engine line; amounts are on the credit side (negative);
+-- how many are still open (isclosed 'F': a cancelled order's must all be closed)
+SELECT tl.transaction, COUNT(*) AS lines, SUM(tl.foreignamount) AS amount,
+       SUM(CASE WHEN tl.isclosed = 'T' THEN 0 ELSE 1 END) AS openlines FROM transactionline tl
 WHERE tl.transaction IN (...) AND tl.mainline = 'F' AND tl.taxline = 'F' GROUP BY tl.transaction
 ```
 NetSuite keeps one record per externalId, so a second sales order for the same order can only carry
@@ -47,6 +49,7 @@ class Held:
     total: Decimal | None
     lines: int = 0
     line_sum: Decimal = field(default_factory=Decimal)  # positive: the credit side flipped
+    open_lines: int = 0
 
 
 def quote(text: str) -> str:
@@ -88,7 +91,8 @@ def held_for(client: SuiteQL, orders: list[Expected], *, pause_s: float = 1.0) -
 def _add_lines(client: SuiteQL, found: dict[str, Held], pause_s: float) -> None:
     ids = ", ".join(i for i in found if i.isdigit())
     query = (
-        "SELECT tl.transaction, COUNT(*) AS lines, SUM(tl.foreignamount) AS amount "  # noqa: S608
+        "SELECT tl.transaction, COUNT(*) AS lines, SUM(tl.foreignamount) AS amount, "  # noqa: S608
+        "SUM(CASE WHEN tl.isclosed = 'T' THEN 0 ELSE 1 END) AS openlines "
         f"FROM transactionline tl WHERE tl.transaction IN ({ids}) AND tl.mainline = 'F' "
         "AND tl.taxline = 'F' GROUP BY tl.transaction ORDER BY tl.transaction"
     )
@@ -97,6 +101,7 @@ def _add_lines(client: SuiteQL, found: dict[str, Held], pause_s: float) -> None:
         if held is not None:
             held.lines = int(row.get("lines") or 0)
             held.line_sum = -(_decimal(row.get("amount")) or Decimal(0))
+            held.open_lines = int(row.get("openlines") or 0)
 
 
 def _rows(client: SuiteQL, query: str, pause_s: float) -> list[dict[str, Any]]:

@@ -165,7 +165,7 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         settings = ConsumerSettings()
     except ValidationError as exc:
-        _print_errors(exc)
+        print_errors(exc)
         return BAD_INPUT
     client = NetSuiteClient(settings, slot_timeout_s=30)
     try:
@@ -190,11 +190,12 @@ def _settings() -> OperatorSettings | None:
     try:
         return OperatorSettings()
     except ValidationError as exc:
-        _print_errors(exc)
+        print_errors(exc)
         return None
 
 
-def _print_errors(exc: ValidationError) -> None:
+def print_errors(exc: ValidationError) -> None:
+    """Each refused setting as one line naming its variable (every operator command's exit 2)."""
     for err in exc.errors():
         name = "_".join(str(p) for p in err["loc"]).upper() or "settings"
         print(f"configuration error: {name}: {err['msg']}", file=sys.stderr)

@@ -10,7 +10,7 @@ harmless; the version field is stamped in the same PATCH, so an older paid versi
 later — from a retry topic, or out of order — reads a newer version in NetSuite and is skipped
 (`versions.held_is_newer`).
 
-| memory or NetSuite says                         | done                                | outcome           |
+| memory (not for retries and repairs) or NetSuite | done                                | outcome           |
 |-------------------------------------------------|-------------------------------------|-------------------|
 | memory holds a newer version                    | nothing (no call)                   | skipped_stale     |
 | memory: this cancellation was already applied   | nothing (no call)                   | skipped_unchanged |
@@ -56,8 +56,11 @@ def cancel(
     version: str,
     lease: Lease,
     run: CallRunner,
+    trust_memory: bool = True,
 ) -> Closing:
-    known = memory.order(order_id)
+    """`trust_memory` False (a retry or repair record): decide on NetSuite alone, as every write does
+    then — another member may have written meanwhile, or someone reopened the order in NetSuite."""
+    known = memory.order(order_id) if trust_memory else None
     if known is not None and max(known.written or "", known.parked or "") > version:
         return Closing.STALE
     if known is not None and known.written == version and known.fingerprint == CANCELLED:

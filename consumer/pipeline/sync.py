@@ -117,7 +117,7 @@ class OrderWriter:
             return self._calls.run(call, lease)
 
         if order.status == "cancelled":
-            return self._cancel(order, lease, run)
+            return self._cancel(order, lease, run, trust_memory=not from_retry)
         if order.status in CLOSED_STATUSES:
             return Outcome.SKIPPED_CLOSED  # refunds, trash: a later issue (README)
         if not order.is_paid:
@@ -178,7 +178,7 @@ class OrderWriter:
         _observe_latency(event)
         return Outcome.WRITTEN
 
-    def _cancel(self, order: WooOrder, lease: Lease, run: CallRunner) -> Outcome:
+    def _cancel(self, order: WooOrder, lease: Lease, run: CallRunner, *, trust_memory: bool) -> Outcome:
         closing = cancel(
             self._store,
             self.memory,
@@ -189,6 +189,7 @@ class OrderWriter:
             version=order.date_modified_gmt or "",
             lease=lease,
             run=run,
+            trust_memory=trust_memory,
         )
         return _CLOSING[closing]
 

@@ -25,7 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from pydantic import ValidationError
 
 from common.publisher import KafkaPublisher, PublishError
-from consumer.ops.cli import utc_time
+from consumer.ops.cli import print_errors, utc_time
 from consumer.reconcile import metrics
 from consumer.reconcile.reconciler import PassResult, Reconciler, Timing
 from consumer.reconcile.settings import ReconcileSettings
@@ -54,9 +54,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = ReconcileSettings()
     except ValidationError as exc:
-        for err in exc.errors():
-            name = "_".join(str(p) for p in err["loc"]).upper() or "settings"
-            print(f"configuration error: {name}: {err['msg']}", file=sys.stderr)
+        print_errors(exc)
         return BAD_INPUT
     timeout = settings.reconcile_read_timeout_s
     try:

@@ -43,7 +43,7 @@ CREATE TABLE currency (id INTEGER PRIMARY KEY, name TEXT, symbol TEXT, currencyp
 CREATE TABLE salestaxitem (id INTEGER PRIMARY KEY, itemid TEXT, rate REAL, country TEXT, isinactive TEXT);
 CREATE TABLE transactionline (id INTEGER, "transaction" INTEGER, linesequencenumber INTEGER,
     item INTEGER, quantity REAL, rate REAL, netamount REAL, foreignamount REAL, memo TEXT,
-    mainline TEXT, taxline TEXT, PRIMARY KEY ("transaction", id));
+    mainline TEXT, taxline TEXT, isclosed TEXT, PRIMARY KEY ("transaction", id));
 """
 _CUSTOM_COLUMN = re.compile(r"^cust(body|entity|item|col)_[a-z0-9_]+$")
 _CUSTOM_PREFIX = {
@@ -212,6 +212,7 @@ class SqlMirror:
                 "memo": line.get("description"),
                 "mainline": "F",
                 "taxline": "F",
+                "isclosed": sql_value(line.get("isClosed") is True),
             }
             self._upsert("transactionline", line_row, line)
 

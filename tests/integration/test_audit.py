@@ -3,7 +3,7 @@ NetSuite simulators after the pipeline wrote every order: it names exactly the o
 in NetSuite, `--repair` sends them through the pipeline again, and then it exits 0.
 
 The orders reach Kafka as reconcile publishes them (the audit reads WooCommerce's REST API, so the
-shop is the source); unpaid and cancelled orders are not judged.
+shop is the source); unpaid orders are not judged, cancelled ones must not be open in NetSuite.
 """
 
 from __future__ import annotations
@@ -100,8 +100,8 @@ def findings(stack: Stack) -> dict[int, dict[str, object]]:
 def test_after_a_clean_run_netsuite_matches(stack: Stack) -> None:
     result = audit(stack)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "NetSuite matches WooCommerce: 17 orders audited" in result.stdout
-    assert "3 not judged" in result.stdout
+    assert "NetSuite matches WooCommerce: 18 orders audited" in result.stdout  # 17 paid, 1 cancelled
+    assert "2 not judged" in result.stdout
     assert findings(stack) == {}
 
 
@@ -119,8 +119,8 @@ def test_a_deleted_and_an_altered_sales_order_are_named_then_repaired(stack: Sta
 
     result = audit(stack)
     assert result.returncode == 1
-    assert "2 of 17 orders differ" in result.stdout
-    assert "1 missing, 0 duplicated, 1 mismatched" in result.stdout
+    assert "2 of 18 orders differ" in result.stdout
+    assert "1 missing, 0 duplicated, 1 mismatched, 0 not closed" in result.stdout
     found = findings(stack)
     assert set(found) == {3, 7}
     assert found[3]["problem"] == "missing"
@@ -158,6 +158,22 @@ def test_a_second_sales_order_for_an_order_is_a_duplicate_left_to_a_person(stack
     assert "repair: sent 0 order(s)" in repaired.stdout
     session.delete(created.headers["Location"])  # what the runbook asks a person to do
     assert audit(stack).returncode == 0
+
+
+def test_a_cancellation_whose_webhook_never_came_is_named_then_closed_by_repair(stack: Stack) -> None:
+    stack.shop.modify_order(5, {"status": "cancelled"}, deliver=False)  # WooCommerce never sent it
+    found = findings(stack)
+    assert set(found) == {5}
+    assert found[5]["problem"] == "not_closed"
+    lines = len(stack.sales_order(5)["item"]["items"])  # type: ignore[arg-type]
+    assert found[5]["details"] == [f"cancelled in WooCommerce; {lines} of {lines} lines open in NetSuite"]
+    repaired = audit(stack, "--repair")
+    assert "repair: sent 1 order(s)" in repaired.stdout
+    with running_member(stack.settings):
+        wait_until(lambda: audit(stack).returncode == 0, 60, "the audit to pass once the order is closed")
+    closed = stack.sales_order(5)
+    assert all(line["isClosed"] for line in closed["item"]["items"])  # type: ignore[index]
+    assert closed["status"] == {"id": "H", "refName": "Closed"}
 
 
 def test_bad_arguments_exit_2(stack: Stack) -> None:

@@ -34,7 +34,7 @@ def order(**changes: Any) -> WooOrder:
         ({"status": "on-hold", "date_paid_gmt": None}, False),
         ({"status": "pending", "date_paid_gmt": None}, False),
         ({"status": "on-hold", "date_paid_gmt": "2026-12-01T10:00:00"}, True),  # paid, then held
-        ({"status": "cancelled"}, False),
+        ({"status": "cancelled"}, True),  # it must not be open in NetSuite
         ({"status": "refunded"}, False),
     ],
 )
@@ -105,6 +105,18 @@ def test_missing_duplicated_and_mismatched() -> None:
     assert wrong.details[1] == f"{exp.lines} lines expected, NetSuite has 1"
     rounding = compare(exp, [held(total=exp.total + Decimal("0.000000001"))])
     assert rounding is None  # SuiteQL's float noise is below a cent
+
+
+def test_a_cancelled_order_must_not_be_open_in_netsuite() -> None:
+    exp = expected(order(status="cancelled"), LINE)
+    assert compare(exp, []) is None  # never written: nothing to close
+    assert compare(exp, [held(open_lines=0, lines=2)]) is None  # closed (its total may differ: no matter)
+    still_open = compare(exp, [held(open_lines=1, lines=2)])
+    assert still_open is not None
+    assert (still_open.problem, still_open.details) == (
+        "not_closed",
+        ("cancelled in WooCommerce; 1 of 2 lines open in NetSuite",),
+    )
 
 
 def test_the_line_sum_is_compared_when_netsuite_computes_tax() -> None:

@@ -41,7 +41,9 @@ def sales_order(version: str = PAID, closed: tuple[bool, ...] = (False, False)) 
     return {"id": "77", FIELD: version, "item": {"items": lines}}
 
 
-def run_cancel(store: Store, memory: WriteMemory, version: str = CANCEL) -> Closing:
+def run_cancel(
+    store: Store, memory: WriteMemory, version: str = CANCEL, *, trust_memory: bool = True
+) -> Closing:
     return cancel(
         store,  # type: ignore[arg-type]
         memory,
@@ -52,6 +54,7 @@ def run_cancel(store: Store, memory: WriteMemory, version: str = CANCEL) -> Clos
         version=version,
         lease=FreeLease(),
         run=lambda call: call(),
+        trust_memory=trust_memory,
     )
 
 
@@ -105,3 +108,13 @@ def test_cancelled_before_it_was_written_nothing_is_written_and_the_older_paid_v
     known = memory.order(4711)
     decision = order_decision(PAID, known, from_retry=False, event="order.updated")
     assert decision.name == "SKIP_STALE"
+
+
+def test_a_repair_or_retry_of_a_cancellation_decides_on_netsuite_not_on_memory() -> None:
+    """Someone reopened the order in NetSuite after it was closed: `audit --repair` closes it again."""
+    store, memory = Store(sales_order()), WriteMemory()
+    run_cancel(store, memory)
+    store.record["item"]["items"][0]["isClosed"] = False  # type: ignore[index]
+    assert run_cancel(store, memory) is Closing.UNCHANGED  # memory alone would leave it open
+    assert run_cancel(store, memory, trust_memory=False) is Closing.CLOSED
+    assert all(ln["isClosed"] for ln in store.record["item"]["items"])  # type: ignore[index]
