@@ -62,8 +62,11 @@ class Expected:
 
 
 def judged(order: WooOrder) -> bool:
-    """Paid orders must be in NetSuite; cancelled ones must not be open there."""
-    return order.status == "cancelled" or (order.is_paid and order.status not in CLOSED_STATUSES)
+    """Paid orders must be in NetSuite; cancelled ones that were paid must not be open there (an
+    abandoned checkout, cancelled unpaid, was never written: not worth a query)."""
+    if order.status == "cancelled":
+        return order.date_paid_gmt is not None
+    return order.is_paid and order.status not in CLOSED_STATUSES
 
 
 def expected(order: WooOrder, policy: MappingPolicy) -> Expected:

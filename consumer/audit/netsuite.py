@@ -7,9 +7,10 @@ FROM transaction t LEFT JOIN customer c ON c.id = t.entity
 WHERE t.type = 'SalesOrd' AND (t.externalid IN (...) OR (t.otherrefnum IN (...)
       AND t.memo LIKE 'WooCommerce Order #%')) ORDER BY t.id
 -- their item lines: no main line, no tax-engine line; amounts are on the credit side (negative);
--- how many are still open (isclosed 'F': a cancelled order's must all be closed)
+-- how many are still open (isclosed 'F'; a line without the flag counts as closed, so a system
+-- line the PATCH cannot close never reports an order open forever — unconfirmed on a real account)
 SELECT tl.transaction, COUNT(*) AS lines, SUM(tl.foreignamount) AS amount,
-       SUM(CASE WHEN tl.isclosed = 'T' THEN 0 ELSE 1 END) AS openlines FROM transactionline tl
+       SUM(CASE WHEN tl.isclosed = 'F' THEN 1 ELSE 0 END) AS openlines FROM transactionline tl
 WHERE tl.transaction IN (...) AND tl.mainline = 'F' AND tl.taxline = 'F' GROUP BY tl.transaction
 ```
 NetSuite keeps one record per externalId, so a second sales order for the same order can only carry
@@ -92,7 +93,7 @@ def _add_lines(client: SuiteQL, found: dict[str, Held], pause_s: float) -> None:
     ids = ", ".join(i for i in found if i.isdigit())
     query = (
         "SELECT tl.transaction, COUNT(*) AS lines, SUM(tl.foreignamount) AS amount, "  # noqa: S608
-        "SUM(CASE WHEN tl.isclosed = 'T' THEN 0 ELSE 1 END) AS openlines "
+        "SUM(CASE WHEN tl.isclosed = 'F' THEN 1 ELSE 0 END) AS openlines "
         f"FROM transactionline tl WHERE tl.transaction IN ({ids}) AND tl.mainline = 'F' "
         "AND tl.taxline = 'F' GROUP BY tl.transaction ORDER BY tl.transaction"
     )

@@ -1,9 +1,10 @@
 """The NetSuite SuiteTalk REST client: OAuth1-signed requests, governed, turned into typed errors.
 
-Why one small class: every call to NetSuite must be signed afresh (TBA nonces are single-use),
-hold a governor slot for its whole duration, be timed, and end either in data or in an exception
-from `consumer.errors` whose *type* decides the message's route. It knows only `netsuite_base_url`,
-never whether that is real NetSuite or the simulator. No retries here: retry topics own retrying.
+Why one small class: every call to NetSuite must be signed afresh (TBA nonces are single-use), hold
+a governor slot while it is on the wire (built and signed just before), be timed, and end either in
+data or in an exception from `consumer.errors` whose *type* decides the message's route. It knows
+only `netsuite_base_url`, never whether that is real NetSuite or the simulator. No retries here:
+retry topics own retrying.
 
 Every answer that is not 2xx becomes an exception of `consumer.errors` by
 `consumer.netsuite.answers.error_for` (the status and `o:errorCode` → error table is there).
@@ -209,6 +210,15 @@ class NetSuiteClient:
         """
         self._request("probe", "GET", f"{RECORD}/customer", params={"limit": "1"})
 
+    def _prepare(self, request: requests.Request, operation: str) -> requests.PreparedRequest:
+        """Build and sign (a fresh nonce and timestamp each time). A body that cannot be serialised
+        is our bug, not NetSuite's: it is raised as it is (the pipeline dead-letters it as a record bug,
+        counted and alerted), never retried."""
+        try:
+            return self._session.prepare_request(request)
+        except requests.exceptions.InvalidURL as exc:
+            raise Transient(f"{operation}: {type(exc).__name__}") from exc
+
     def _request(
         self,
         operation: str,
@@ -219,23 +229,24 @@ class NetSuiteClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        # Built and signed before taking a slot (the CPU part: ~1 ms; the timestamp stays well within
-        # NetSuite's window), so a slot is held only while the request is on the wire.
+        # Built and signed before taking a slot (the CPU part: ~1 ms), so a slot is held only while the
+        # request is on the wire; signed again inside the slot after a long wait for one (TBA's
+        # timestamp must be recent: a stale one is a 401, which would halt the member as bad credentials).
         request = requests.Request(method, self._base + path, params=params, json=json, headers=headers)
-        try:
-            prepared = self._session.prepare_request(request)
-        except requests.RequestException as exc:
-            raise Transient(f"{operation}: {type(exc).__name__}") from exc
+        prepared, prepared_at = self._prepare(request, operation), time.monotonic()
         send = self._session.merge_environment_settings(prepared.url, {}, None, None, None)
         with self._governor.slot(self._slot_timeout):  # held only while the request is on the wire
             before_send = BEFORE_SEND.get()
             if before_send is not None:
                 before_send()
+            if time.monotonic() - prepared_at > RESIGN_AFTER_S:
+                prepared = self._prepare(request, operation)
             started = time.perf_counter()
             resp: requests.Response | None = None
             err: SyncError | None = None
             try:
                 resp = self._session.send(prepared, timeout=self._timeout, allow_redirects=False, **send)
+                label, err = str(resp.status_code), error_for(operation, resp)
             except requests.Timeout as exc:
                 label, err = "timeout", Transient(f"{operation}: timed out")
                 err.__cause__ = exc
@@ -243,20 +254,19 @@ class NetSuiteClient:
                 label, err = "connection_error", Transient(f"{operation}: {type(exc).__name__}")
                 err.__cause__ = exc
             elapsed = time.perf_counter() - started
-        if resp is not None:
-            label, err = str(resp.status_code), error_for(operation, resp)
+            # the governor learns of a 429 before this slot goes to the next waiter
+            if isinstance(err, Throttled):
+                self._governor.on_throttled()
+            elif err is None or isinstance(err, Rejected | NotFound | TryAgain):
+                self._governor.on_success()  # NetSuite had the capacity to answer
         REQUEST_SECONDS.labels(operation, label).observe(elapsed)
         if err is None and resp is not None:
-            self._governor.on_success()
             self._health.on_answer()
             log.debug("netsuite %s status=%s latency=%.3fs", operation, label, elapsed)
             return resp
         assert err is not None
         if isinstance(err, Throttled):
             THROTTLED.inc()
-            self._governor.on_throttled()
-        elif isinstance(err, Rejected | NotFound | TryAgain):
-            self._governor.on_success()  # NetSuite had the capacity to answer
         if isinstance(err, Rejected | NotFound | TryAgain):
             self._health.on_answer()
         elif isinstance(err, Throttled | Transient):
@@ -267,6 +277,9 @@ class NetSuiteClient:
             *(operation, label, err.error_code, err.path, elapsed, type(err).__name__),
         )
         raise err
+
+
+RESIGN_AFTER_S = 30.0  # well inside TBA's timestamp window (its width is not documented)
 
 
 def _json_object(resp: requests.Response, operation: str) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from consumer.errors import Unmappable
+from consumer.netsuite import records
 from consumer.netsuite.client import NetSuiteClient
 from consumer.netsuite.currency import CurrencyResolver
 from consumer.netsuite.items import ItemResolver
@@ -27,9 +29,10 @@ from consumer.reconcile.settings import ReconcileSettings
 from consumer.reconcile.webhooks import check as webhook_health
 from consumer.settings import ConsumerSettings
 from consumer.woocommerce.client import RetryPolicy, WooAuthError, WooClient, WooError
+from schemas.order import WooOrder
 
 SHOWN = 10  # names listed on one line; the count says how many more
-QUICK = RetryPolicy(attempts=2, first_backoff_s=1.0)  # a person waits for this command
+QUICK = RetryPolicy(attempts=2, first_backoff_s=1.0, max_backoff_s=5.0)  # a person waits for this
 
 
 def shop(settings: ConsumerSettings, client: NetSuiteClient, recent: int) -> Iterator[Result]:
@@ -68,9 +71,13 @@ def _shop(
         return
     yield Result("woocommerce key", True, f"the shop accepts it ({page.total} orders)")
     try:
-        hooks: list[dict[str, Any]] | None = woo.all_pages("/webhooks", {})
-    except WooError:
+        hooks = woo.all_pages("/webhooks", {})
+    except WooError as exc:  # our own text: status and path, no secret
+        fix = "the key's user must be allowed to read webhooks (a shop manager or administrator)"
+        yield Result("webhooks", False, f"the list could not be read ({exc})", fix)
         hooks = None
+    if hooks is None:
+        return
     public = woo_settings.receiver_public_url
     for health in webhook_health(hooks, public):
         name = f"webhook {health.topic}"
@@ -89,7 +96,20 @@ def _recent_orders(
     orders: list[dict[str, Any]], settings: ConsumerSettings, client: NetSuiteClient
 ) -> Iterator[Result]:
     n = len(orders)
-    skus = sorted({str(li.get("sku")) for o in orders for li in o.get("line_items") or [] if li.get("sku")})
+    parsed, unreadable = _as_orders(orders)
+    if unreadable:
+        yield Result(
+            f"the last {n} orders",
+            False,
+            f"{unreadable} cannot be read as orders",
+            "they would be refused by the receiver (400): see its log for the field",
+        )
+    skus: list[str] = []
+    try:  # the SKUs exactly as the consumer asks NetSuite for them (stripped, zero-quantity lines out)
+        skus = sorted({s for o in parsed for s in records.required_skus(o)})
+    except Unmappable as exc:
+        yield Result(f"SKUs of the last {n} orders", False, exc.message, "give every product a SKU")
+        return
     field = settings.netsuite_item_lookup_field
     found = ItemResolver(client, ttl_s=0, lookup_field=field).resolve(skus)
     missing = [s for s in skus if s not in found]
@@ -110,6 +130,16 @@ def _recent_orders(
         yield Result(name, False, f"not active currencies in NetSuite: {', '.join(unknown)}", fix)
     elif codes:
         yield Result(name, True, ", ".join(codes))
+
+
+def _as_orders(raw: list[dict[str, Any]]) -> tuple[list[WooOrder], int]:
+    orders, unreadable = [], 0
+    for body in raw:
+        try:
+            orders.append(WooOrder.model_validate(body))
+        except ValueError:
+            unreadable += 1
+    return orders, unreadable
 
 
 def _few(names: list[str]) -> str:

@@ -1,8 +1,9 @@
 """Retry one NetSuite call in-process a few times before giving the record to a retry topic.
 
 A lone 503 or 429 should cost a few hundred milliseconds, not a trip through `.retry.1` (5 s).
-Only idempotent calls pass through here (upsert by externalId, GET, SuiteQL), so repeating one is
-safe even when the first attempt was written and only its answer was lost. Full-jitter backoff
+Only idempotent calls pass through here (upsert by externalId, GET, SuiteQL, and the PATCH that
+closes a cancelled order's lines and sets its version: it sets the same values again), so repeating
+one is safe even when the first attempt was written and only its answer was lost. Full-jitter backoff
 spreads the retries of many workers; the sleep is injected so tests never sleep (the member passes
 its stop event's `wait`, so a stop wakes a backoff at once). Every attempt goes out under the
 record's lease (`consumer.pipeline.lease`): once the record is no longer this member's (revoked, or

@@ -33,9 +33,7 @@ from typing import Any
 from consumer.pipeline.lease import Lease
 from consumer.pipeline.memory import WriteMemory
 from consumer.pipeline.ports import CallRunner, RecordStore
-from consumer.pipeline.versions import OrderMemory, held_is_newer
-
-CANCELLED = "cancelled"  # the memory's fingerprint of an applied cancellation
+from consumer.pipeline.versions import CANCELLED, OrderMemory, held_is_newer
 
 
 class Closing(StrEnum):

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Generic, Protocol, TypeVar
 
-from consumer.pipeline.versions import CustomerMemory, OrderMemory
+from consumer.pipeline.versions import CANCELLED, CustomerMemory, OrderMemory
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -72,7 +72,8 @@ def merge_order(old: OrderMemory | None, new: OrderMemory) -> OrderMemory:
     if old is None:
         return new
     written, fingerprint = old.written, old.fingerprint
-    if new.written is not None and (written is None or new.written >= written):
+    cancellation_kept = old.fingerprint == CANCELLED and new.written == written  # it wins a tie
+    if new.written is not None and (written is None or new.written >= written) and not cancellation_kept:
         written, fingerprint = (
             new.written,
             new.fingerprint or (old.fingerprint if new.written == written else None),

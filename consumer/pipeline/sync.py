@@ -48,6 +48,7 @@ from consumer.pipeline.tax_variance import record_tax_variance
 from consumer.pipeline.versions import (
     Decision,
     OrderMemory,
+    cancelled_since,
     held_is_newer,
     order_decision,
     unchanged,
@@ -124,6 +125,8 @@ class OrderWriter:
             return Outcome.SKIPPED_UNPAID  # a later order.updated brings the paid version
         version = order.date_modified_gmt or ""
         known = self.memory.order(order.id)
+        if cancelled_since(known, version):
+            return Outcome.SKIPPED_STALE
         decision = order_decision(
             version,
             known,

@@ -122,6 +122,17 @@ def unchanged(memory: OrderMemory | None, fingerprint: str) -> bool:
     return memory.parked is None or memory.parked <= memory.written
 
 
+CANCELLED = "cancelled"  # the memory's fingerprint of an applied cancellation (`consumer.pipeline.cancel`)
+
+
+def cancelled_since(memory: OrderMemory | None, version: str) -> bool:
+    """A cancellation at this version or later was applied: a paid version no newer must not write —
+    not when it comes back from a retry topic it was parked in before the cancellation arrived (a
+    retry reads NetSuite, which holds nothing), nor on a tie (paid and cancelled in one second: the
+    cancellation wins). Asked before every other rule, for retries and repairs too."""
+    return memory is not None and memory.fingerprint == CANCELLED and (memory.written or "") >= version
+
+
 def held_is_newer(held: str | None, version: str) -> bool:
     """After reading NetSuite first: does it hold a newer sales-order version than this record?"""
     return held is not None and held > version

@@ -3,6 +3,7 @@ order cancelled before it was written never becomes an open sales order, redeliv
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from devstack.demo_orders import OrderFactory
@@ -18,7 +19,8 @@ from tests.integration.pipeline_harness import (
     wait_until,
 )
 
-PAID, CANCELLED = "2026-11-30T10:00:00", "2026-11-30T11:00:00"
+YESTERDAY = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
+PAID, CANCELLED = f"{YESTERDAY}T10:00:00", f"{YESTERDAY}T11:00:00"  # after the factory's creation dates
 
 
 def at(order: dict[str, Any], stamp: str, status: str) -> dict[str, Any]:

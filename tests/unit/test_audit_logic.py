@@ -34,7 +34,8 @@ def order(**changes: Any) -> WooOrder:
         ({"status": "on-hold", "date_paid_gmt": None}, False),
         ({"status": "pending", "date_paid_gmt": None}, False),
         ({"status": "on-hold", "date_paid_gmt": "2026-12-01T10:00:00"}, True),  # paid, then held
-        ({"status": "cancelled"}, True),  # it must not be open in NetSuite
+        ({"status": "cancelled"}, True),  # paid, then cancelled: it must not be open in NetSuite
+        ({"status": "cancelled", "date_paid_gmt": None}, False),  # an abandoned checkout
         ({"status": "refunded"}, False),
     ],
 )

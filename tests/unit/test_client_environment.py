@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from consumer.errors import Transient
+from consumer.netsuite import client as client_module
 from consumer.netsuite.client import NetSuiteClient
 from consumer.netsuite.governor import Governor
 from consumer.netsuite.settings import NetSuiteSettings
@@ -110,3 +111,24 @@ def test_a_request_is_built_and_signed_before_it_takes_a_slot(
     c._session.auth = sign
     c.probe()
     assert in_flight_when_signed == [0]
+
+
+def test_after_a_long_wait_for_a_slot_the_request_is_signed_again_inside_it(
+    proxy: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TBA's timestamp must be recent: a request signed before minutes of waiting would be a 401."""
+    url, _ = proxy
+    monkeypatch.setenv("HTTP_PROXY", url)
+    monkeypatch.setattr(client_module, "RESIGN_AFTER_S", -1.0)  # every wait counts as long
+    c = client()
+    signing = c._session.auth
+    assert signing is not None
+    in_flight_when_signed: list[int] = []
+
+    def sign(request: Any) -> Any:
+        in_flight_when_signed.append(c.governor.in_flight)
+        return signing(request)
+
+    c._session.auth = sign
+    c.probe()
+    assert in_flight_when_signed == [0, 1]

@@ -391,6 +391,25 @@ def test_throttle_feeds_governor_and_counter(server: tuple[Canned, str]) -> None
     assert governor.in_flight == 0
 
 
+def test_a_429_narrows_the_window_before_its_slot_goes_to_the_next_waiter(server: tuple[Canned, str]) -> None:
+    """A released slot is handed straight to the oldest waiter at the window it finds: the governor
+    must hear of the 429 while the throttled request still holds its slot."""
+    canned, base = server
+    canned.answer = lambda seen: ns_error(429, "CONCURRENCY_LIMIT_EXCEEDED", "Blocked.")
+    governor = Governor(8, clock=lambda: 0.0)
+    in_flight_when_told: list[int] = []
+    throttled = governor.on_throttled
+
+    def on_throttled() -> None:
+        in_flight_when_told.append(governor.in_flight)
+        throttled()
+
+    governor.on_throttled = on_throttled  # type: ignore[method-assign]
+    with pytest.raises(Throttled):
+        NetSuiteClient(make_settings(base), governor).probe()
+    assert in_flight_when_told == [1]
+
+
 def test_metrics_label_operation_and_status(server: tuple[Canned, str], client: NetSuiteClient) -> None:
     labels = {"operation": "upsert:salesOrder", "status": "400"}
     before = REGISTRY.get_sample_value("woo_netsuite_request_seconds_count", labels) or 0

@@ -7,7 +7,7 @@ from typing import Any
 
 from consumer.pipeline.changelog import decode_customer, decode_order, encode_customer, encode_order
 from consumer.pipeline.memory import KeyedLocks, WriteMemory, merge_customer, merge_order
-from consumer.pipeline.versions import CustomerMemory, OrderMemory, Placed
+from consumer.pipeline.versions import CANCELLED, CustomerMemory, OrderMemory, Placed
 
 V1, V2 = "2026-11-01T10:00:00", "2026-11-02T10:00:00"
 OLD, NEW = Placed("2026-11-01T10:00:00", 7), Placed("2026-11-05T10:00:00", 9)
@@ -231,3 +231,9 @@ def test_an_unreadable_entry_is_skipped_and_the_rest_of_its_batch_applied() -> N
     )
     assert memory.order(42) == OrderMemory(V2)
     log._consumer.close()
+
+
+def test_a_cancellation_wins_a_tie_in_the_changelog() -> None:
+    cancelled = OrderMemory(V1, CANCELLED, None)
+    assert merge_order(cancelled, OrderMemory(V1, "f" * 64, None)) == cancelled
+    assert merge_order(cancelled, OrderMemory(V2, "f" * 64, None)) == OrderMemory(V2, "f" * 64, None)

@@ -352,3 +352,32 @@ def test_a_redriven_order_created_nobody_remembers_reads_netsuite_first(ns: Fake
     assert writer(ns).write(late, from_retry=False, redriven=True) is Outcome.SKIPPED_STALE
     assert ns.calls == [("get", "salesOrder")]
     assert ns.records[("salesOrder", "WOO_ORDER_4711")][VERSION] == "2025-03-15T10:00:00"
+
+
+def test_a_paid_version_parked_before_an_early_cancellation_never_opens_an_order(ns: FakeNetSuite) -> None:
+    """Paid v1 failed and went to a retry topic; cancelled v2 found nothing in NetSuite; v1 comes back:
+    a retry reads NetSuite (nothing there) — the remembered cancellation must still stop it."""
+    w = writer(ns)
+    paid = event("processing", modified="2025-03-14T09:15:36")
+    w.parked(paid, FreeLease())
+    cancelled = event("cancelled", modified="2025-03-14T10:00:00", topic="order.updated")
+    assert w.write(cancelled, from_retry=False) is Outcome.SKIPPED_CLOSED
+    ns.calls.clear()
+    assert w.write(paid, from_retry=True) is Outcome.SKIPPED_STALE
+    assert ns.calls == []
+
+
+def test_paid_and_cancelled_in_the_same_second_the_cancellation_wins(ns: FakeNetSuite) -> None:
+    w = writer(ns)
+    stamp = "2025-03-14T09:15:36"
+    paid = event("processing", modified=stamp)
+    assert w.write(paid, from_retry=False) is Outcome.WRITTEN
+    held = ns.records[("salesOrder", "WOO_ORDER_4711")]
+    held["item"] = {"items": [{"line": 1, "isClosed": False}]}
+    assert (
+        w.write(event("cancelled", modified=stamp, topic="order.updated"), from_retry=False) is Outcome.CLOSED
+    )
+    ns.calls.clear()
+    for from_retry in (False, True):  # a redelivery of the paid version, or its retry copy
+        assert w.write(paid, from_retry=from_retry) is Outcome.SKIPPED_STALE
+    assert upserts(ns) == []
