@@ -19,6 +19,7 @@ order (a 403 then parks that order and pages: `WooConsumerPermissionRefused`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 
 from confluent_kafka.admin import AdminClient, ConfigResource
@@ -27,7 +28,7 @@ from common.kafka_settings import MAX_MESSAGE_BYTES
 from consumer.errors import AuthFailure, SyncError
 from consumer.netsuite.client import NetSuiteClient
 from consumer.ops import check_booking, check_shop
-from consumer.ops.result import Result
+from consumer.ops.result import Catalog, Result
 from consumer.settings import ConsumerSettings
 from consumer.topics import BrokerUnreachable, plan_topics, reachable
 
@@ -38,15 +39,16 @@ def run_checks(
     settings: ConsumerSettings, client: NetSuiteClient, admin: AdminClient, *, recent: int = 20
 ) -> list[Result]:
     results: list[Result] = []
+    catalog = functools.cache(client.record_schema)  # a record type's catalog is large: read it once
     checks: list[Check] = [
         lambda: kafka(settings, admin),
         lambda: credentials(client),
         lambda: permissions(client),
-        lambda: custom_fields(settings, client),
+        lambda: custom_fields(settings, catalog),
         lambda: items(settings, client),
         lambda: check_booking.tax_codes(settings, client),
         lambda: check_booking.currencies(client),
-        lambda: check_booking.body_fields(settings, client),
+        lambda: check_booking.body_fields(settings, catalog),
         lambda: check_shop.shop(settings, client, recent),
     ]
     for check in checks:
@@ -120,7 +122,7 @@ def permissions(client: NetSuiteClient) -> Iterator[Result]:
         yield Result("permissions", True, "the role reads customers, sales orders and items (SuiteQL)")
 
 
-def custom_fields(settings: ConsumerSettings, client: NetSuiteClient) -> Iterator[Result]:
+def custom_fields(settings: ConsumerSettings, catalog: Catalog) -> Iterator[Result]:
     wanted = {
         "salesOrder": (
             settings.netsuite_version_field,
@@ -129,7 +131,7 @@ def custom_fields(settings: ConsumerSettings, client: NetSuiteClient) -> Iterato
         "customer": (settings.netsuite_customer_version_field, "Entity Field, free-form text, on customers"),
     }
     for record_type, (field, how) in wanted.items():
-        properties = client.record_schema(record_type).get("properties", {})
+        properties = catalog(record_type).get("properties", {})
         if field in properties:
             yield Result(f"custom field {field}", True, f"defined on {record_type}")
         else:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from consumer.errors import AuthFailure
 from consumer.netsuite.client import NetSuiteClient
 from consumer.netsuite.currency import QUERY as CURRENCY_QUERY
-from consumer.ops.result import Result
+from consumer.ops.result import Catalog, Result
 from consumer.settings import ConsumerSettings
 
 MAP = "NETSUITE_TAX_CODE_MAP"
@@ -84,7 +84,7 @@ def currencies(client: NetSuiteClient) -> Iterator[Result]:
     yield Result("currencies", True, f"{len(symbols)} active: {', '.join(sorted(symbols))}")
 
 
-def body_fields(settings: ConsumerSettings, client: NetSuiteClient) -> Iterator[Result]:
+def body_fields(settings: ConsumerSettings, catalog: Catalog) -> Iterator[Result]:
     wanted = {
         "NETSUITE_PAYMENT_METHOD_FIELD": settings.netsuite_payment_method_field,
         "NETSUITE_TRANSACTION_ID_FIELD": settings.netsuite_transaction_id_field,
@@ -96,7 +96,7 @@ def body_fields(settings: ConsumerSettings, client: NetSuiteClient) -> Iterator[
     custom = {name: field for name, field in wanted.items() if field.startswith("custbody")}
     if not custom:
         return
-    defined = client.record_schema("salesOrder").get("properties", {})
+    defined = catalog("salesOrder").get("properties", {})
     for name, field in custom.items():
         if field in defined:
             yield Result(f"custom field {field}", True, f"defined on salesOrder ({name})")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+Catalog = Callable[[str], dict[str, Any]]  # record type → its JSON Schema (the metadata catalog)
 
 
 @dataclass(frozen=True)
