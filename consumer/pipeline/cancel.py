@@ -27,20 +27,13 @@ between forgets it; README, "Order events", says so. One GET (sublists expanded)
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from consumer.pipeline.lease import Lease
 from consumer.pipeline.memory import WriteMemory
+from consumer.pipeline.outcome import Outcome
 from consumer.pipeline.ports import CallRunner, RecordStore
 from consumer.pipeline.versions import CANCELLED, OrderMemory, held_is_newer
-
-
-class Closing(StrEnum):
-    CLOSED = "closed"
-    NOT_WRITTEN = "not_written"
-    STALE = "stale"
-    UNCHANGED = "unchanged"
 
 
 def cancel(
@@ -55,32 +48,32 @@ def cancel(
     lease: Lease,
     run: CallRunner,
     trust_memory: bool = True,
-) -> Closing:
+) -> Outcome:
     """`trust_memory` False (a retry or repair record): decide on NetSuite alone, as every write does
     then — another member may have written meanwhile, or someone reopened the order in NetSuite."""
     known = memory.order(order_id) if trust_memory else None
     if known is not None and max(known.written or "", known.parked or "") > version:
-        return Closing.STALE
+        return Outcome.SKIPPED_STALE
     if known is not None and known.written == version and known.fingerprint == CANCELLED:
-        return Closing.UNCHANGED
+        return Outcome.SKIPPED_UNCHANGED
     held = run(lambda: store.get("salesOrder", external_id=external_id, expand_sub_resources=True))
     if held is None:
         _remember(memory, lease, partition, order_id, version)
-        return Closing.NOT_WRITTEN
+        return Outcome.SKIPPED_CLOSED
     held_version = str(held.get(version_field) or "") or None
     if held_is_newer(held_version, version):
-        return Closing.STALE
+        return Outcome.SKIPPED_STALE
     lines = _lines(held)
     if held_version == version and all(line.get("isClosed") is True for line in lines):
         _remember(memory, lease, partition, order_id, version)
-        return Closing.UNCHANGED
+        return Outcome.SKIPPED_UNCHANGED
     body = {
         version_field: version,
         "item": {"items": [{"line": ln["line"], "isClosed": True} for ln in lines]},
     }
     run(lambda: store.update("salesOrder", str(held["id"]), body))
     _remember(memory, lease, partition, order_id, version)
-    return Closing.CLOSED
+    return Outcome.CLOSED
 
 
 def _lines(record: dict[str, Any]) -> list[dict[str, Any]]:

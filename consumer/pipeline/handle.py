@@ -33,9 +33,10 @@ from consumer.pipeline.forward import Forwarder, SourceRecord
 from consumer.pipeline.halt import HaltReason, Halts, ProbedHalt
 from consumer.pipeline.lease import GaveUp, Lease
 from consumer.pipeline.outage import OutageBreaker
+from consumer.pipeline.outcome import Outcome
 from consumer.pipeline.redact import redact
 from consumer.pipeline.route import Forward, RetryPolicy, Wait
-from consumer.pipeline.sync import OrderWriter, Outcome
+from consumer.pipeline.sync import OrderWriter
 from consumer.pipeline.trace import current
 from schemas.order import OrderEvent
 from schemas.serde import OrderSerde, RegistryUnavailable, describe

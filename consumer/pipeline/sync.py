@@ -28,7 +28,6 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, TypeVar
 
 from consumer import metrics
@@ -38,11 +37,12 @@ from consumer.netsuite.booking_metrics import ITEM_REFERENCE_RETRIES, ROUNDING_L
 from consumer.netsuite.currency import CurrencyRef
 from consumer.netsuite.policy import MappingPolicy, WriterPolicy
 from consumer.pipeline.calls import CallRetry
-from consumer.pipeline.cancel import Closing, cancel
+from consumer.pipeline.cancel import cancel
 from consumer.pipeline.customers import CustomerWriter
 from consumer.pipeline.lease import FreeLease, Lease
 from consumer.pipeline.mapping_guard import mapped
 from consumer.pipeline.memory import WriteMemory
+from consumer.pipeline.outcome import Outcome
 from consumer.pipeline.ports import CallRunner, CurrencyLookup, ItemLookup, RecordStore
 from consumer.pipeline.tax_variance import record_tax_variance
 from consumer.pipeline.versions import (
@@ -58,23 +58,6 @@ from schemas.order import CLOSED_STATUSES, OrderEvent, WooOrder
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _ITEM_PATH = re.compile(r"item\.items\[(\d+)\]\.item")
-
-
-class Outcome(StrEnum):
-    WRITTEN = "written"
-    SKIPPED_UNPAID = "skipped_unpaid"
-    SKIPPED_CLOSED = "skipped_closed"
-    SKIPPED_STALE = "skipped_stale"
-    SKIPPED_UNCHANGED = "skipped_unchanged"
-    CLOSED = "closed"  # a cancelled order's sales order: every line closed (`consumer.pipeline.cancel`)
-
-
-_CLOSING = {
-    Closing.CLOSED: Outcome.CLOSED,
-    Closing.NOT_WRITTEN: Outcome.SKIPPED_CLOSED,
-    Closing.STALE: Outcome.SKIPPED_STALE,
-    Closing.UNCHANGED: Outcome.SKIPPED_UNCHANGED,
-}
 
 
 def content_fingerprint(body: Mapping[str, Any], version_field: str) -> str:
@@ -182,7 +165,7 @@ class OrderWriter:
         return Outcome.WRITTEN
 
     def _cancel(self, order: WooOrder, lease: Lease, run: CallRunner, *, trust_memory: bool) -> Outcome:
-        closing = cancel(
+        return cancel(
             self._store,
             self.memory,
             version_field=self._policy.version_field,
@@ -194,7 +177,6 @@ class OrderWriter:
             run=run,
             trust_memory=trust_memory,
         )
-        return _CLOSING[closing]
 
     def _upsert(self, so: records.MappedRecord) -> str:
         return self._store.upsert(so.record_type, so.external_id, so.body, replace=("item", "taxDetails"))

@@ -27,7 +27,8 @@ from consumer.netsuite.money import to_places
 from consumer.netsuite.policy import MappingPolicy, TaxMode, WriterPolicy
 from consumer.netsuite.settings import NetSuiteSettings
 from consumer.pipeline.calls import CallRetry
-from consumer.pipeline.sync import OrderWriter, Outcome
+from consumer.pipeline.outcome import Outcome
+from consumer.pipeline.sync import OrderWriter
 from devstack.netsuite_sim import NetSuiteSimulator
 from schemas.order import OrderEvent, WooOrder
 from tests.woo_orders import TAX_CODE_MAP, woo_orders

@@ -23,7 +23,8 @@ from consumer.netsuite.items import ItemResolver
 from consumer.netsuite.policy import MappingPolicy, WriterPolicy
 from consumer.netsuite.settings import NetSuiteSettings
 from consumer.pipeline.calls import CallRetry
-from consumer.pipeline.sync import OrderWriter, Outcome
+from consumer.pipeline.outcome import Outcome
+from consumer.pipeline.sync import OrderWriter
 from devstack.demo_orders import OrderFactory
 from devstack.netsuite_sim import NetSuiteSimulator, SimulatorConfig
 from schemas.order import OrderEvent, WooOrder

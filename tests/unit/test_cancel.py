@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from consumer.pipeline.cancel import CANCELLED, Closing, cancel
+from consumer.pipeline.cancel import CANCELLED, cancel
 from consumer.pipeline.lease import FreeLease
 from consumer.pipeline.memory import WriteMemory
+from consumer.pipeline.outcome import Outcome
 from consumer.pipeline.versions import OrderMemory, order_decision
 
 FIELD = "custbody_woo_modified_gmt"
@@ -43,7 +44,7 @@ def sales_order(version: str = PAID, closed: tuple[bool, ...] = (False, False)) 
 
 def run_cancel(
     store: Store, memory: WriteMemory, version: str = CANCEL, *, trust_memory: bool = True
-) -> Closing:
+) -> Outcome:
     return cancel(
         store,  # type: ignore[arg-type]
         memory,
@@ -60,7 +61,7 @@ def run_cancel(
 
 def test_an_open_sales_order_gets_every_line_closed_and_the_version_in_one_patch() -> None:
     store, memory = Store(sales_order()), WriteMemory()
-    assert run_cancel(store, memory) is Closing.CLOSED
+    assert run_cancel(store, memory) is Outcome.CLOSED
     [_get, (kind, (internal_id, body))] = store.calls
     assert kind == "update"
     assert internal_id == "77"
@@ -75,19 +76,19 @@ def test_a_redelivered_cancellation_makes_no_call() -> None:
     store, memory = Store(sales_order()), WriteMemory()
     run_cancel(store, memory)
     store.calls.clear()
-    assert run_cancel(store, memory) is Closing.UNCHANGED
+    assert run_cancel(store, memory) is Outcome.SKIPPED_UNCHANGED
     assert store.calls == []
 
 
 def test_after_a_restart_an_already_closed_order_is_read_once_and_not_patched() -> None:
     store = Store(sales_order(CANCEL, closed=(True, True)))
-    assert run_cancel(store, WriteMemory()) is Closing.UNCHANGED
+    assert run_cancel(store, WriteMemory()) is Outcome.SKIPPED_UNCHANGED
     assert [c[0] for c in store.calls] == ["get"]
 
 
 def test_a_partly_closed_order_gets_the_rest_closed() -> None:
     store = Store(sales_order(PAID, closed=(True, False)))
-    assert run_cancel(store, WriteMemory()) is Closing.CLOSED
+    assert run_cancel(store, WriteMemory()) is Outcome.CLOSED
     assert all(ln["isClosed"] for ln in store.record["item"]["items"])  # type: ignore[index]
 
 
@@ -96,13 +97,13 @@ def test_a_cancellation_older_than_what_is_held_changes_nothing(where: str) -> N
     store, memory = Store(sales_order(LATER)), WriteMemory()
     if where == "memory":
         memory.remember_order(0, 4711, lambda m: OrderMemory(LATER, "f", None))
-    assert run_cancel(store, memory) is Closing.STALE
+    assert run_cancel(store, memory) is Outcome.SKIPPED_STALE
     assert [c[0] for c in store.calls] == ([] if where == "memory" else ["get"])
 
 
 def test_cancelled_before_it_was_written_nothing_is_written_and_the_older_paid_version_is_stale() -> None:
     store, memory = Store(None), WriteMemory()
-    assert run_cancel(store, memory) is Closing.NOT_WRITTEN
+    assert run_cancel(store, memory) is Outcome.SKIPPED_CLOSED
     assert [c[0] for c in store.calls] == ["get"]
     # the paid version, older, arrives afterwards (out of order): it must not create an open order
     known = memory.order(4711)
@@ -115,6 +116,6 @@ def test_a_repair_or_retry_of_a_cancellation_decides_on_netsuite_not_on_memory()
     store, memory = Store(sales_order()), WriteMemory()
     run_cancel(store, memory)
     store.record["item"]["items"][0]["isClosed"] = False  # type: ignore[index]
-    assert run_cancel(store, memory) is Closing.UNCHANGED  # memory alone would leave it open
-    assert run_cancel(store, memory, trust_memory=False) is Closing.CLOSED
+    assert run_cancel(store, memory) is Outcome.SKIPPED_UNCHANGED  # memory alone would leave it open
+    assert run_cancel(store, memory, trust_memory=False) is Outcome.CLOSED
     assert all(ln["isClosed"] for ln in store.record["item"]["items"])  # type: ignore[index]

@@ -12,7 +12,8 @@ from consumer.errors import Transient, Unmappable
 from consumer.netsuite.settings import MappingPolicy
 from consumer.pipeline.calls import CallRetry
 from consumer.pipeline.lease import FreeLease, GaveUp
-from consumer.pipeline.sync import OrderWriter, Outcome
+from consumer.pipeline.outcome import Outcome
+from consumer.pipeline.sync import OrderWriter
 from schemas import OrderEvent, WooOrder
 
 SAMPLE = Path(__file__).parents[1] / "data" / "woo_order_created_body.json"

@@ -24,8 +24,8 @@ from consumer.pipeline.halt import HaltReason, Halts, ProbedHalt
 from consumer.pipeline.handle import MemberChecks, RecordHandler
 from consumer.pipeline.lease import Lease, Leases
 from consumer.pipeline.outage import OutageBreaker, OutagePolicy
+from consumer.pipeline.outcome import Outcome
 from consumer.pipeline.route import Forward, RetryPolicy
-from consumer.pipeline.sync import Outcome
 from schemas.avro_record import to_record
 from schemas.order import OrderEvent, WooOrder
 from schemas.serde import SingleObjectSerde
