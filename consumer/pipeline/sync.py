@@ -8,7 +8,9 @@ Exactly-once effect = at-least-once delivery + idempotent writes + versions that
   record is skipped before anything is written, the customer is updated only from the order placed
   most recently (`consumer.pipeline.customers`), and an unchanged order makes no call at all.
 
-A cancelled order closes its sales order's lines (`consumer.pipeline.cancel`, its own table).
+A cancelled order closes its sales order's lines (`consumer.pipeline.cancel`, its own table); a
+refused write of an order NetSuite fulfilled or billed updates its header only
+(`consumer.pipeline.after_fulfilment`, its own table).
 
 Around the mapping: the order's currency is resolved to NetSuite's (an unknown one is `Unmappable`,
 never booked in another currency); a 400 naming an invalid item reference on a product line drops
@@ -36,6 +38,7 @@ from consumer.netsuite import records
 from consumer.netsuite.booking_metrics import ITEM_REFERENCE_RETRIES, ROUNDING_LINES
 from consumer.netsuite.currency import CurrencyRef
 from consumer.netsuite.policy import MappingPolicy, WriterPolicy
+from consumer.pipeline.after_fulfilment import write_after_refusal
 from consumer.pipeline.calls import CallRetry
 from consumer.pipeline.cancel import cancel
 from consumer.pipeline.customers import CustomerWriter
@@ -147,13 +150,14 @@ class OrderWriter:
             internal_id = run(lambda: self._upsert(so))
         except Rejected as exc:
             sku = _stale_item(exc, order)
-            if sku is None:
-                raise
-            ITEM_REFERENCE_RETRIES.inc()  # the cached id is gone from NetSuite: look the SKU up again
-            self._items.invalidate(sku)
-            so = build(self._item_ids(skus, run, recheck=True))
-            fingerprint = content_fingerprint(so.body, self._policy.version_field)
-            internal_id = run(lambda: self._upsert(so))
+            if sku is None:  # fulfilled or billed lines NetSuite will not replace? (after_fulfilment.py)
+                internal_id = write_after_refusal(self._store, so, exc, run)
+            else:
+                ITEM_REFERENCE_RETRIES.inc()  # the cached id is gone from NetSuite: look the SKU up again
+                self._items.invalidate(sku)
+                so = build(self._item_ids(skus, run, recheck=True))
+                fingerprint = content_fingerprint(so.body, self._policy.version_field)
+                internal_id = run(lambda: self._upsert(so))
         for warning in so.warnings:
             log.warning("order %s: %s", order.id, warning)
         self._remember(lease, order.id, version, fingerprint)

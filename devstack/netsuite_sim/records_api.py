@@ -20,6 +20,7 @@ from typing import Any
 from devstack.netsuite_sim.config import SimulatorConfig
 from devstack.netsuite_sim.errors import ApiError, not_found, user_error
 from devstack.netsuite_sim.fields import clean
+from devstack.netsuite_sim.fulfilment import refuse_removing_done_lines
 from devstack.netsuite_sim.messages import Request, Response
 from devstack.netsuite_sim.reads import PREFIX, collection, get, sublist
 from devstack.netsuite_sim.store import RECORD_TYPES, RecordStore, merge
@@ -151,6 +152,8 @@ def _upsert(
         stop.wait(config.save_window_s)
     with store.lock:
         existing = _reload(store, record_type, key, loaded, stamp)
+        if existing is not None and record_type == "salesOrder":
+            refuse_removing_done_lines(existing, body, _replace(request))
         record = dict(body) if existing is None else merge(existing, body, _replace(request))
         record_id = _save(store, record_type, body, record, config)
     return Response(204, headers=_location(request, record_type, record_id), wrote=True)
@@ -172,6 +175,8 @@ def _update(
         stop.wait(config.save_window_s)
     with store.lock:
         existing = _reload(store, record_type, key, loaded, stamp)
+        if record_type == "salesOrder":
+            refuse_removing_done_lines(existing, body, _replace(request))
         record_id = _save(store, record_type, body, merge(existing, body, _replace(request)), config)
     return Response(204, headers=_location(request, record_type, record_id), wrote=True)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from devstack.netsuite_sim.app import SimulatorApp
 from devstack.netsuite_sim.config import Faults, SimulatorConfig
+from devstack.netsuite_sim.fulfilment import fulfil
 from devstack.netsuite_sim.handler import SimServer
 
 SPECIAL_ITEMS = {
@@ -137,6 +138,10 @@ class NetSuiteSimulator:
     def add_items(self, items: list[dict[str, Any]]) -> dict[str, str]:
         """Create items ({"type": "inventoryItem", "itemId": "SKU-1", ...}); returns {itemId: id}."""
         return self._app.add_items(items)
+
+    def fulfil(self, external_id: str, *, billed: bool = False) -> None:
+        """Fulfil (and bill) every line of a sales order, as the warehouse would (`fulfilment.py`)."""
+        fulfil(self._app.store, external_id, billed=billed)
 
     def item_id(self, name: str) -> str:
         """Internal id of the item whose name/number (`itemId`) is `name`; KeyError if none."""

@@ -211,6 +211,10 @@ def _order_status(record: Record) -> dict[str, str]:
     lines = record.get("item", {}).get("items", []) if is_sublist(record.get("item")) else []
     if lines and all(line.get("isClosed") is True for line in lines):
         return {"id": "H", "refName": "Closed"}
+    if lines and all(line.get("quantityBilled") for line in lines):
+        return {"id": "G", "refName": "Billed"}
+    if lines and all(line.get("quantityFulfilled") for line in lines):
+        return {"id": "F", "refName": "Pending Billing"}
     approval = record.get("orderStatus")
     if isinstance(approval, dict) and approval.get("id") == "A":
         return {"id": "A", "refName": "Pending Approval"}

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from consumer.errors import Unmappable
+from consumer.errors import Rejected, Unmappable
 from consumer.netsuite.client import NetSuiteClient
 from consumer.netsuite.currency import CurrencyResolver
 from consumer.netsuite.items import ItemResolver
@@ -25,7 +25,7 @@ from consumer.netsuite.settings import NetSuiteSettings
 from consumer.pipeline.calls import CallRetry
 from consumer.pipeline.outcome import Outcome
 from consumer.pipeline.sync import OrderWriter
-from devstack.demo_orders import OrderFactory
+from devstack.demo_orders import CATALOGUE, OrderFactory
 from devstack.netsuite_sim import NetSuiteSimulator, SimulatorConfig
 from schemas.order import OrderEvent, WooOrder
 from tests.unit.netsuite_sim_support import record_url, signed_session
@@ -234,3 +234,57 @@ def test_an_account_requiring_location_department_and_class_gets_them_from_setti
         (so,) = strict.records("salesOrder")
         assert (so["location"], so["department"], so["class"]) == ({"id": "1"}, {"id": "2"}, {"id": "3"})
         c.close()
+
+
+def _other_sku(order: dict[str, Any]) -> dict[str, Any]:
+    """The order with its first line selling another catalogue SKU at the same price (totals hold)."""
+    used = {li["sku"] for li in order["line_items"]}
+    other = next(sku for sku in CATALOGUE if sku not in used)
+    return {**order, "line_items": [{**order["line_items"][0], "sku": other}, *order["line_items"][1:]]}
+
+
+def _items(sim: NetSuiteSimulator) -> list[str]:
+    (so,) = sim.records("salesOrder")
+    return [line["item"]["id"] for line in so["item"]["items"]]
+
+
+def test_after_fulfilment_the_header_still_changes_and_a_line_change_is_dead_lettered_with_its_reason(
+    sim: NetSuiteSimulator, client: NetSuiteClient
+) -> None:
+    member = writer_for(sim, client)
+    paid = OrderFactory(seed=8, repeat_customers=0).order(1)
+    day = paid["date_created_gmt"][:10]
+    assert member.write(event(paid, date_modified_gmt=f"{day}T20:00:00"), from_retry=False) is Outcome.WRITTEN
+    sim.fulfil(f"WOO_ORDER_{paid['id']}")
+    fulfilled = _items(sim)
+
+    noted = {**paid, "customer_note": "left with the neighbour", "date_modified_gmt": f"{day}T21:00:00"}
+    assert member.write(event(noted), from_retry=False) is Outcome.WRITTEN  # the header only
+    (so,) = sim.records("salesOrder")
+    assert "left with the neighbour" in so["memo"]
+    assert _items(sim) == fulfilled
+    assert all(line["quantityFulfilled"] for line in so["item"]["items"])  # the warehouse's work kept
+
+    swapped = {**_other_sku(paid), "customer_note": "and another mug", "date_modified_gmt": f"{day}T22:00:00"}
+    before = counter("woo_consumer_changed_after_fulfilment_total")
+    with pytest.raises(Rejected, match="changed after fulfilment: NetSuite has") as refused:
+        member.write(event(swapped), from_retry=False)
+    assert refused.value.error_code == "CHANGED_AFTER_FULFILMENT"
+    assert counter("woo_consumer_changed_after_fulfilment_total") == before + 1
+    (so,) = sim.records("salesOrder")
+    assert "and another mug" in so["memo"]  # the header moved on
+    assert _items(sim) == fulfilled  # the lines are NetSuite's, untouched
+
+
+def test_before_fulfilment_a_line_change_replaces_the_lines(
+    sim: NetSuiteSimulator, client: NetSuiteClient
+) -> None:
+    member = writer_for(sim, client)
+    paid = OrderFactory(seed=8, repeat_customers=0).order(1)
+    day = paid["date_created_gmt"][:10]
+    member.write(event(paid, date_modified_gmt=f"{day}T20:00:00"), from_retry=False)
+    first = _items(sim)
+    swapped = {**_other_sku(paid), "date_modified_gmt": f"{day}T22:00:00"}
+    assert member.write(event(swapped), from_retry=False) is Outcome.WRITTEN
+    assert _items(sim) != first
+    assert len(_items(sim)) == len(first)

@@ -55,6 +55,7 @@ OPTIONAL_METRIC_MODULES = (
     "consumer.netsuite.client",
     "consumer.netsuite.governor",
     "consumer.netsuite.booking_metrics",
+    "consumer.pipeline.after_fulfilment",
     "consumer.reconcile.metrics",
 )
 RECEIVER_OUTCOMES = frozenset(

@@ -351,3 +351,29 @@ def test_a_sales_order_is_closed_once_every_line_is_closed(
     (record,) = sim.records("salesOrder")
     assert record["status"] == {"id": "H", "refName": "Closed"}
     assert record["total"] == 20.0  # 10.00 + 10.00 (order_body), closing does not remove lines
+
+
+def test_fulfilled_lines_cannot_be_replaced_but_the_header_and_named_lines_can_change(
+    sim: NetSuiteSimulator, session: requests.Session
+) -> None:
+    """A warehouse fulfilled the order: `?replace=item` (which drops every line it does not name) is
+    refused at `item`; a header change, or a line named by its `line`, still goes through."""
+    customer = new_customer(sim, session)
+    body = order_body(customer, [sim.item_id("COF-1KG"), sim.item_id("MUG-RED")])
+    url = record_url(sim, "salesOrder/eid:WOO_ORDER_7")
+    assert session.put(url, json=body).status_code == 204
+    assert session.put(url, params={"replace": "item"}, json=body).status_code == 204  # not fulfilled yet
+    sim.fulfil("WOO_ORDER_7")
+    assert sim.records("salesOrder")[0]["status"]["refName"] == "Pending Billing"
+    refused = session.put(url, params={"replace": "item"}, json=body)
+    assert (error_detail(refused)["o:errorCode"], error_detail(refused)["o:errorPath"]) == (
+        "USER_ERROR",
+        "item",
+    )
+    assert session.put(url, json={"memo": "changed after shipping"}).status_code == 204
+    assert session.patch(url, json={"item": {"items": [{"line": 1, "isClosed": True}]}}).status_code == 204
+    (record,) = sim.records("salesOrder")
+    assert record["memo"] == "changed after shipping"
+    assert [line["quantityFulfilled"] for line in record["item"]["items"]] == [1, 1]
+    sim.fulfil("WOO_ORDER_7", billed=True)
+    assert sim.records("salesOrder")[0]["status"]["refName"] == "Billed"
