@@ -92,43 +92,34 @@ def test_a_ca_bundle_from_the_environment_is_kept(monkeypatch: pytest.MonkeyPatc
     assert client()._session.verify is True
 
 
+def slots_held_at_each_signing(proxy_url: str, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One probe through the proxy; how many governor slots were held each time it was signed."""
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    c = client()
+    signing = c._session.auth
+    assert signing is not None
+    held: list[int] = []
+
+    def sign(request: Any) -> Any:
+        held.append(c.governor.in_flight)
+        return signing(request)
+
+    c._session.auth = sign
+    c.probe()
+    return held
+
+
 def test_a_request_is_built_and_signed_before_it_takes_a_slot(
     proxy: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Signing is the client's CPU-heavy part (~0.6 ms): done while holding a slot, it kept slots
     busy that NetSuite saw idle."""
-    url, _ = proxy
-    monkeypatch.setenv("HTTP_PROXY", url)
-    c = client()
-    signing = c._session.auth
-    assert signing is not None
-    in_flight_when_signed: list[int] = []
-
-    def sign(request: Any) -> Any:
-        in_flight_when_signed.append(c.governor.in_flight)
-        return signing(request)
-
-    c._session.auth = sign
-    c.probe()
-    assert in_flight_when_signed == [0]
+    assert slots_held_at_each_signing(proxy[0], monkeypatch) == [0]
 
 
 def test_after_a_long_wait_for_a_slot_the_request_is_signed_again_inside_it(
     proxy: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """TBA's timestamp must be recent: a request signed before minutes of waiting would be a 401."""
-    url, _ = proxy
-    monkeypatch.setenv("HTTP_PROXY", url)
     monkeypatch.setattr(client_module, "RESIGN_AFTER_S", -1.0)  # every wait counts as long
-    c = client()
-    signing = c._session.auth
-    assert signing is not None
-    in_flight_when_signed: list[int] = []
-
-    def sign(request: Any) -> Any:
-        in_flight_when_signed.append(c.governor.in_flight)
-        return signing(request)
-
-    c._session.auth = sign
-    c.probe()
-    assert in_flight_when_signed == [0, 1]
+    assert slots_held_at_each_signing(proxy[0], monkeypatch) == [0, 1]
