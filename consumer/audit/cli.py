@@ -48,7 +48,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--since", type=utc_time, required=True, help="orders changed at or after (UTC)")
-    p.add_argument("--until", type=utc_time, help="... and before this UTC time (default: now)")
+    p.add_argument(
+        "--until", type=utc_time, help="... and before this UTC time (default: now - AUDIT_SETTLE_S)"
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per finding")
     p.add_argument("--repair", action="store_true", help="re-send the missing and mismatched orders")
 
@@ -59,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         print_errors(exc)
         return BAD_INPUT
-    until = args.until or datetime.now(UTC)
+    until = args.until or datetime.now(UTC) - timedelta(seconds=settings.audit_settle_s)
     if until <= args.since:
         print("audit: --until must be after --since", file=sys.stderr)
         return BAD_INPUT
