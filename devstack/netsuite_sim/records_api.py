@@ -73,6 +73,15 @@ def _cleaned(request: Request, record_type: str) -> dict[str, Any]:
     return clean(record_type, body, on_unknown)
 
 
+def _merged(
+    request: Request, record_type: str, existing: dict[str, Any], body: dict[str, Any]
+) -> dict[str, Any]:
+    """An update of a record as NetSuite applies it: a sales order keeps its fulfilled or billed lines."""
+    if record_type == "salesOrder":
+        refuse_removing_done_lines(existing, body, _replace(request))
+    return merge(existing, body, _replace(request))
+
+
 def _replace(request: Request) -> set[str]:
     return {name.strip() for name in request.query.get("replace", "").split(",") if name.strip()}
 
@@ -152,9 +161,7 @@ def _upsert(
         stop.wait(config.save_window_s)
     with store.lock:
         existing = _reload(store, record_type, key, loaded, stamp)
-        if existing is not None and record_type == "salesOrder":
-            refuse_removing_done_lines(existing, body, _replace(request))
-        record = dict(body) if existing is None else merge(existing, body, _replace(request))
+        record = dict(body) if existing is None else _merged(request, record_type, existing, body)
         record_id = _save(store, record_type, body, record, config)
     return Response(204, headers=_location(request, record_type, record_id), wrote=True)
 
@@ -175,9 +182,7 @@ def _update(
         stop.wait(config.save_window_s)
     with store.lock:
         existing = _reload(store, record_type, key, loaded, stamp)
-        if record_type == "salesOrder":
-            refuse_removing_done_lines(existing, body, _replace(request))
-        record_id = _save(store, record_type, body, merge(existing, body, _replace(request)), config)
+        record_id = _save(store, record_type, body, _merged(request, record_type, existing, body), config)
     return Response(204, headers=_location(request, record_type, record_id), wrote=True)
 
 

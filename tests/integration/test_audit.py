@@ -11,11 +11,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -23,12 +21,12 @@ from consumer.settings import ConsumerSettings
 from devstack.demo_orders import OrderFactory
 from devstack.netsuite_sim import NetSuiteSimulator, SimulatorConfig
 from devstack.woo_sim import WooSimConfig, WooSimulator
+from tests import cli
 from tests.conftest import Broker
 from tests.integration.pipeline_harness import consumer_settings, create_topics, running_member, wait_until
 from tests.unit.netsuite_sim_support import record_url, signed_session
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).parents[2]
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
 SINCE = (START - timedelta(minutes=1)).isoformat()
 UNPAID, CANCELLED = {4, 12}, {15}
@@ -49,15 +47,7 @@ class Stack:
 
 
 def command(env: dict[str, str], name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "consumer", name, *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return cli.run("consumer", name, *args, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,7 @@ from devstack.woo_sim.config import DEMO_WEBHOOK_SECRET
 from devstack.woo_sim.messages import Request
 from receiver.app import create_app
 from receiver.settings import ReceiverSettings
+from tests import cli
 from tests.conftest import Broker
 from tests.integration.pipeline_harness import consumer_settings, create_topics, running_member, wait_until
 
@@ -62,15 +63,7 @@ class Stack:
 
 
 def reconcile(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "consumer", "reconcile", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return cli.run("consumer", "reconcile", *args, env=env)
 
 
 @pytest.fixture(scope="module")
