@@ -8,12 +8,15 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 RECORDS = Counter("woo_consumer_records", "Records consumed, by topic", ["topic"])
+OUTCOME_NAMES = (
+    "written", "skipped_unpaid", "skipped_closed", "skipped_stale", "skipped_unchanged", "closed",
+    "retried", "dead_lettered",
+)  # fmt: skip
 OUTCOMES = Counter(
-    "woo_consumer_outcomes",
-    "What became of each record: written, skipped_unpaid, skipped_closed, skipped_stale, "
-    "skipped_unchanged, closed, retried, dead_lettered",
-    ["outcome"],
+    "woo_consumer_outcomes", "What became of each record: " + ", ".join(OUTCOME_NAMES), ["outcome"]
 )
+for _outcome in OUTCOME_NAMES:
+    OUTCOMES.labels(_outcome)  # every outcome's series exists from the start: rate() sees its first one
 RETRIED = Counter("woo_consumer_retried", "Records handed to a retry topic, by retry level", ["level"])
 RETRY_SETTLED = Counter(
     "woo_consumer_retry_settled",

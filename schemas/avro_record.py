@@ -35,6 +35,7 @@ _COUPON_LINE_FIELDS = ("id", "code", "discount", "discount_tax")
 _TAX_LINE_FIELDS = (
     "id", "rate_id", "rate_code", "label", "compound", "tax_total", "shipping_tax_total", "rate_percent",
 )  # fmt: skip
+_REFUND_FIELDS = ("id", "reason", "total")
 
 
 def _pick(model: BaseModel, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -77,6 +78,7 @@ def to_record(event: OrderEvent) -> dict[str, Any]:
     order["fee_lines"] = [_taxed(f, _FEE_LINE_FIELDS) for f in o.fee_lines]
     order["coupon_lines"] = [_pick(c, _COUPON_LINE_FIELDS) for c in o.coupon_lines]
     order["tax_lines"] = [_pick(t, _TAX_LINE_FIELDS) for t in o.tax_lines]
+    order["refunds"] = [_pick(r, _REFUND_FIELDS) for r in o.refunds]
     return {
         "webhook_topic": event.webhook_topic,
         "received_at_ms": event.received_at_ms,

@@ -225,6 +225,15 @@ class TaxLine(_Lenient):
     rate_percent: Text = ""
 
 
+class Refund(_Lenient):
+    """One refund as the order payload lists it: `{"id": 726, "reason": "", "total": "-10.00"}`
+    (WooCommerce's orders controller, `get_order_refunds`); negative, newest first."""
+
+    id: Long = 0
+    reason: Text = ""
+    total: Money = "0"
+
+
 def _php_empty_object(value: Any) -> Any:
     """PHP's json_encode writes an empty associative array as `[]`."""
     return {} if value == [] else value
@@ -263,6 +272,7 @@ class WooOrder(_Lenient):
     fee_lines: list[FeeLine] = Field(default_factory=list)
     coupon_lines: list[CouponLine] = Field(default_factory=list)
     tax_lines: list[TaxLine] = Field(default_factory=list)
+    refunds: list[Refund] = Field(default_factory=list)
 
     @property
     def order_number(self) -> str:
@@ -293,7 +303,6 @@ class WebhookOrder(WooOrder):
 
 PAID_STATUSES = frozenset({"processing", "completed"})
 UNPAID_STATUSES = frozenset({"pending", "failed", "on-hold", "checkout-draft"})
-CLOSED_STATUSES = frozenset({"cancelled", "refunded", "trash"})
 
 
 class OrderEvent(BaseModel):

@@ -133,5 +133,5 @@ def _summary(findings: list[Finding], audited: int, skipped: int, since: datetim
     head = "NetSuite matches WooCommerce" if not findings else f"{len(findings)} of {audited} orders differ"
     return (
         f"{head}: {audited} orders audited ({since.isoformat()} .. {until.isoformat()}), "
-        f"{counts}; {skipped} not judged (unpaid, cancelled unpaid, refunded or unreadable)"
+        f"{counts}; {skipped} not judged (unpaid, cancelled unpaid, trashed or unreadable)"
     )

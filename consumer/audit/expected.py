@@ -2,12 +2,12 @@
 
 | the WooCommerce order                       | audited?                                            |
 |---------------------------------------------|-----------------------------------------------------|
-| paid (`processing`, `completed`, or         | yes: one sales order `WOO_ORDER_<id>`, for the      |
-| `date_paid_gmt`), not cancelled or refunded | order's customer key, with the mapping's lines and  |
-|                                             | the total                                           |
+| paid (`processing`, `completed`, `refunded`, | yes: one sales order `WOO_ORDER_<id>`, for the     |
+| or `date_paid_gmt`), not cancelled          | order's customer key, with the mapping's lines and  |
+|                                             | the total (refunds are records of their own)        |
 | unpaid (`pending`, `on-hold`, `failed`, ...) | no: the consumer waits for payment                 |
-| cancelled, refunded, trashed                | no: written or not depending on when it was         |
-|                                             | cancelled (closing it is later work)                |
+| cancelled, and it had been paid             | yes: its sales order, if any, has no open line      |
+| trashed                                     | no: left as NetSuite has it                         |
 | paid but not mappable (inconsistent totals) | yes: it is dead-lettered, so "missing" says why     |
 
 The line count comes from the consumer's own mapping (`consumer.netsuite.records.map_sales_order`)
@@ -28,7 +28,7 @@ from consumer.netsuite.external_ids import customer_external_id, sales_order_ext
 from consumer.netsuite.money import parse_money
 from consumer.netsuite.policy import MappingPolicy
 from consumer.netsuite.records import map_sales_order
-from schemas.order import CLOSED_STATUSES, WooOrder
+from schemas.order import WooOrder
 
 
 class _AnySku(Mapping[str, str]):
@@ -66,7 +66,7 @@ def judged(order: WooOrder) -> bool:
     abandoned checkout, cancelled unpaid, was never written: not worth a query)."""
     if order.status == "cancelled":
         return order.date_paid_gmt is not None
-    return order.is_paid and order.status not in CLOSED_STATUSES
+    return order.is_paid and order.status != "trash"
 
 
 def expected(order: WooOrder, policy: MappingPolicy) -> Expected:

@@ -33,3 +33,11 @@ CUSTOMER_EMAIL_MATCHES = Counter(
     "New customers linked to an existing NetSuite customer with the same email "
     "(NETSUITE_CUSTOMER_MATCH_EMAIL)",
 )
+MONEY_BOOKED = Counter(
+    "woo_netsuite_money_booked",
+    "Payments and refunds written to NetSuite, by record (customerDeposit, creditMemo, cashRefund); "
+    "one the group had forgotten (a retry, a lost memory) is upserted, and counted, again",
+    ["record"],
+)
+for _record in ("customerDeposit", "creditMemo", "cashRefund"):
+    MONEY_BOOKED.labels(_record)  # born at 0: a dashboard's rate() sees the first one

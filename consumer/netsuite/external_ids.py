@@ -68,3 +68,13 @@ def customer_external_id(order: WooOrder, store_code: str = "") -> str:
 
 def sales_order_external_id(order: WooOrder, store_code: str = "") -> str:
     return f"{_prefix(store_code)}ORDER_{order.id}"
+
+
+def payment_external_id(order: WooOrder, store_code: str = "") -> str:
+    """`WOO_PAY_<order id>`: one payment per order (its Customer Deposit)."""
+    return f"{_prefix(store_code)}PAY_{order.id}"
+
+
+def refund_external_id(refund_id: int, store_code: str = "") -> str:
+    """`WOO_REFUND_<refund id>`: WooCommerce refund ids are posts, unique across the shop's orders."""
+    return f"{_prefix(store_code)}REFUND_{refund_id}"

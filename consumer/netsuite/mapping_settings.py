@@ -15,7 +15,15 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings
 
 from common.kafka_settings import ENV_FILE_CONFIG
-from consumer.netsuite.policy import MEMO, CustomerType, CustomerUpdate, MappingPolicy, TaxMode, WriterPolicy
+from consumer.netsuite.policy import (
+    MEMO,
+    CustomerType,
+    CustomerUpdate,
+    MappingPolicy,
+    RefundRecord,
+    TaxMode,
+    WriterPolicy,
+)
 
 _INTERNAL_ID = re.compile(r"[0-9]{1,18}")
 _BODY_FIELD = re.compile(r"custbody_[a-z0-9_]{1,80}")
@@ -96,11 +104,37 @@ class MappingSettings(BaseSettings):
     netsuite_item_missing_ttl_s: float = Field(
         60.0, ge=0, description="how long an unknown SKU is remembered as unknown"
     )
+    netsuite_refund_record: RefundRecord = Field(
+        "creditMemo",
+        description="record of each WooCommerce refund: creditMemo (orders invoiced in NetSuite: the "
+        "credit is applied or refunded there) or cashRefund (money returned, no invoice to credit)",
+    )
+    netsuite_refund_item_id: str | None = Field(
+        None, description="item of a refund's line when its per-line detail is unknown"
+    )
+    netsuite_refund_account_id: str | None = Field(
+        None, description="cashRefund: the bank account refunded from; unset: the form's default"
+    )
+    netsuite_payment_records: bool = Field(
+        True,
+        description="a paid order gets a Customer Deposit WOO_PAY_<order id> against its sales order "
+        "(off: none)",
+    )
+    netsuite_payment_method_map: dict[str, str] | None = Field(
+        None,
+        description='JSON: WooCommerce payment_method (or "default") → NetSuite payment method id, sent as '
+        "the deposit's paymentOption; unmapped: not sent (the account's default)",
+    )
+    netsuite_deposit_account_id: str | None = Field(
+        None, description="account of the deposits; unset: the account's default (Undeposited Funds)"
+    )
     netsuite_currency_cache_ttl_s: float = Field(
         3600.0, ge=0, description="ISO code → currency id cache lifetime"
     )
 
-    @field_validator("netsuite_tax_code_map", "netsuite_ship_method_map", mode="before")
+    @field_validator(
+        "netsuite_tax_code_map", "netsuite_ship_method_map", "netsuite_payment_method_map", mode="before"
+    )
     @classmethod
     def _json_text(cls, value: Any) -> Any:
         """JSON text from anywhere (the environment source parses it; a .env or kwargs may not)."""
@@ -108,7 +142,7 @@ class MappingSettings(BaseSettings):
             return json.loads(value) if value.strip() else None
         return value
 
-    @field_validator("netsuite_tax_code_map", "netsuite_ship_method_map")
+    @field_validator("netsuite_tax_code_map", "netsuite_ship_method_map", "netsuite_payment_method_map")
     @classmethod
     def _internal_ids(cls, value: dict[str, str] | None) -> dict[str, str] | None:
         for key, internal_id in (value or {}).items():
@@ -177,6 +211,12 @@ class MappingSettings(BaseSettings):
             "customer_note_field": self.netsuite_customer_note_field,
             "store_code": self.netsuite_store_code,
             "customer_type": self.netsuite_customer_type,
+            "refund_record": self.netsuite_refund_record,
+            "refund_item_id": self.netsuite_refund_item_id,
+            "refund_account_id": self.netsuite_refund_account_id,
+            "payment_records": self.netsuite_payment_records,
+            "payment_method_map": dict(self.netsuite_payment_method_map or {}),
+            "deposit_account_id": self.netsuite_deposit_account_id,
         }
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 TaxMode = Literal["suitetax", "line", "netsuite"]
 CustomerType = Literal["individual", "company"]
 CustomerUpdate = Literal["changed", "never"]
+RefundRecord = Literal["creditMemo", "cashRefund"]
 
 #: Where a header note (payment, transaction id, coupons, customer note) goes: appended to the
 #: memo, a custom body field of that name, or nowhere.
@@ -50,6 +51,14 @@ class MappingPolicy:
     customer_note_field: str = MEMO
     # customers
     customer_type: CustomerType = "individual"
+    # refunds (`consumer.netsuite.refunds`)
+    refund_record: RefundRecord = "creditMemo"
+    refund_item_id: str | None = None
+    refund_account_id: str | None = None  # a cash refund's bank account ('' / None: the form's default)
+    # payments (`consumer.netsuite.payments`)
+    payment_records: bool = True
+    payment_method_map: Mapping[str, str] = field(default_factory=dict)  # payment_method / default → id
+    deposit_account_id: str | None = None
 
     def tax_code(self, *keys: str) -> str | None:
         """The NetSuite tax code of the first key the map knows (rate id, rate code, then default)."""
@@ -57,6 +66,9 @@ class MappingPolicy:
             if key and key in self.tax_code_map:
                 return self.tax_code_map[key]
         return self.tax_code_map.get("default")
+
+    def payment_option(self, payment_method: str) -> str | None:
+        return self.payment_method_map.get(payment_method) or self.payment_method_map.get("default")
 
     def ship_item(self, method_id: str) -> str | None:
         return self.ship_method_map.get(method_id) or self.ship_method_map.get("default")

@@ -16,6 +16,9 @@ Sales-order choices beyond the contract:
   goods), so NetSuite never fills it from a stale address-book default.
 - Every text field is always present ('' when empty), so an update clears what the order no
   longer has instead of keeping an old value.
+- The sales order shows the original sale; refunds are records of their own
+  (`consumer.netsuite.refunds`). An order refunded in full (`refunded`) has every line closed, so
+  the warehouse does not ship what was paid back (lines NetSuite fulfilled stay as they are).
 """
 
 from __future__ import annotations
@@ -108,10 +111,11 @@ def map_sales_order(
     body["memo"], body["billingAddress"], body["shippingAddress"] = _memo_and_addresses(
         order, notes(order, policy, body, warnings), warnings
     )
-    if order.model_extra and order.model_extra.get("refunds"):
-        warnings.append("refunds present: not mapped, the sales order shows the original sale")
     with_reference = policy.tax_mode == "suitetax"
     body["item"] = {"items": [ln.body(i, with_reference=with_reference) for i, ln in enumerate(draft.lines)]}
+    if order.status == "refunded":  # refunded in full: nothing left to ship (refunds: `refunds.py`)
+        for line in body["item"]["items"]:
+            line["isClosed"] = True
     body["taxDetailsOverride"] = policy.tax_mode != "netsuite"
     if with_reference:
         body["taxDetails"] = {"items": [d.body(i) for i, d in enumerate(details)]}

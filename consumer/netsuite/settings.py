@@ -95,6 +95,7 @@ class NetSuiteSettings(MappingSettings):
             ("NETSUITE_SHIPPING_ITEM_ID", self.netsuite_shipping_item_id, "with shipping"),
             ("NETSUITE_DISCOUNT_ITEM_ID", self.netsuite_discount_item_id, "with a coupon or discount"),
             ("NETSUITE_FEE_ITEM_ID", self.netsuite_fee_item_id, "with a fee"),
+            ("NETSUITE_REFUND_ITEM_ID", self.netsuite_refund_item_id, "with a refund"),
         ]
         if self.netsuite_tax_mode == "line":
             needed.append(("NETSUITE_TAX_ITEM_ID", self.netsuite_tax_item_id, "with tax"))

@@ -148,6 +148,7 @@ def items(settings: ConsumerSettings, client: NetSuiteClient) -> Iterator[Result
             ("NETSUITE_DISCOUNT_ITEM_ID", settings.netsuite_discount_item_id),
             ("NETSUITE_FEE_ITEM_ID", settings.netsuite_fee_item_id),
             ("NETSUITE_TAX_ITEM_ID", settings.netsuite_tax_item_id),
+            ("NETSUITE_REFUND_ITEM_ID", settings.netsuite_refund_item_id),
         )
         if value
     }

@@ -86,7 +86,7 @@ def _remember(memory: WriteMemory, lease: Lease, partition: int, order_id: int, 
     def change(m: OrderMemory) -> OrderMemory:
         if m.written is not None and m.written > version:
             return m  # a newer version was remembered meanwhile
-        return OrderMemory(version, CANCELLED, m.parked)
+        return OrderMemory(version, CANCELLED, m.parked, m.booked)
 
     with lease.call():  # a revoked record must not update memory the revoke just cleared
         memory.remember_order(partition, order_id, change)

@@ -60,12 +60,16 @@ log = logging.getLogger(__name__)
 
 
 def encode_order(memory: OrderMemory) -> bytes:
-    return json.dumps({"w": memory.written, "f": memory.fingerprint, "p": memory.parked}).encode()
+    data: dict[str, object] = {"w": memory.written, "f": memory.fingerprint, "p": memory.parked}
+    if memory.booked:  # absent in entries written before payments and refunds were booked
+        data["b"] = sorted(memory.booked)
+    return json.dumps(data).encode()
 
 
 def decode_order(value: bytes) -> OrderMemory:
     data = json.loads(value)
-    return OrderMemory(data.get("w"), data.get("f"), data.get("p"))
+    booked = frozenset(str(b) for b in data.get("b") or ())
+    return OrderMemory(data.get("w"), data.get("f"), data.get("p"), booked)
 
 
 def encode_customer(memory: CustomerMemory) -> bytes:

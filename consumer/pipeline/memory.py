@@ -79,7 +79,7 @@ def merge_order(old: OrderMemory | None, new: OrderMemory) -> OrderMemory:
             new.fingerprint or (old.fingerprint if new.written == written else None),
         )
     parked = max(old.parked or "", new.parked or "") or None
-    return OrderMemory(written, fingerprint, parked)
+    return OrderMemory(written, fingerprint, parked, old.booked | new.booked)
 
 
 def merge_customer(old: CustomerMemory | None, new: CustomerMemory) -> CustomerMemory:

@@ -8,7 +8,7 @@ from enum import StrEnum
 class Outcome(StrEnum):
     WRITTEN = "written"
     SKIPPED_UNPAID = "skipped_unpaid"
-    SKIPPED_CLOSED = "skipped_closed"  # cancelled before it was written (nothing to close), refunded, trash
+    SKIPPED_CLOSED = "skipped_closed"  # cancelled before it was written (nothing to close), trash
     SKIPPED_STALE = "skipped_stale"
     SKIPPED_UNCHANGED = "skipped_unchanged"
     CLOSED = "closed"  # a cancelled order's sales order: every line closed (`consumer.pipeline.cancel`)

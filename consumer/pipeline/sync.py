@@ -23,31 +23,29 @@ update of the member's memory: a record whose partition was revoked neither call
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
-import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from dataclasses import replace
+from typing import TypeVar
 
-from consumer import metrics
-from consumer.errors import Rejected, Unmappable
+from consumer.errors import Rejected
 from consumer.netsuite import records
 from consumer.netsuite.booking_metrics import ITEM_REFERENCE_RETRIES, ROUNDING_LINES
-from consumer.netsuite.currency import CurrencyRef
 from consumer.netsuite.policy import MappingPolicy, WriterPolicy
 from consumer.pipeline.after_fulfilment import write_after_refusal
 from consumer.pipeline.calls import CallRetry
 from consumer.pipeline.cancel import cancel
 from consumer.pipeline.customers import CustomerWriter
 from consumer.pipeline.lease import FreeLease, Lease
+from consumer.pipeline.lookups import currency_of, resolve_items
 from consumer.pipeline.mapping_guard import mapped
 from consumer.pipeline.memory import WriteMemory
+from consumer.pipeline.once import book, due
 from consumer.pipeline.outcome import Outcome
 from consumer.pipeline.ports import CallRunner, CurrencyLookup, ItemLookup, RecordStore
 from consumer.pipeline.tax_variance import record_tax_variance
+from consumer.pipeline.trace import observe_written
 from consumer.pipeline.versions import (
     Decision,
     OrderMemory,
@@ -56,18 +54,11 @@ from consumer.pipeline.versions import (
     order_decision,
     unchanged,
 )
-from schemas.order import CLOSED_STATUSES, OrderEvent, WooOrder
+from schemas.order import OrderEvent, WooOrder
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _ITEM_PATH = re.compile(r"item\.items\[(\d+)\]\.item")
-
-
-def content_fingerprint(body: Mapping[str, Any], version_field: str) -> str:
-    """Hash of what the record says, without the version stamp (a status-only change keeps it)."""
-    content = {k: v for k, v in body.items() if k != version_field}
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class OrderWriter:
@@ -105,8 +96,8 @@ class OrderWriter:
 
         if order.status == "cancelled":
             return self._cancel(order, lease, run, trust_memory=not from_retry)
-        if order.status in CLOSED_STATUSES:
-            return Outcome.SKIPPED_CLOSED  # refunds, trash: a later issue (README)
+        if order.status == "trash":
+            return Outcome.SKIPPED_CLOSED  # a trashed order is left as NetSuite has it (README)
         if not order.is_paid:
             return Outcome.SKIPPED_UNPAID  # a later order.updated brings the paid version
         version = order.date_modified_gmt or ""
@@ -128,8 +119,8 @@ class OrderWriter:
             return Outcome.SKIPPED_STALE
 
         skus = mapped(lambda: records.required_skus(order))
-        item_ids = self._item_ids(skus, run, recheck=redriven)
-        currency = self._currency(order, run)
+        item_ids = resolve_items(self._items, skus, run, recheck=redriven)
+        currency = currency_of(self._currencies, order, run)
         customer_id = self._customers.resolve(
             order, currency, run, lease, from_retry=from_retry, read_first=decision is Decision.READ_FIRST
         )
@@ -142,10 +133,40 @@ class OrderWriter:
             )
 
         so = build(item_ids)
-        fingerprint = content_fingerprint(so.body, self._policy.version_field)
-        if not from_retry and unchanged(known, fingerprint):
+        trusted = None if from_retry else known  # retries and repairs book everything again
+        money = due(order, self._policy, trusted, customer_id=customer_id, currency=currency)
+        same = not from_retry and unchanged(known, so.fingerprint)
+        if same and not money:
             self._remember(lease, order.id, version, None)
             return Outcome.SKIPPED_UNCHANGED
+        so_id, fingerprint = None, so.fingerprint
+        if not same:
+            so_id, fingerprint = self._write_sales_order(order, so, build, skus, run, currency.places)
+        done = book(
+            self._store,
+            order,
+            money,
+            customer_id=customer_id,
+            currency=currency,
+            policy=self._policy,
+            sales_order_id=so_id,
+            run=run,
+        )
+        self._remember(lease, order.id, version, fingerprint, done)
+        observe_written(event)
+        return Outcome.WRITTEN
+
+    def _write_sales_order(
+        self,
+        order: WooOrder,
+        so: records.MappedRecord,
+        build: Callable[[Mapping[str, str]], records.MappedRecord],
+        skus: list[str],
+        run: CallRunner,
+        places: int,
+    ) -> tuple[str, str]:
+        """Upsert the sales order (once more after an item NetSuite no longer has); its internal id
+        and the fingerprint of what was written."""
         try:
             internal_id = run(lambda: self._upsert(so))
         except Rejected as exc:
@@ -155,18 +176,15 @@ class OrderWriter:
             else:
                 ITEM_REFERENCE_RETRIES.inc()  # the cached id is gone from NetSuite: look the SKU up again
                 self._items.invalidate(sku)
-                so = build(self._item_ids(skus, run, recheck=True))
-                fingerprint = content_fingerprint(so.body, self._policy.version_field)
+                so = build(resolve_items(self._items, skus, run, recheck=True))
                 internal_id = run(lambda: self._upsert(so))
         for warning in so.warnings:
             log.warning("order %s: %s", order.id, warning)
-        self._remember(lease, order.id, version, fingerprint)
         if so.rounding:
             ROUNDING_LINES.inc()
         if self._policy.tax_mode == "netsuite":
-            record_tax_variance(self._store, self._writer_policy, order, internal_id, currency.places, run)
-        _observe_latency(event)
-        return Outcome.WRITTEN
+            record_tax_variance(self._store, self._writer_policy, order, internal_id, places, run)
+        return internal_id, so.fingerprint
 
     def _cancel(self, order: WooOrder, lease: Lease, run: CallRunner, *, trust_memory: bool) -> Outcome:
         return cancel(
@@ -185,25 +203,6 @@ class OrderWriter:
     def _upsert(self, so: records.MappedRecord) -> str:
         return self._store.upsert(so.record_type, so.external_id, so.body, replace=("item", "taxDetails"))
 
-    def _item_ids(self, skus: list[str], run: CallRunner, *, recheck: bool) -> dict[str, str]:
-        item_ids = run(lambda: self._items.resolve(skus, recheck_missing=recheck)) if skus else {}
-        missing = [s for s in skus if s not in item_ids]
-        if missing:
-            raise Unmappable(f"unknown SKU(s) in NetSuite: {', '.join(missing)[:300]}")
-        return item_ids
-
-    def _currency(self, order: WooOrder, run: CallRunner) -> CurrencyRef:
-        if self._currencies is None:
-            return CurrencyRef.unresolved(order.currency)
-        lookup = self._currencies
-        found = run(lambda: lookup.resolve(order.currency))
-        if found is None:
-            raise Unmappable(
-                f"currency {order.currency.strip()[:10]!r} is not an active NetSuite currency: the order "
-                "would be booked in another currency; create or activate it in NetSuite, then redrive"
-            )
-        return found
-
     def parked(self, event: OrderEvent, lease: Lease) -> None:
         """A main-topic version went to a retry topic: an older copy behind it is stale, and the
         "unchanged" shortcut no longer holds (another member may write this version)."""
@@ -212,16 +211,24 @@ class OrderWriter:
             self.memory.remember_order(
                 lease.tp[1],
                 event.order.id,
-                lambda m: OrderMemory(m.written, m.fingerprint, max(m.parked or "", version)),
+                lambda m: replace(m, parked=max(m.parked or "", version)),
             )
 
-    def _remember(self, lease: Lease, order_id: int, version: str, fingerprint: str | None) -> None:
-        """This version is in NetSuite (`fingerprint` None: unchanged, content as remembered)."""
+    def _remember(
+        self,
+        lease: Lease,
+        order_id: int,
+        version: str,
+        fingerprint: str | None,
+        booked: frozenset[str] = frozenset(),
+    ) -> None:
+        """This version is in NetSuite (`fingerprint` None: unchanged, content as remembered), and
+        these once-only records (`consumer.pipeline.once`) are booked."""
 
         def change(m: OrderMemory) -> OrderMemory:
             if m.written is not None and m.written > version:
-                return m  # a newer version was remembered meanwhile
-            return OrderMemory(version, fingerprint or m.fingerprint, m.parked)
+                return replace(m, booked=m.booked | booked)  # a newer version was remembered meanwhile
+            return OrderMemory(version, fingerprint or m.fingerprint, m.parked, m.booked | booked)
 
         with lease.call():  # a revoked record must not update memory the revoke just cleared
             self.memory.remember_order(lease.tp[1], order_id, change)
@@ -244,15 +251,3 @@ def _stale_item(error: Rejected, order: WooOrder) -> str | None:
     index = int(match.group(1))
     skus = records.sales_order_sku_lines(order)
     return skus[index] if index < len(skus) else None
-
-
-def _observe_latency(event: OrderEvent) -> None:
-    """Metrics of a written order; never raises (the order is already in NetSuite)."""
-    now = time.time()
-    if event.received_at_ms:
-        metrics.END_TO_END.observe(max(0.0, now - event.received_at_ms / 1000))
-    try:
-        created = datetime.fromisoformat((event.order.date_created_gmt or "")[:19])
-    except ValueError:
-        return
-    metrics.ORDER_AGE_AT_WRITE.observe(max(0.0, now - created.replace(tzinfo=UTC).timestamp()))

@@ -23,9 +23,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from consumer import metrics
 from consumer.netsuite.governor import Ticket, ticket
+from schemas.order import OrderEvent
 
 STAGES = ("delivery", "queue", "slot", "call", "work", "commit")
 
@@ -85,3 +87,15 @@ def running(trace: RecordTrace) -> Iterator[RecordTrace]:
             yield trace
     finally:
         _CURRENT.reset(token)
+
+
+def observe_written(event: OrderEvent) -> None:
+    """Metrics of a written order; never raises (the order is already in NetSuite)."""
+    now = time.time()
+    if event.received_at_ms:
+        metrics.END_TO_END.observe(max(0.0, now - event.received_at_ms / 1000))
+    try:
+        created = datetime.fromisoformat((event.order.date_created_gmt or "")[:19])
+    except ValueError:
+        return
+    metrics.ORDER_AGE_AT_WRITE.observe(max(0.0, now - created.replace(tzinfo=UTC).timestamp()))

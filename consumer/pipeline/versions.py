@@ -60,6 +60,7 @@ class OrderMemory:
     written: str | None = None  # the version written to NetSuite
     fingerprint: str | None = None  # of that sales order, without the version stamp
     parked: str | None = None  # the newest version a main-topic copy sent to a retry topic
+    booked: frozenset[str] = frozenset()  # external ids of records written once: payment, refunds
 
 
 @dataclass(frozen=True, order=True)

@@ -52,6 +52,31 @@ TAX_DETAIL_FIELDS = frozenset(
         "grossAmount", "lineType", "lineName", "calcDetail", "line",
     }
 )  # fmt: skip
+# creditMemo and cashRefund (REST API browser; "Use Case for Creating a Credit Memo",
+# section_0404042133; Cash Refund, section_40160920714: `account` the bank account refunded from)
+CREDIT_FIELDS = frozenset(
+    {
+        "externalId", "entity", "subsidiary", "tranDate", "tranId", "memo", "otherRefNum", "currency",
+        "exchangeRate", "item", "location", "department", "class", "customForm", "email",
+        "taxDetailsOverride", "taxDetails", "billingAddress", "createdFrom", "account", "paymentOption",
+        "salesRep", "message",
+    }
+)  # fmt: skip
+CREDIT_LINE_FIELDS = frozenset(
+    {
+        "item", "quantity", "rate", "amount", "description", "price", "location", "line", "taxCode",
+        "department", "class", "taxDetailsReference",
+    }
+)  # fmt: skip
+# customerDeposit (REST API browser; Oracle's sample posts customer, currency, payment, paymentOption:
+# "Customer Deposit", article_0830072110). There is no `paymentMethod` field on it.
+DEPOSIT_FIELDS = frozenset(
+    {
+        "externalId", "customer", "payment", "currency", "exchangeRate", "salesOrder", "account",
+        "undepFunds", "paymentOption", "tranDate", "tranId", "memo", "subsidiary", "department",
+        "class", "location", "customForm", "handlingMode",
+    }
+)  # fmt: skip
 CUSTOMER_FIELDS = frozenset(
     {
         "externalId", "entityId", "isPerson", "firstName", "middleName", "lastName", "companyName",
@@ -80,6 +105,9 @@ IGNORED = frozenset(
 BODY_FIELDS = {
     "salesOrder": (SALES_ORDER_FIELDS, "custbody_"),
     "customer": (CUSTOMER_FIELDS, "custentity_"),
+    "creditMemo": (CREDIT_FIELDS, "custbody_"),
+    "cashRefund": (CREDIT_FIELDS, "custbody_"),
+    "customerDeposit": (DEPOSIT_FIELDS, "custbody_"),
     "inventoryItem": (ITEM_FIELDS, "custitem_"),
     "serviceItem": (ITEM_FIELDS, "custitem_"),
     "nonInventoryItem": (ITEM_FIELDS, "custitem_"),
@@ -89,10 +117,19 @@ BODY_FIELDS = {
 SUBLISTS: dict[tuple[str, str], tuple[frozenset[str], str, dict[str, frozenset[str]]]] = {
     ("salesOrder", "item"): (SALES_ORDER_LINE_FIELDS, "custcol_", {}),
     ("salesOrder", "taxDetails"): (TAX_DETAIL_FIELDS, "", {}),
+    ("creditMemo", "item"): (CREDIT_LINE_FIELDS, "custcol_", {}),
+    ("creditMemo", "taxDetails"): (TAX_DETAIL_FIELDS, "", {}),
+    ("cashRefund", "item"): (CREDIT_LINE_FIELDS, "custcol_", {}),
+    ("cashRefund", "taxDetails"): (TAX_DETAIL_FIELDS, "", {}),
     ("customer", "addressBook"): (ADDRESS_BOOK_LINE_FIELDS, "", {"addressBookAddress": ADDRESS_FIELDS}),
     ("customer", "currencyList"): (CURRENCY_LINE_FIELDS, "", {}),
 }
-SUBRECORDS = {("salesOrder", "shippingAddress"), ("salesOrder", "billingAddress")}
+SUBRECORDS = {
+    ("salesOrder", "shippingAddress"),
+    ("salesOrder", "billingAddress"),
+    ("creditMemo", "billingAddress"),
+    ("cashRefund", "billingAddress"),
+}
 
 OnUnknown = Callable[[str], None]
 

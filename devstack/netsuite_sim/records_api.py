@@ -18,12 +18,13 @@ import threading
 from typing import Any
 
 from devstack.netsuite_sim.config import SimulatorConfig
+from devstack.netsuite_sim.credit_checks import check_total
 from devstack.netsuite_sim.errors import ApiError, not_found, user_error
 from devstack.netsuite_sim.fields import clean
 from devstack.netsuite_sim.fulfilment import refuse_removing_done_lines
 from devstack.netsuite_sim.messages import Request, Response
 from devstack.netsuite_sim.reads import PREFIX, collection, get, sublist
-from devstack.netsuite_sim.store import RECORD_TYPES, RecordStore, merge
+from devstack.netsuite_sim.store import CREDIT_TYPES, RECORD_TYPES, RecordStore, merge
 from devstack.netsuite_sim.suitetax import settle
 from devstack.netsuite_sim.validation import check_body, check_complete
 
@@ -105,8 +106,10 @@ def _save(
     check_body(record_type, body, store, config)
     check_complete(record_type, record, store, config)
     _claim_external_id(store, record_type, record)
-    if record_type == "salesOrder":
+    if record_type == "salesOrder" or record_type in CREDIT_TYPES:
         settle(record, config, store)
+    if record_type in CREDIT_TYPES:
+        check_total(record)
     return store.save(record_type, record)
 
 

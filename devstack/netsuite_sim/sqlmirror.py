@@ -10,7 +10,10 @@ Transactions as SuiteQL shows them (shared/reference/netsuite.md, "SuiteQL over 
 column); every transaction has one **main line** (`mainline = 'T'`, no item) besides its item lines
 (`mainline = 'F'`, `taxline = 'F'`); on a sales order the item lines' `quantity`, `netamount` and
 `foreignamount` are **negative** (the credit side: NetSuite's own exports write `quantity * -1`),
-`rate` positive; there is no `amount` column (CData's transactionLine column list).
+`rate` positive; there is no `amount` column (CData's transactionLine column list). Credit memos
+(`CustCred`) and cash refunds (`CashRfnd`) debit revenue, so their item lines are shown positive, and
+customer deposits (`CustDep`) have their main line only; the sign of these types' `foreigntotal` is
+*unconfirmed* (shown as REST's `total`, positive).
 """
 
 from __future__ import annotations
@@ -28,6 +31,14 @@ ITEM_TYPE_CODES = {
     "nonInventoryItem": "NonInvtPart",
     "shipItem": "ShipItem",
 }
+
+TRANSACTION_TYPE_CODES = {
+    "salesOrder": "SalesOrd",
+    "creditMemo": "CustCred",
+    "cashRefund": "CashRfnd",
+    "customerDeposit": "CustDep",
+}
+_CREDIT_SIDE = {"salesOrder"}  # item lines shown negative
 
 _SCHEMA = """
 CREATE TABLE item (id INTEGER PRIMARY KEY, itemid TEXT, itemtype TEXT, externalid TEXT,
@@ -108,15 +119,15 @@ class SqlMirror:
             self._put_item(record_type, record)
         elif record_type == "customer":
             self._put_customer(record)
-        elif record_type == "salesOrder":
-            self._put_sales_order(record)
+        elif record_type in TRANSACTION_TYPE_CODES:
+            self._put_transaction(record_type, record)
 
     def remove(self, record_type: str, record_id: str) -> None:
         if record_type in ITEM_TYPE_CODES:
             self._db.execute("DELETE FROM item WHERE id = ?", (int(record_id),))
         elif record_type == "customer":
             self._db.execute("DELETE FROM customer WHERE id = ?", (int(record_id),))
-        elif record_type == "salesOrder":
+        elif record_type in TRANSACTION_TYPE_CODES:
             self._db.execute('DELETE FROM "transaction" WHERE id = ?', (int(record_id),))
             self._db.execute('DELETE FROM transactionline WHERE "transaction" = ?', (int(record_id),))
 
@@ -179,20 +190,21 @@ class SqlMirror:
         }
         self._upsert("customer", row, rec)
 
-    def _put_sales_order(self, rec: dict[str, Any]) -> None:
+    def _put_transaction(self, record_type: str, rec: dict[str, Any]) -> None:
         tran_id = int(rec["id"])
+        sign = _credit if record_type in _CREDIT_SIDE else _same
         row = {
             "id": tran_id,
             "externalid": rec.get("externalId"),
             "tranid": rec.get("tranId"),
             "otherrefnum": rec.get("otherRefNum"),
-            "entity": sql_value(rec.get("entity")),
-            "type": "SalesOrd",
+            "entity": sql_value(rec.get("entity") or rec.get("customer")),
+            "type": TRANSACTION_TYPE_CODES[record_type],
             "trandate": rec.get("tranDate"),
             "memo": rec.get("memo"),
             "currency": sql_value(rec.get("currency")),
             "subsidiary": sql_value(rec.get("subsidiary")),
-            "foreigntotal": rec.get("total"),
+            "foreigntotal": rec.get("total", rec.get("payment")),
             "taxtotal": rec.get("taxTotal"),
         }
         self._upsert("transaction", row, rec)
@@ -205,10 +217,10 @@ class SqlMirror:
                 "transaction": tran_id,
                 "linesequencenumber": line["line"],
                 "item": sql_value(line.get("item")),
-                "quantity": _credit(line.get("quantity")),
+                "quantity": sign(line.get("quantity")),
                 "rate": line.get("rate"),
-                "netamount": _credit(line.get("amount")),
-                "foreignamount": _credit(line.get("amount")),
+                "netamount": sign(line.get("amount")),
+                "foreignamount": sign(line.get("amount")),
                 "memo": line.get("description"),
                 "mainline": "F",
                 "taxline": "F",
@@ -220,6 +232,10 @@ class SqlMirror:
 def _credit(value: Any) -> Any:
     """A sales line's quantity or amount as SuiteQL shows it: negative (the credit side)."""
     return -value if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _read_only(action: int, *_args: object) -> int:

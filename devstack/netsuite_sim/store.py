@@ -16,8 +16,11 @@ from devstack.netsuite_sim.account import Currency, TaxCode
 from devstack.netsuite_sim.sqlmirror import SqlMirror
 
 ITEM_TYPES = ("inventoryItem", "serviceItem", "nonInventoryItem", "shipItem")
-RECORD_TYPES = ("customer", "salesOrder", *ITEM_TYPES)
-_FIRST_ID = {"customer": 1001, "salesOrder": 20001, "item": 5001}
+#: Credit memos and cash refunds are customer credits: `refunds.py` settles and checks them alike.
+CREDIT_TYPES = ("creditMemo", "cashRefund")
+TRANSACTION_TYPES = ("salesOrder", *CREDIT_TYPES, "customerDeposit")
+RECORD_TYPES = ("customer", *TRANSACTION_TYPES, *ITEM_TYPES)
+_FIRST_ID = {"customer": 1001, "transaction": 20001, "item": 5001}
 
 Record = dict[str, Any]
 
@@ -25,6 +28,11 @@ Record = dict[str, Any]
 def family(record_type: str) -> str:
     """Item types share one id space and one external-id space (SuiteQL's `item` table)."""
     return "item" if record_type in ITEM_TYPES else record_type
+
+
+def id_space(record_type: str) -> str:
+    """Every transaction type draws from one internal-id sequence (SuiteQL's `transaction` table)."""
+    return "transaction" if record_type in TRANSACTION_TYPES else family(record_type)
 
 
 def is_sublist(value: Any) -> bool:
@@ -135,11 +143,11 @@ class RecordStore:
     def save(self, record_type: str, record: Record) -> str:
         """Store a validated record (new when it has no `id`); returns its internal id."""
         with self.lock:
-            fam = family(record_type)
+            fam, space = family(record_type), id_space(record_type)
             if "id" not in record:
-                record["id"] = str(self._next_id[fam])
+                record["id"] = str(self._next_id[space])
             record["id"] = str(record["id"])
-            self._next_id[fam] = max(self._next_id[fam], int(record["id"]) + 1)
+            self._next_id[space] = max(self._next_id[space], int(record["id"]) + 1)
             record_id: str = record["id"]
             old = self._records[record_type].get(record_id)
             if old is not None and old.get("externalId") is not None:
@@ -197,11 +205,16 @@ def _finalize(record_type: str, record: Record) -> None:
     if record_type == "salesOrder":  # amounts, tax and totals: `suitetax.settle`, before saving
         record.setdefault("tranId", f"SO{record['id']}")
         record["status"] = _order_status(record)
+    elif record_type in _TRAN_PREFIX:
+        record.setdefault("tranId", f"{_TRAN_PREFIX[record_type]}{record['id']}")
     elif record_type == "customer" and not record.get("entityId"):
         name = record.get("companyName") or " ".join(
             str(record.get(k, "")) for k in ("firstName", "lastName") if record.get(k)
         )
         record["entityId"] = name or f"CUS{record['id']}"
+
+
+_TRAN_PREFIX = {"creditMemo": "CM", "cashRefund": "CR", "customerDeposit": "DEP"}
 
 
 def _order_status(record: Record) -> dict[str, str]:

@@ -85,7 +85,7 @@ def settle(record: dict[str, Any], config: SimulatorConfig, store: RecordStore) 
     if record.get("taxDetailsOverride") is True:
         details = _overridden(record, lines, shipping, config, precision)
     else:
-        details = _computed(record, lines, shipping, config, precision)
+        details = _computed(record, lines, shipping, config, precision, store)
         record["taxDetails"] = {"items": details}
     tax = sum((_dec(d["taxAmount"]) for d in details), Decimal(0))
     record["subtotal"] = float(subtotal)
@@ -99,10 +99,10 @@ def _computed(
     shipping: Decimal,
     config: SimulatorConfig,
     precision: int,
+    store: RecordStore,
 ) -> list[dict[str, Any]]:
     """NetSuite's own tax: every line (and shipping) at the ship-to nexus's default code."""
-    country = ((record.get("shippingAddress") or {}).get("country") or {}).get("id", "")
-    code = nexus_code(config.tax_codes, str(country))
+    code = nexus_code(config.tax_codes, _tax_country(record, store))
     if code is None:
         return []
     taxed = [(str(line["taxDetailsReference"]), _dec(line["amount"])) for line in lines]
@@ -120,6 +120,21 @@ def _computed(
         }
         for reference, basis in taxed
     ]
+
+
+def _tax_country(record: dict[str, Any], store: RecordStore) -> str:
+    """Where the goods go: the ship-to address, else the bill-to (a credit memo has only that), else
+    the customer's default shipping address — NetSuite fills a transaction's address from it."""
+    for name in ("shippingAddress", "billingAddress"):
+        country = ((record.get(name) or {}).get("country") or {}).get("id")
+        if country:
+            return str(country)
+    entity = record.get("entity")
+    customer = store.find("customer", str(entity["id"])) if isinstance(entity, dict) else None
+    for line in ((customer or {}).get("addressBook") or {}).get("items", []):
+        if line.get("defaultShipping"):
+            return str(((line.get("addressBookAddress") or {}).get("country") or {}).get("id", ""))
+    return ""
 
 
 def _overridden(

@@ -17,11 +17,12 @@ from devstack.netsuite_sim.checks import (
     reference_id,
 )
 from devstack.netsuite_sim.config import SimulatorConfig
+from devstack.netsuite_sim.credit_checks import check_credit, check_deposit, complete_credit, complete_deposit
 from devstack.netsuite_sim.errors import user_error
 from devstack.netsuite_sim.fields import CUSTOMER_LIMITS, EXTERNAL_ID
 from devstack.netsuite_sim.formats import PHONE_FIELDS, valid_email, valid_phone
 from devstack.netsuite_sim.order_checks import check_customer_currency, check_sales_order
-from devstack.netsuite_sim.store import ITEM_TYPES, RecordStore
+from devstack.netsuite_sim.store import CREDIT_TYPES, ITEM_TYPES, RecordStore
 
 _LABELS = {"location": "Location", "department": "Department", "class": "Class", "customForm": "Custom Form"}
 
@@ -35,6 +36,10 @@ def check_body(record_type: str, body: dict[str, Any], store: RecordStore, confi
             )
     if record_type == "salesOrder":
         check_sales_order(body, store, config)
+    elif record_type in CREDIT_TYPES:
+        check_credit(body, store, config)
+    elif record_type == "customerDeposit":
+        check_deposit(body, store, config)
     elif record_type == "customer":
         _check_customer(body, config)
     elif record_type in ITEM_TYPES and "itemId" in body:
@@ -57,6 +62,10 @@ def check_complete(
         for i, line in enumerate(lines):  # e.g. a `line` number that named no existing line
             if "item" not in line:
                 raise user_error("Please enter value(s) for: Item", f"item.items[{i}].item")
+    elif record_type in CREDIT_TYPES:
+        complete_credit(record, store, config)
+    elif record_type == "customerDeposit":
+        complete_deposit(record, store, config)
     elif record_type == "customer":
         if record.get("isPerson") is True or (
             record.get("isPerson") is None and not record.get("companyName")

@@ -36,7 +36,8 @@ def order(**changes: Any) -> WooOrder:
         ({"status": "on-hold", "date_paid_gmt": "2026-12-01T10:00:00"}, True),  # paid, then held
         ({"status": "cancelled"}, True),  # paid, then cancelled: it must not be open in NetSuite
         ({"status": "cancelled", "date_paid_gmt": None}, False),  # an abandoned checkout
-        ({"status": "refunded"}, False),
+        ({"status": "refunded"}, True),  # its sale is booked; the refunds are records of their own
+        ({"status": "trash"}, False),
     ],
 )
 def test_which_orders_are_judged(changes: dict[str, Any], audited: bool) -> None:

@@ -34,6 +34,15 @@ def test_order_merges_keep_the_newest_written_and_the_newest_parked_whatever_the
         assert merged == OrderMemory(V2, "fp2", V2)
 
 
+def test_once_only_records_booked_are_never_forgotten_by_a_merge() -> None:
+    """A refund booked by an older version's write stays booked when a newer version is merged."""
+    older = OrderMemory(V1, "fp1", None, frozenset({"WOO_REFUND_7"}))
+    newer = OrderMemory(V2, "fp2", None, frozenset({"WOO_REFUND_9"}))
+    for first, second in ((older, newer), (newer, older)):
+        merged = merge_order(merge_order(None, first), second)
+        assert merged.booked == frozenset({"WOO_REFUND_7", "WOO_REFUND_9"})
+
+
 def test_an_unchanged_skip_keeps_the_fingerprint_it_confirms() -> None:
     assert merge_order(OrderMemory(V1, "fp1"), OrderMemory(V1, None)) == OrderMemory(V1, "fp1")
 
@@ -99,8 +108,15 @@ def test_a_rebalance_forgets_customers_only_when_the_memory_is_not_shared() -> N
 
 
 def test_changelog_values_round_trip() -> None:
-    for order in (OrderMemory(V1, "fp", V2), OrderMemory(None, None, V1)):
+    for order in (
+        OrderMemory(V1, "fp", V2),
+        OrderMemory(None, None, V1),
+        OrderMemory(V1, "fp", None, frozenset({"WOO_REFUND_7", "WOO_REFUND_9"})),
+    ):
         assert decode_order(encode_order(order)) == order
+    assert (
+        decode_order(b'{"w": "2026-11-01T10:00:00", "f": "fp", "p": null}').booked == frozenset()
+    )  # an entry from before
     for customer in (CustomerMemory("77", NEW, "fp"), CustomerMemory("77", None, None)):
         assert decode_customer(encode_customer(customer)) == customer
 

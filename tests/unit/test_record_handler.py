@@ -357,3 +357,15 @@ def test_a_schema_registry_that_does_not_answer_halts_the_member_until_it_does(s
     assert m.forwarder.sent == []  # never dead-lettered as undecodable
     assert m.registry_probe.calls >= 1
     assert not m.halts.halted
+
+
+def test_every_outcome_has_a_series_from_the_start() -> None:
+    """A dashboard's rate() over an outcome needs its series before the first one happens."""
+    from prometheus_client import REGISTRY
+
+    from consumer.metrics import OUTCOME_NAMES
+    from consumer.pipeline.outcome import Outcome
+
+    assert {o.value for o in Outcome} <= set(OUTCOME_NAMES)
+    for name in OUTCOME_NAMES:
+        assert REGISTRY.get_sample_value("woo_consumer_outcomes_total", {"outcome": name}) is not None

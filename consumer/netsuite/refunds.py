@@ -1,0 +1,116 @@
+"""The pure mapping of one WooCommerce refund → one NetSuite Credit Memo or Cash Refund.
+
+A WooCommerce order lists its refunds as `{"id", "reason", "total": "-10.00"}` (newest first). Each
+becomes one record, `externalId` `WOO_REFUND_<refund id>`, upserted like the sales order: however
+often the order arrives, one record per refund.
+
+| field            | value                                                                        |
+|------------------|------------------------------------------------------------------------------|
+| record           | `NETSUITE_REFUND_RECORD`: `creditMemo` (default) or `cashRefund`              |
+| `entity`         | the order's customer (the sales order's)                                      |
+| `currency`       | the order's currency, by internal id                                          |
+| `tranDate`       | the shop-local date of the order version that carried the refund (1)          |
+| `otherRefNum`    | the order number; `memo` "WooCommerce refund #<id> of order #<number>" + reason |
+| `item`           | one line: `NETSUITE_REFUND_ITEM_ID`, amount = the refund, positive            |
+| tax              | `taxDetailsOverride: true`, no details: the line is the amount returned (2)   |
+| `account`        | cash refunds only, `NETSUITE_REFUND_ACCOUNT_ID` when set (the bank account)   |
+
+(1) The order payload carries no refund date; `date_modified_gmt`, moved to the shop's day
+(`shop_dates`), is when WooCommerce saved the refund.
+A later change of the order would date it later, so a refund is written once, when first seen
+(`consumer.pipeline.once`); only a retry or a repair upserts it again, with that record's date.
+(2) Without per-line detail the tax share of a refund is unknown; booking it gross keeps NetSuite's
+total equal to the money returned (the contract's "amount = the refund's total"). The item decides
+the account; finance moves the tax part by journal if the shop refunds taxed goods this way.
+
+Credit Memo body: Oracle, "Use Case for Creating a Credit Memo" (section_0404042133): `entity` and
+`item.items[{item, amount}]`. Cash Refund: record `cashRefund`, `account` the bank account refunded
+from (section_40160920714; records browser "cashrefund"). A zero refund (WooCommerce allows one to
+restock without money) books nothing: NetSuite refuses a transaction without a valid line.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from consumer.errors import Unmappable
+from consumer.netsuite.currency import CurrencyRef
+from consumer.netsuite.external_ids import refund_external_id
+from consumer.netsuite.lines import required
+from consumer.netsuite.mapped import MappedRecord
+from consumer.netsuite.money import exact, to_json_number, to_places
+from consumer.netsuite.policy import MappingPolicy
+from consumer.netsuite.shop_dates import shop_date
+from schemas.order import Refund, WooOrder
+
+REASON_LIMIT = 1000
+
+
+def refund_amount(refund: Refund, places: int) -> Decimal:
+    """What was given back, positive, in the currency's precision (WooCommerce lists it negative)."""
+    return to_places(-exact(refund.total, field=f"refund {refund.id} total"), places)
+
+
+def map_refunds(
+    order: WooOrder, *, customer_id: str, policy: MappingPolicy, currency: CurrencyRef
+) -> list[MappedRecord]:
+    """One record per refund with money in it, oldest first (NetSuite numbers them in that order)."""
+    return [
+        map_refund(order, refund, customer_id=customer_id, policy=policy, currency=currency)
+        for refund in reversed(order.refunds)
+        if refund_amount(refund, currency.places) > 0
+    ]
+
+
+def map_refund(
+    order: WooOrder, refund: Refund, *, customer_id: str, policy: MappingPolicy, currency: CurrencyRef
+) -> MappedRecord:
+    if refund.id <= 0:
+        raise Unmappable(f"order {order.id}: a refund without an id (no externalId for it)")
+    amount = refund_amount(refund, currency.places)
+    if amount <= 0:
+        raise Unmappable(f"order {order.id}: refund {refund.id} returns no money ({refund.total})")
+    item_id = required(policy.refund_item_id, "NETSUITE_REFUND_ITEM_ID", "a refund")
+    warnings: list[str] = []
+    external_id = refund_external_id(refund.id, policy.store_code)
+    reason = refund.reason.strip()
+    if len(reason) > REASON_LIMIT:
+        reason = reason[:REASON_LIMIT]
+        warnings.append(f"refund {refund.id}: reason over {REASON_LIMIT} characters, cut in the memo")
+    memo = f"WooCommerce refund #{refund.id} of order #{order.order_number}"
+    body: dict[str, Any] = {
+        "externalId": external_id,
+        "entity": {"id": customer_id},
+        "tranDate": shop_date(_version(order), order, warnings),
+        "otherRefNum": order.order_number[:45],
+        "memo": f"{memo}\nReason: {reason}" if reason else memo,
+        "item": {
+            "items": [
+                {
+                    "item": {"id": item_id},
+                    "quantity": 1,
+                    "amount": to_json_number(amount, field=f"refund {refund.id}"),
+                    "description": f"Refund #{refund.id}",
+                }
+            ]
+        },
+        "taxDetailsOverride": True,
+    }
+    if currency.id is not None:
+        body["currency"] = {"id": currency.id}
+    if policy.subsidiary_id:
+        body["subsidiary"] = {"id": policy.subsidiary_id}
+    for name, value in (("location", policy.location_id), ("department", policy.department_id)):
+        if value:
+            body[name] = {"id": value}
+    if policy.refund_record == "cashRefund" and policy.refund_account_id:
+        body["account"] = {"id": policy.refund_account_id}
+    return MappedRecord(policy.refund_record, external_id, body, tuple(warnings))
+
+
+def _version(order: WooOrder) -> str:
+    modified = order.date_modified_gmt or order.date_created_gmt
+    if not modified:
+        raise Unmappable(f"order {order.id}: no date_modified_gmt to date its refund")
+    return modified
