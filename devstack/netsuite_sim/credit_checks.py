@@ -22,7 +22,7 @@ from devstack.netsuite_sim.checks import check_currency, check_text, invalid_val
 from devstack.netsuite_sim.config import SimulatorConfig
 from devstack.netsuite_sim.errors import ApiError, user_error
 from devstack.netsuite_sim.fields import SALES_ORDER_LIMITS, TRAN_DATE
-from devstack.netsuite_sim.order_checks import check_customer_currency, check_line, check_tax_details
+from devstack.netsuite_sim.order_checks import check_customer_currency, check_lines
 from devstack.netsuite_sim.store import RecordStore
 from devstack.netsuite_sim.suitetax import transaction_currency
 
@@ -37,14 +37,7 @@ def check_credit(body: dict[str, Any], store: RecordStore, config: SimulatorConf
     for name in ("account", "paymentOption", "location", "department", "class", "subsidiary"):
         if name in body:
             reference_id(body[name], name)
-    if "item" in body:
-        sublist = body["item"]
-        if not isinstance(sublist, dict) or not isinstance(sublist.get("items"), list):
-            raise user_error('Invalid content for sublist item: expected {"items": [...]}.', "item")
-        for i, line in enumerate(sublist["items"]):
-            check_line(line, f"item.items[{i}]", store)
-    if "taxDetails" in body:
-        check_tax_details(body["taxDetails"])
+    check_lines(body, store)
 
 
 def complete_credit(record: dict[str, Any], store: RecordStore, config: SimulatorConfig) -> None:

@@ -68,6 +68,11 @@ def check_sales_order(body: dict[str, Any], store: RecordStore, config: Simulato
     for name in ("shippingAddress", "billingAddress"):
         if name in body:
             check_address(body[name], name)
+    check_lines(body, store)
+
+
+def check_lines(body: dict[str, Any], store: RecordStore) -> None:
+    """A transaction's `item` and `taxDetails` sublists as sent (sales orders and credits alike)."""
     if "item" in body:
         sublist = body["item"]
         if not isinstance(sublist, dict) or not isinstance(sublist.get("items"), list):
