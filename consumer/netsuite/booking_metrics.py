@@ -35,9 +35,10 @@ CUSTOMER_EMAIL_MATCHES = Counter(
 )
 MONEY_BOOKED = Counter(
     "woo_netsuite_money_booked",
-    "Payments and refunds written to NetSuite, by record (customerDeposit, creditMemo, cashRefund); "
+    "Payments and refunds written to NetSuite, by record (customerDeposit, creditMemo, cashRefund, "
+    "customerRefund); "
     "one the group had forgotten (a retry, a lost memory) is upserted, and counted, again",
     ["record"],
 )
-for _record in ("customerDeposit", "creditMemo", "cashRefund"):
+for _record in ("customerDeposit", "creditMemo", "cashRefund", "customerRefund"):
     MONEY_BOOKED.labels(_record)  # born at 0: a dashboard's rate() sees the first one

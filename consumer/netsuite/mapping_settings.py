@@ -113,7 +113,9 @@ class MappingSettings(BaseSettings):
         None, description="item of a refund's line when its per-line detail is unknown"
     )
     netsuite_refund_account_id: str | None = Field(
-        None, description="cashRefund: the bank account refunded from; unset: the form's default"
+        None,
+        description="the bank account refunds are paid from: required to give back a deposit (a refund "
+        "before the order is billed, with payment records on); a cash refund's, else the form's default",
     )
     netsuite_payment_records: bool = Field(
         True,

@@ -1,4 +1,5 @@
-"""The pure mapping of one WooCommerce refund → one NetSuite Credit Memo or Cash Refund.
+"""The pure mapping of one WooCommerce refund → one NetSuite Credit Memo, Cash Refund, or Customer
+Refund of the order's deposit (which one: `consumer.pipeline.refund_route`).
 
 A WooCommerce order lists its refunds as `{"id", "reason", "total": "-10.00"}` (newest first). Each
 becomes one record, `externalId` `WOO_REFUND_<refund id>`, upserted like the sales order: however
@@ -27,6 +28,11 @@ Credit Memo body: Oracle, "Use Case for Creating a Credit Memo" (section_0404042
 `item.items[{item, amount}]`. Cash Refund: record `cashRefund`, `account` the bank account refunded
 from (section_40160920714; records browser "cashrefund"). A zero refund (WooCommerce allows one to
 restock without money) books nothing: NetSuite refuses a transaction without a valid line.
+
+A Customer Refund of the deposit has no lines: `customer`, `account` (the bank account refunded from,
+`NETSUITE_REFUND_ACCOUNT_ID`: mandatory on the record, SuiteScript records browser), `currency`,
+`tranDate`, `memo`, and the deposit applied for the amount, `deposit.items[{doc, apply, amount}]`
+(Oracle, "Customer Refund", article_0830082954; the body is *unconfirmed*).
 """
 
 from __future__ import annotations
@@ -52,39 +58,15 @@ def refund_amount(refund: Refund, places: int) -> Decimal:
     return to_places(-exact(refund.total, field=f"refund {refund.id} total"), places)
 
 
-def map_refunds(
-    order: WooOrder, *, customer_id: str, policy: MappingPolicy, currency: CurrencyRef
-) -> list[MappedRecord]:
-    """One record per refund with money in it, oldest first (NetSuite numbers them in that order)."""
-    return [
-        map_refund(order, refund, customer_id=customer_id, policy=policy, currency=currency)
-        for refund in reversed(order.refunds)
-        if refund_amount(refund, currency.places) > 0
-    ]
-
-
 def map_refund(
     order: WooOrder, refund: Refund, *, customer_id: str, policy: MappingPolicy, currency: CurrencyRef
 ) -> MappedRecord:
-    if refund.id <= 0:
-        raise Unmappable(f"order {order.id}: a refund without an id (no externalId for it)")
-    amount = refund_amount(refund, currency.places)
-    if amount <= 0:
-        raise Unmappable(f"order {order.id}: refund {refund.id} returns no money ({refund.total})")
+    """A Credit Memo or Cash Refund (`NETSUITE_REFUND_RECORD`) with one line on the refund item."""
+    amount, warnings, body = _common(order, refund, policy, currency)
     item_id = required(policy.refund_item_id, "NETSUITE_REFUND_ITEM_ID", "a refund")
-    warnings: list[str] = []
-    external_id = refund_external_id(refund.id, policy.store_code)
-    reason = refund.reason.strip()
-    if len(reason) > REASON_LIMIT:
-        reason = reason[:REASON_LIMIT]
-        warnings.append(f"refund {refund.id}: reason over {REASON_LIMIT} characters, cut in the memo")
-    memo = f"WooCommerce refund #{refund.id} of order #{order.order_number}"
-    body: dict[str, Any] = {
-        "externalId": external_id,
+    body |= {
         "entity": {"id": customer_id},
-        "tranDate": shop_date(_version(order), order, warnings),
         "otherRefNum": order.order_number[:45],
-        "memo": f"{memo}\nReason: {reason}" if reason else memo,
         "item": {
             "items": [
                 {
@@ -97,8 +79,6 @@ def map_refund(
         },
         "taxDetailsOverride": True,
     }
-    if currency.id is not None:
-        body["currency"] = {"id": currency.id}
     if policy.subsidiary_id:
         body["subsidiary"] = {"id": policy.subsidiary_id}
     for name, value in (("location", policy.location_id), ("department", policy.department_id)):
@@ -106,7 +86,59 @@ def map_refund(
             body[name] = {"id": value}
     if policy.refund_record == "cashRefund" and policy.refund_account_id:
         body["account"] = {"id": policy.refund_account_id}
-    return MappedRecord(policy.refund_record, external_id, body, tuple(warnings))
+    return MappedRecord(policy.refund_record, body["externalId"], body, tuple(warnings))
+
+
+def map_deposit_refund(
+    order: WooOrder,
+    refund: Refund,
+    *,
+    customer_id: str,
+    deposit_id: str,
+    policy: MappingPolicy,
+    currency: CurrencyRef,
+) -> MappedRecord:
+    """A Customer Refund giving back part (or all) of the order's deposit."""
+    amount, warnings, body = _common(order, refund, policy, currency)
+    account = required(policy.refund_account_id, "NETSUITE_REFUND_ACCOUNT_ID", "a refund of its deposit")
+    body |= {
+        "customer": {"id": customer_id},
+        "account": {"id": account},
+        "deposit": {
+            "items": [
+                {"doc": {"id": deposit_id}, "apply": True, "amount": to_json_number(amount, field="refund")}
+            ]
+        },
+    }
+    option = policy.payment_option(order.payment_method.strip())
+    if option:
+        body["paymentOption"] = {"id": option}
+    return MappedRecord("customerRefund", body["externalId"], body, tuple(warnings))
+
+
+def _common(
+    order: WooOrder, refund: Refund, policy: MappingPolicy, currency: CurrencyRef
+) -> tuple[Decimal, list[str], dict[str, Any]]:
+    """The amount, warnings and the fields every refund record has."""
+    if refund.id <= 0:
+        raise Unmappable(f"order {order.id}: a refund without an id (no externalId for it)")
+    amount = refund_amount(refund, currency.places)
+    if amount <= 0:
+        raise Unmappable(f"order {order.id}: refund {refund.id} returns no money ({refund.total})")
+    warnings: list[str] = []
+    reason = refund.reason.strip()
+    if len(reason) > REASON_LIMIT:
+        reason = reason[:REASON_LIMIT]
+        warnings.append(f"refund {refund.id}: reason over {REASON_LIMIT} characters, cut in the memo")
+    memo = f"WooCommerce refund #{refund.id} of order #{order.order_number}"
+    body: dict[str, Any] = {
+        "externalId": refund_external_id(refund.id, policy.store_code),
+        "tranDate": shop_date(_version(order), order, warnings),
+        "memo": f"{memo}\nReason: {reason}" if reason else memo,
+    }
+    if currency.id is not None:
+        body["currency"] = {"id": currency.id}
+    return amount, warnings, body
 
 
 def _version(order: WooOrder) -> str:

@@ -90,7 +90,8 @@ class NetSuiteSettings(MappingSettings):
         return self
 
     def unset_items(self) -> list[str]:
-        """Item settings left unset, each with the orders it will dead-letter (logged at start)."""
+        """Item (and refund account) settings left unset, each with the orders it will dead-letter
+        (logged at start, ✘ in `check`)."""
         needed = [
             ("NETSUITE_SHIPPING_ITEM_ID", self.netsuite_shipping_item_id, "with shipping"),
             ("NETSUITE_DISCOUNT_ITEM_ID", self.netsuite_discount_item_id, "with a coupon or discount"),
@@ -99,6 +100,10 @@ class NetSuiteSettings(MappingSettings):
         ]
         if self.netsuite_tax_mode == "line":
             needed.append(("NETSUITE_TAX_ITEM_ID", self.netsuite_tax_item_id, "with tax"))
+        if self.netsuite_payment_records:
+            needed.append(
+                ("NETSUITE_REFUND_ACCOUNT_ID", self.netsuite_refund_account_id, "refunded before billing")
+            )
         return [
             f"{name} is not set: every order {orders} will be dead-lettered"
             for name, v, orders in needed

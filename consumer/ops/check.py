@@ -154,9 +154,8 @@ def items(settings: ConsumerSettings, client: NetSuiteClient) -> Iterator[Result
     }
     for warning in settings.unset_items():
         name = warning.split(" ", 1)[0]
-        yield Result(
-            name, False, warning.split(": ", 1)[1], f"set {name} to the internal id of a service item"
-        )
+        what = "a bank account" if name.endswith("_ACCOUNT_ID") else "a service item"
+        yield Result(name, False, warning.split(": ", 1)[1], f"set {name} to the internal id of {what}")
     ids = sorted({v for v in configured.values() if v.isdigit()})
     rows = {}
     if ids:

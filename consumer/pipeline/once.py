@@ -10,9 +10,11 @@ and upsert them again — harmless: `PUT …/eid:<id>?replace=item` leaves one r
 | record            | due when                                                    | calls             |
 |-------------------|-------------------------------------------------------------|-------------------|
 | payment (deposit) | `NETSUITE_PAYMENT_RECORDS` on, paid, total > 0, not booked  | 1 (+1 GET, *)     |
-| each refund       | money returned, not booked                                  | 1                 |
+| each refund       | money returned, not booked                                  | 1 (+1 GET, **)    |
 
 (*) A deposit names its sales order by internal id: read when the order was not written in this pass.
+(**) With payments on, which record a refund becomes depends on the order's deposit
+(`consumer.pipeline.refund_route`): read once per pass, unless the deposit was written in it.
 
 They are written after the sales order (their customer exists, a deposit names the order), the
 payment before the refunds; an order with nothing new costs no call for them.
@@ -26,23 +28,24 @@ from functools import partial
 from consumer.errors import Rejected
 from consumer.netsuite.booking_metrics import MONEY_BOOKED
 from consumer.netsuite.currency import CurrencyRef
-from consumer.netsuite.external_ids import payment_external_id, sales_order_external_id
+from consumer.netsuite.external_ids import payment_external_id, refund_external_id, sales_order_external_id
 from consumer.netsuite.mapped import MappedRecord
 from consumer.netsuite.payments import deposit_due, map_deposit
 from consumer.netsuite.policy import MappingPolicy
-from consumer.netsuite.refunds import map_refunds
+from consumer.netsuite.refunds import map_deposit_refund, map_refund, refund_amount
 from consumer.pipeline.mapping_guard import mapped
 from consumer.pipeline.ports import CallRunner, RecordStore
+from consumer.pipeline.refund_route import deposit_to_refund
 from consumer.pipeline.versions import OrderMemory
-from schemas.order import WooOrder
+from schemas.order import Refund, WooOrder
 
 
 @dataclass(frozen=True)
 class Due:
-    """What of the order's money NetSuite still lacks: the payment, and refunds mapped already."""
+    """What of the order's money NetSuite still lacks: its payment, and refunds (oldest first)."""
 
     payment: bool
-    refunds: list[MappedRecord]
+    refunds: list[Refund]
 
     def __bool__(self) -> bool:
         return self.payment or bool(self.refunds)
@@ -53,14 +56,18 @@ def due(
     policy: MappingPolicy,
     known: OrderMemory | None,
     *,
-    customer_id: str,
     currency: CurrencyRef,
 ) -> Due:
     """`known` None when memory is not consulted (retries, repairs): everything is due again."""
-    refunds = mapped(lambda: map_refunds(order, customer_id=customer_id, policy=policy, currency=currency))
-    payment_id = payment_external_id(order, policy.store_code)
-    payment = deposit_due(order, policy, currency) and not _booked(payment_id, known)
-    return Due(payment, [r for r in refunds if not _booked(r.external_id, known)])
+    payment_id = mapped(lambda: payment_external_id(order, policy.store_code))
+    payment = mapped(lambda: deposit_due(order, policy, currency)) and not _booked(payment_id, known)
+    refunds = [
+        r
+        for r in reversed(order.refunds)  # WooCommerce lists them newest first
+        if mapped(partial(refund_amount, r, currency.places)) > 0
+        and not _booked(refund_external_id(r.id, policy.store_code), known)
+    ]
+    return Due(payment, refunds)
 
 
 def book(
@@ -76,7 +83,8 @@ def book(
 ) -> frozenset[str]:
     """Upsert the payment, then each refund; returns the external ids now booked. `sales_order_id`
     None: the sales order was not written in this pass, its internal id is read when needed."""
-    records = list(money.refunds)
+    written: list[str] = []
+    deposit_id = None
     if money.payment:
         so_id = sales_order_id or _sales_order_id(store, order, policy, run)
         deposit = mapped(
@@ -84,11 +92,38 @@ def book(
                 order, customer_id=customer_id, sales_order_id=so_id, policy=policy, currency=currency
             )
         )
-        records.insert(0, deposit)
-    for record in records:
-        run(partial(store.upsert, record.record_type, record.external_id, record.body, replace=("item",)))
-        MONEY_BOOKED.labels(record.record_type).inc()
-    return frozenset(record.external_id for record in records)
+        deposit_id = _upsert(store, deposit, run)  # just written: not applied to any invoice yet
+        written.append(deposit.external_id)
+    if money.refunds:
+        target = deposit_id or deposit_to_refund(store, order, policy, run)
+        for refund in money.refunds:
+            record = mapped(partial(_refund, order, refund, customer_id, target, policy, currency))
+            _upsert(store, record, run)
+            written.append(record.external_id)
+    return frozenset(written)
+
+
+def _refund(
+    order: WooOrder,
+    refund: Refund,
+    customer_id: str,
+    deposit_id: str | None,
+    policy: MappingPolicy,
+    currency: CurrencyRef,
+) -> MappedRecord:
+    if deposit_id is None:
+        return map_refund(order, refund, customer_id=customer_id, policy=policy, currency=currency)
+    return map_deposit_refund(
+        order, refund, customer_id=customer_id, deposit_id=deposit_id, policy=policy, currency=currency
+    )
+
+
+def _upsert(store: RecordStore, record: MappedRecord, run: CallRunner) -> str:
+    internal_id = run(
+        partial(store.upsert, record.record_type, record.external_id, record.body, replace=("item",))
+    )
+    MONEY_BOOKED.labels(record.record_type).inc()
+    return internal_id
 
 
 def _booked(external_id: str, known: OrderMemory | None) -> bool:

@@ -134,7 +134,7 @@ class OrderWriter:
 
         so = build(item_ids)
         trusted = None if from_retry else known  # retries and repairs book everything again
-        money = due(order, self._policy, trusted, customer_id=customer_id, currency=currency)
+        money = due(order, self._policy, trusted, currency=currency)
         same = not from_retry and unchanged(known, so.fingerprint)
         if same and not money:
             self._remember(lease, order.id, version, None)

@@ -77,6 +77,15 @@ DEPOSIT_FIELDS = frozenset(
         "class", "location", "customForm", "handlingMode",
     }
 )  # fmt: skip
+# customerRefund: the deposits it gives back in `deposit` (lines keyed by `doc`; "Customer Refund",
+# article_0830082954)
+CUSTOMER_REFUND_FIELDS = frozenset(
+    {
+        "externalId", "customer", "account", "currency", "exchangeRate", "tranDate", "tranId", "memo",
+        "paymentOption", "subsidiary", "department", "class", "location", "deposit", "customForm",
+    }
+)  # fmt: skip
+REFUND_DEPOSIT_LINE_FIELDS = frozenset({"doc", "apply", "amount", "line"})
 CUSTOMER_FIELDS = frozenset(
     {
         "externalId", "entityId", "isPerson", "firstName", "middleName", "lastName", "companyName",
@@ -108,6 +117,7 @@ BODY_FIELDS = {
     "creditMemo": (CREDIT_FIELDS, "custbody_"),
     "cashRefund": (CREDIT_FIELDS, "custbody_"),
     "customerDeposit": (DEPOSIT_FIELDS, "custbody_"),
+    "customerRefund": (CUSTOMER_REFUND_FIELDS, "custbody_"),
     "inventoryItem": (ITEM_FIELDS, "custitem_"),
     "serviceItem": (ITEM_FIELDS, "custitem_"),
     "nonInventoryItem": (ITEM_FIELDS, "custitem_"),
@@ -121,6 +131,7 @@ SUBLISTS: dict[tuple[str, str], tuple[frozenset[str], str, dict[str, frozenset[s
     ("creditMemo", "taxDetails"): (TAX_DETAIL_FIELDS, "", {}),
     ("cashRefund", "item"): (CREDIT_LINE_FIELDS, "custcol_", {}),
     ("cashRefund", "taxDetails"): (TAX_DETAIL_FIELDS, "", {}),
+    ("customerRefund", "deposit"): (REFUND_DEPOSIT_LINE_FIELDS, "", {}),
     ("customer", "addressBook"): (ADDRESS_BOOK_LINE_FIELDS, "", {"addressBookAddress": ADDRESS_FIELDS}),
     ("customer", "currencyList"): (CURRENCY_LINE_FIELDS, "", {}),
 }

@@ -15,6 +15,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
+from devstack.netsuite_sim.deposits import refresh_deposits
 from devstack.netsuite_sim.errors import user_error
 from devstack.netsuite_sim.store import RecordStore, is_sublist
 
@@ -37,6 +38,10 @@ def fulfil(store: RecordStore, external_id: str, *, billed: bool = False) -> Non
             if billed:
                 line["quantityBilled"] = line.get("quantity", 1)
         store.save("salesOrder", changed)
+        deposits = store.select(
+            "customerDeposit", lambda d: str(d.get("salesOrder", {}).get("id")) == changed["id"]
+        )
+        refresh_deposits(store, set(deposits))  # billed: NetSuite applies them to the invoice
 
 
 def refuse_removing_done_lines(existing: Record, changes: Record, replace: Iterable[str]) -> None:

@@ -19,6 +19,12 @@ from typing import Any
 
 from devstack.netsuite_sim.config import SimulatorConfig
 from devstack.netsuite_sim.credit_checks import check_total
+from devstack.netsuite_sim.deposits import (
+    applications,
+    check_customer_refund,
+    refresh_deposits,
+    settle_deposit,
+)
 from devstack.netsuite_sim.errors import ApiError, not_found, user_error
 from devstack.netsuite_sim.fields import clean
 from devstack.netsuite_sim.fulfilment import refuse_removing_done_lines
@@ -110,7 +116,14 @@ def _save(
         settle(record, config, store)
     if record_type in CREDIT_TYPES:
         check_total(record)
-    return store.save(record_type, record)
+    if record_type == "customerRefund":
+        check_customer_refund(record, store)
+    if record_type == "customerDeposit":
+        settle_deposit(store, record)
+    record_id = store.save(record_type, record)
+    if record_type == "customerRefund":
+        refresh_deposits(store, {doc for doc, _ in applications(record)})
+    return record_id
 
 
 def _create(request: Request, store: RecordStore, record_type: str, config: SimulatorConfig) -> Response:

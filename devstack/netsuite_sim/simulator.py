@@ -16,6 +16,7 @@ from devstack.netsuite_sim.config import Faults, SimulatorConfig
 from devstack.netsuite_sim.fulfilment import fulfil
 from devstack.netsuite_sim.handler import SimServer
 
+DEMO_BANK_ACCOUNT_ID = "1"  # "Checking" in a new account's chart of accounts
 SPECIAL_ITEMS = {
     "SHIPPING": "NETSUITE_SHIPPING_ITEM_ID",
     "DISCOUNT": "NETSUITE_DISCOUNT_ITEM_ID",
@@ -95,10 +96,12 @@ class NetSuiteSimulator:
         }
 
     def env(self) -> dict[str, str]:
-        """`credentials()` plus NETSUITE_SHIPPING/DISCOUNT/FEE/TAX/ROUNDING_ITEM_ID for the seeded items
-        and a NETSUITE_TAX_CODE_MAP whose default is the account's first nexus code."""
+        """`credentials()` plus NETSUITE_SHIPPING/DISCOUNT/FEE/TAX/ROUNDING/REFUND_ITEM_ID for the seeded
+        items, a NETSUITE_TAX_CODE_MAP whose default is the account's first nexus code, and the bank
+        account refunds are paid from (the simulator checks an account reference's shape only)."""
         out = self.credentials()
         out.update(self.special_item_ids())
+        out["NETSUITE_REFUND_ACCOUNT_ID"] = DEMO_BANK_ACCOUNT_ID
         default = next((c.id for c in self.config.tax_codes if c.country and not c.inactive), None)
         if default is not None:
             out["NETSUITE_TAX_CODE_MAP"] = json.dumps({"default": default})

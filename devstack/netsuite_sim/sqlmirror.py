@@ -37,6 +37,7 @@ TRANSACTION_TYPE_CODES = {
     "creditMemo": "CustCred",
     "cashRefund": "CashRfnd",
     "customerDeposit": "CustDep",
+    "customerRefund": "CustRfnd",
 }
 _CREDIT_SIDE = {"salesOrder"}  # item lines shown negative
 
@@ -48,7 +49,7 @@ CREATE TABLE customer (id INTEGER PRIMARY KEY, entityid TEXT, externalid TEXT, e
     isinactive TEXT, currency INTEGER);
 CREATE TABLE "transaction" (id INTEGER PRIMARY KEY, externalid TEXT, tranid TEXT, otherrefnum TEXT,
     entity INTEGER, type TEXT, trandate TEXT, memo TEXT, currency INTEGER, subsidiary INTEGER,
-    foreigntotal REAL, taxtotal REAL);
+    foreigntotal REAL, taxtotal REAL, status TEXT);
 CREATE TABLE currency (id INTEGER PRIMARY KEY, name TEXT, symbol TEXT, currencyprecision INTEGER,
     isinactive TEXT, isbasecurrency TEXT);
 CREATE TABLE salestaxitem (id INTEGER PRIMARY KEY, itemid TEXT, rate REAL, country TEXT, isinactive TEXT);
@@ -205,6 +206,7 @@ class SqlMirror:
             "currency": sql_value(rec.get("currency")),
             "subsidiary": sql_value(rec.get("subsidiary")),
             "foreigntotal": rec.get("total", rec.get("payment")),
+            "status": sql_value(rec.get("status")),
             "taxtotal": rec.get("taxTotal"),
         }
         self._upsert("transaction", row, rec)

@@ -18,7 +18,7 @@ from devstack.netsuite_sim.sqlmirror import SqlMirror
 ITEM_TYPES = ("inventoryItem", "serviceItem", "nonInventoryItem", "shipItem")
 #: Credit memos and cash refunds are customer credits: `refunds.py` settles and checks them alike.
 CREDIT_TYPES = ("creditMemo", "cashRefund")
-TRANSACTION_TYPES = ("salesOrder", *CREDIT_TYPES, "customerDeposit")
+TRANSACTION_TYPES = ("salesOrder", *CREDIT_TYPES, "customerDeposit", "customerRefund")
 RECORD_TYPES = ("customer", *TRANSACTION_TYPES, *ITEM_TYPES)
 _FIRST_ID = {"customer": 1001, "transaction": 20001, "item": 5001}
 
@@ -41,7 +41,7 @@ def is_sublist(value: Any) -> bool:
 
 #: Sublists keyed by a field: a new line with the key of an existing line updates that line (a
 #: customer's Currencies subtab lists each currency once).
-KEYED_SUBLISTS = {"currencyList": "currency"}
+KEYED_SUBLISTS = {"currencyList": "currency", "deposit": "doc"}
 
 
 def _key(line: Record, field: str) -> Any:
@@ -214,7 +214,7 @@ def _finalize(record_type: str, record: Record) -> None:
         record["entityId"] = name or f"CUS{record['id']}"
 
 
-_TRAN_PREFIX = {"creditMemo": "CM", "cashRefund": "CR", "customerDeposit": "DEP"}
+_TRAN_PREFIX = {"creditMemo": "CM", "cashRefund": "CR", "customerDeposit": "DEP", "customerRefund": "CRF"}
 
 
 def _order_status(record: Record) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Payments and refunds through a running member and the simulator: one deposit per paid order, one
-credit memo per refund summing to what was refunded, an order refunded in full closed — every event
-delivered twice and out of order leaves the same NetSuite state, one record per event."""
+refund record per refund summing to what was refunded — the deposit given back while the order is not
+billed, a credit memo after — an order refunded in full closed; every event delivered twice and out
+of order leaves the same NetSuite state, one record per event."""
 
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ def test_each_payment_and_refund_is_booked_once_in_any_order_of_delivery(
     factory = OrderFactory(seed=33)
     a, b = factory.order(601), factory.order(602)
     a_id, b_id = a["id"], b["id"]
-    metric_delta.mark("woo_netsuite_money_booked_total", record="creditMemo")
-    metric_delta.mark("woo_netsuite_money_booked_total", record="customerDeposit")
+    for record in ("creditMemo", "customerRefund", "customerDeposit"):
+        metric_delta.mark("woo_netsuite_money_booked_total", record=record)
     first_refund = (Decimal(a["total"]) / 4).quantize(Decimal("0.01"))
     r1, r2 = (9001, f"-{first_refund}"), (9002, "-1.50")
     twice_refunded = version(a, REFUND_2, r2, r1)
@@ -61,42 +62,51 @@ def test_each_payment_and_refund_is_booked_once_in_any_order_of_delivery(
             version(a, PAID),  # a late duplicate of the paid version
         ],
     )
+    c = factory.order(603)
     with running_member(settings):
         wait_until(
             lambda: (
-                len(sim.records("creditMemo")) == 3
+                len(sim.records("customerRefund")) == 3
                 and len(sim.records("customerDeposit")) == 2
                 and metric_delta("woo_consumer_outcomes_total", outcome="skipped_stale") >= 1
             ),
             30,
             "a's two refunds, b's refund, both payments",
         )
-        produce(broker.bootstrap, settings.orders_topic, [twice_refunded, version(a, REFUND_1, r1)])
+        later = [twice_refunded, version(a, REFUND_1, r1), version(c, PAID)]
+        produce(broker.bootstrap, settings.orders_topic, later)
+        wait_until(lambda: len(sim.records("customerDeposit")) == 3, 30, "c paid")
+        sim.fulfil(f"WOO_ORDER_{c['id']}", billed=True)  # billed: its deposit is spent on the invoice
+        produce(broker.bootstrap, settings.orders_topic, [version(c, REFUND_1, (9004, "-2.00"))])
         wait_until(
-            lambda: metric_delta("woo_consumer_outcomes_total", outcome="skipped_stale") >= 3,
+            lambda: (
+                metric_delta("woo_consumer_outcomes_total", outcome="skipped_stale") >= 3
+                and len(sim.records("creditMemo")) == 1
+            ),
             30,
-            "redeliveries seen",
+            "redeliveries seen, c's refund credited",
         )
 
-    memos = by_external_id(sim, "creditMemo")
-    assert set(memos) == {"WOO_REFUND_9001", "WOO_REFUND_9002", "WOO_REFUND_9003"}
-    assert metric_delta("woo_netsuite_money_booked_total", record="creditMemo") == 3  # once each
-    refunded_a = Decimal(str(memos["WOO_REFUND_9001"]["total"])) + Decimal(
-        str(memos["WOO_REFUND_9002"]["total"])
-    )
-    assert refunded_a == first_refund + Decimal("1.50")
-    assert Decimal(str(memos["WOO_REFUND_9003"]["total"])) == Decimal(b["total"])
+    returned = by_external_id(sim, "customerRefund")
+    assert set(returned) == {"WOO_REFUND_9001", "WOO_REFUND_9002", "WOO_REFUND_9003"}
+    assert metric_delta("woo_netsuite_money_booked_total", record="customerRefund") == 3  # once each
+    total = {eid: Decimal(str(r["total"])) for eid, r in returned.items()}
+    assert total["WOO_REFUND_9001"] + total["WOO_REFUND_9002"] == first_refund + Decimal("1.50")
+    assert total["WOO_REFUND_9003"] == Decimal(b["total"])
+    (memo,) = sim.records("creditMemo")
+    assert (memo["externalId"], memo["total"]) == ("WOO_REFUND_9004", 2.0)
     orders = by_external_id(sim, "salesOrder")
     deposits = by_external_id(sim, "customerDeposit")
-    assert set(deposits) == {f"WOO_PAY_{a_id}", f"WOO_PAY_{b_id}"}
-    assert metric_delta("woo_netsuite_money_booked_total", record="customerDeposit") == 2
+    assert set(deposits) == {f"WOO_PAY_{o['id']}" for o in (a, b, c)}
+    assert metric_delta("woo_netsuite_money_booked_total", record="customerDeposit") == 3
     for order, so in ((a, orders[f"WOO_ORDER_{a_id}"]), (b, orders[f"WOO_ORDER_{b_id}"])):
         deposit = deposits[f"WOO_PAY_{order['id']}"]
         assert deposit["salesOrder"]["id"] == so["id"]
         assert deposit["customer"]["id"] == so["entity"]["id"]
         assert Decimal(str(deposit["payment"])) == Decimal(order["total"])
-        memo_customers = {m["entity"]["id"] for m in memos.values() if m["otherRefNum"] == order["number"]}
-        assert memo_customers == {so["entity"]["id"]}
+        given_back = [r for r in returned.values() if r["deposit"]["items"][0]["doc"]["id"] == deposit["id"]]
+        assert {r["customer"]["id"] for r in given_back} == {so["entity"]["id"]}
+    assert deposits[f"WOO_PAY_{b_id}"]["status"]["id"] == "C"  # b's deposit given back in full
     assert all(line["isClosed"] for line in orders[f"WOO_ORDER_{b_id}"]["item"]["items"])  # refunded in full
     assert not any(line.get("isClosed") for line in orders[f"WOO_ORDER_{a_id}"]["item"]["items"])
-    assert len(orders) == 2
+    assert len(orders) == 3

@@ -10,7 +10,8 @@ import pytest
 from consumer.errors import Unmappable
 from consumer.netsuite.currency import CurrencyRef
 from consumer.netsuite.payments import map_deposit
-from consumer.netsuite.refunds import map_refund, map_refunds
+from consumer.netsuite.refunds import map_deposit_refund, map_refund
+from consumer.pipeline.once import due
 from consumer.pipeline.outcome import Outcome
 from schemas.order import Refund, WooOrder
 from tests.unit.test_order_writer import POLICY, FakeNetSuite, event, upserts, writer
@@ -79,24 +80,35 @@ def test_a_store_code_keeps_refund_ids_of_several_shops_apart() -> None:
 def test_without_a_refund_item_the_order_is_unmappable_and_says_which_setting() -> None:
     o = order(refunds=[Refund(**refund())])
     with pytest.raises(Unmappable, match="NETSUITE_REFUND_ITEM_ID"):
-        map_refunds(o, customer_id="1", policy=POLICY, currency=EUR)
+        map_refund(o, o.refunds[0], customer_id="1", policy=POLICY, currency=EUR)
 
 
-def test_refunds_are_booked_oldest_first_and_a_zero_refund_books_nothing() -> None:
+def test_refunds_are_due_oldest_first_and_a_zero_refund_is_not() -> None:
     # WooCommerce lists refunds newest first; a restock-only refund returns no money
     o = order(refunds=[Refund(**refund(9, "-2.50")), Refund(**refund(8, "0.00")), Refund(**refund(7, "-1"))])
-    mapped = map_refunds(o, customer_id="1", policy=REFUND_POLICY, currency=EUR)
-    assert [(r.external_id, r.body["item"]["items"][0]["amount"]) for r in mapped] == [
-        ("WOO_REFUND_7", 1.0),
-        ("WOO_REFUND_9", 2.5),
-    ]
+    assert [r.id for r in due(o, REFUND_POLICY, None, currency=EUR).refunds] == [7, 9]
 
 
 def test_an_amount_is_rounded_to_the_currency() -> None:
     yen = CurrencyRef("JPY", 0, "3")
     o = order(refunds=[Refund(**refund(total="-1000.4"))])
-    (record,) = map_refunds(o, customer_id="1", policy=REFUND_POLICY, currency=yen)
+    record = map_refund(o, o.refunds[0], customer_id="1", policy=REFUND_POLICY, currency=yen)
     assert record.body["item"]["items"][0]["amount"] == 1000.0
+
+
+def test_a_refund_of_the_deposit_applies_it_for_the_amount_from_the_refund_account() -> None:
+    policy = PAY_POLICY.__class__(**{**PAY_POLICY.__dict__, "refund_account_id": "12"})
+    o = order(payment_method="stripe", refunds=[Refund(**refund(total="-7.50"))])
+    record = map_deposit_refund(
+        o, o.refunds[0], customer_id="1001", deposit_id="20005", policy=policy, currency=EUR
+    )
+    assert (record.record_type, record.external_id) == ("customerRefund", "WOO_REFUND_726")
+    assert record.body["customer"] == {"id": "1001"}
+    assert record.body["account"] == {"id": "12"}
+    assert record.body["deposit"] == {"items": [{"doc": {"id": "20005"}, "apply": True, "amount": 7.5}]}
+    assert record.body["paymentOption"] == {"id": "7"}
+    with pytest.raises(Unmappable, match="NETSUITE_REFUND_ACCOUNT_ID"):
+        map_deposit_refund(o, o.refunds[0], customer_id="1", deposit_id="2", policy=PAY_POLICY, currency=EUR)
 
 
 def refund_writer(ns: FakeNetSuite) -> Any:
@@ -194,7 +206,9 @@ def test_an_unmapped_payment_method_takes_the_default_and_none_sends_none() -> N
 
 def pay_writer(ns: FakeNetSuite) -> Any:
     w = writer(ns)
-    w._policy = PAY_POLICY.__class__(**{**PAY_POLICY.__dict__, "refund_item_id": "95"})
+    w._policy = PAY_POLICY.__class__(
+        **{**PAY_POLICY.__dict__, "refund_item_id": "95", "refund_account_id": "12"}
+    )
     return w
 
 
@@ -239,13 +253,50 @@ def test_an_unpaid_or_free_order_books_no_payment() -> None:
     assert ("upsert", "customerDeposit") not in ns.calls
 
 
-def test_payment_then_refunds_in_one_pass_for_an_order_first_seen_refunded() -> None:
+def test_payment_then_refunds_of_it_in_one_pass_for_an_order_first_seen_refunded() -> None:
+    """The deposit written in this pass is not applied to any invoice: the refunds give it back,
+    without reading it again."""
     ns = FakeNetSuite()
     w = pay_writer(ns)
     record = refunds_event(refund(8, "-4.22"), refund(7, "-60.00"), modified="2025-03-15T10:00:00")
     assert w.write(record, from_retry=False) is Outcome.WRITTEN
     kinds = [kind for _, kind in upserts(ns)]
-    assert kinds == ["customer", "salesOrder", "customerDeposit", "creditMemo", "creditMemo"]
+    assert kinds == ["customer", "salesOrder", "customerDeposit", "customerRefund", "customerRefund"]
+    assert ("get", "customerDeposit") not in ns.calls
     ns.calls.clear()
     assert w.write(record, from_retry=False) is Outcome.SKIPPED_UNCHANGED
     assert upserts(ns) == []
+
+
+@pytest.mark.parametrize(
+    ("deposit_status", "booked_as"),
+    [
+        (None, "customerRefund"),
+        ({"id": "A"}, "customerRefund"),
+        ({"id": "C"}, "creditMemo"),
+        ("absent", "creditMemo"),
+    ],
+)
+def test_a_later_refund_returns_the_deposit_until_the_order_was_billed(
+    deposit_status: Any, booked_as: str
+) -> None:
+    """The table of consumer/pipeline/refund_route.py: one GET of the deposit decides."""
+    ns = FakeNetSuite()
+    w = pay_writer(ns)
+    w.write(event(), from_retry=False)
+    if deposit_status == "absent":  # paid before payments were booked
+        del ns.records[("customerDeposit", "WOO_PAY_4711")]
+    elif deposit_status is not None:
+        ns.records[("customerDeposit", "WOO_PAY_4711")]["status"] = deposit_status
+    ns.calls.clear()
+    w.write(refunds_event(refund(7, "-5.00"), modified="2025-03-15T10:00:00"), from_retry=False)
+    assert ("get", "customerDeposit") in ns.calls
+    assert [kind for _, kind in upserts(ns)] == [booked_as]
+
+
+def test_with_payments_off_the_deposit_is_never_read() -> None:
+    ns = FakeNetSuite()
+    w = refund_writer(ns)
+    w.write(refunds_event(refund(7, "-5.00"), modified="2025-03-15T10:00:00"), from_retry=False)
+    assert not any(kind == "customerDeposit" for _, kind in ns.calls)
+    assert ("upsert", "creditMemo") in ns.calls

@@ -183,3 +183,88 @@ def test_a_deposit_is_in_its_sales_orders_currency(sim: NetSuiteSimulator, sessi
     assert (
         put(session, sim, "customerDeposit/eid:P1", {**deposit, "currency": {"id": "2"}}).status_code == 204
     )
+
+
+def paid_order(sim: NetSuiteSimulator, session: requests.Session, payment: float = 10.0) -> tuple[str, str]:
+    """(customer id, deposit id) of an order with a deposit."""
+    customer = new_customer(sim, session)
+    assert (
+        put(session, sim, "salesOrder/eid:SO1", order_body(customer, [sim.item_id("COF-1KG")])).status_code
+        == 204
+    )
+    order_id = sim.records("salesOrder")[0]["id"]
+    deposit = {"customer": {"id": customer}, "payment": payment, "salesOrder": {"id": order_id}}
+    resp = put(session, sim, "customerDeposit/eid:P1", deposit)
+    assert resp.status_code == 204
+    return customer, resp.headers["Location"].rsplit("/", 1)[1]
+
+
+def deposit_refund(customer: str, deposit: str, amount: float, **extra: Any) -> dict[str, Any]:
+    lines = {"items": [{"doc": {"id": deposit}, "apply": True, "amount": amount}]}
+    return {"customer": {"id": customer}, "account": {"id": "1"}, "deposit": lines, **extra}
+
+
+def test_a_deposit_is_not_deposited_until_refunds_take_all_of_it(
+    sim: NetSuiteSimulator, session: requests.Session
+) -> None:
+    customer, deposit = paid_order(sim, session)
+    (held,) = sim.records("customerDeposit")
+    assert (held["status"]["id"], held["amountRemaining"]) == ("A", 10.0)
+    assert (
+        put(session, sim, "customerRefund/eid:R1", deposit_refund(customer, deposit, 4.0)).status_code == 204
+    )
+    assert (
+        put(session, sim, "customerRefund/eid:R1", deposit_refund(customer, deposit, 4.0)).status_code == 204
+    )
+    (held,) = sim.records("customerDeposit")
+    assert (held["status"]["id"], held["amountRemaining"]) == ("A", 6.0)  # the repeated upsert counts once
+    (refund,) = sim.records("customerRefund")
+    assert refund["total"] == 4.0
+    assert len(refund["deposit"]["items"]) == 1  # lines keyed by the deposit
+    assert (
+        put(session, sim, "customerRefund/eid:R2", deposit_refund(customer, deposit, 6.0)).status_code == 204
+    )
+    assert sim.records("customerDeposit")[0]["status"]["id"] == "C"
+
+
+def test_a_refund_beyond_what_remains_of_the_deposit_is_refused(
+    sim: NetSuiteSimulator, session: requests.Session
+) -> None:
+    customer, deposit = paid_order(sim, session)
+    resp = put(session, sim, "customerRefund/eid:R1", deposit_refund(customer, deposit, 10.01))
+    assert resp.status_code == 400
+    assert error_detail(resp)["o:errorPath"] == "deposit.items[0].amount"
+
+
+def test_billing_the_order_applies_its_deposit_and_leaves_nothing_to_refund(
+    sim: NetSuiteSimulator, session: requests.Session
+) -> None:
+    customer, deposit = paid_order(sim, session)
+    sim.fulfil("SO1", billed=True)
+    assert sim.records("customerDeposit")[0]["status"]["id"] == "C"
+    resp = put(session, sim, "customerRefund/eid:R1", deposit_refund(customer, deposit, 1.0))
+    assert resp.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [({"account": None}, "account"), ({"customer": None}, "customer"), ({"deposit": {"items": []}}, None)],
+)
+def test_a_customer_refund_needs_its_customer_account_and_a_deposit_applied(
+    sim: NetSuiteSimulator, session: requests.Session, change: dict[str, Any], path: str | None
+) -> None:
+    customer, deposit = paid_order(sim, session)
+    body = {k: v for k, v in {**deposit_refund(customer, deposit, 1.0), **change}.items() if v is not None}
+    resp = put(session, sim, "customerRefund/eid:R1", body)
+    assert resp.status_code == 400
+    assert error_detail(resp).get("o:errorPath") == path
+
+
+def test_a_customer_refund_cannot_return_another_customers_deposit(
+    sim: NetSuiteSimulator, session: requests.Session
+) -> None:
+    _, deposit = paid_order(sim, session)
+    other = new_customer(sim, session, "C2")
+    resp = put(session, sim, "customerRefund/eid:R1", deposit_refund(other, deposit, 1.0))
+    assert resp.status_code == 400
+    assert error_detail(resp)["o:errorPath"] == "deposit.items[0].doc"
