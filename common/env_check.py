@@ -30,11 +30,13 @@ def project_settings() -> list[tuple[str, type[BaseSettings]]]:
     from consumer.ops.settings import OperatorSettings
     from consumer.reconcile.settings import ReconcileSettings
     from consumer.settings import ConsumerSettings
+    from consumer.woocommerce.settings import WooCommerceSettings
     from receiver.settings import ReceiverSettings
 
     return [
         ("receiver", ReceiverSettings),
         ("consumer", ConsumerSettings),
+        ("consumer (when set: refund detail)", WooCommerceSettings),
         ("redrive/replay", OperatorSettings),
         ("reconcile", ReconcileSettings),
         ("audit", AuditSettings),

@@ -63,7 +63,10 @@ def cmd_run() -> int:
         health.serve(settings.metrics_port, settings.metrics_host)
     for warning in settings.unset_items():
         log.warning("%s (Unmappable); set it before go-live", warning)
-    member = build_member(settings, stop)
+    try:
+        member = build_member(settings, stop)
+    except ValidationError as exc:  # a WooCommerce variable set, but not all of them, or broken
+        return _settings_error(exc)
     health.attach(problems=member.problems, halted=member.halts.reasons)
     log.info(
         "consumer starting: group=%s topics=%s concurrency=%d workers=%d",

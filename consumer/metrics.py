@@ -10,7 +10,7 @@ from prometheus_client import Counter, Gauge, Histogram
 RECORDS = Counter("woo_consumer_records", "Records consumed, by topic", ["topic"])
 OUTCOME_NAMES = (
     "written", "skipped_unpaid", "skipped_closed", "skipped_stale", "skipped_unchanged", "closed",
-    "retried", "dead_lettered",
+    "booked", "retried", "dead_lettered",
 )  # fmt: skip
 OUTCOMES = Counter(
     "woo_consumer_outcomes", "What became of each record: " + ", ".join(OUTCOME_NAMES), ["outcome"]

@@ -25,6 +25,9 @@ def total(samples: list[Sample], name: str, **labels: str) -> float:
     )
 
 
+REFUND_RECORDS = ("creditMemo", "cashRefund", "customerRefund")
+
+
 @dataclass(frozen=True)
 class Ports:
     receiver: int
@@ -39,6 +42,8 @@ class Progress:
     written: float
     retrying: float
     dead_lettered: float
+    refunds: float = 0  # refund records booked (credit memos, cash or customer refunds)
+    cancelled: float = 0  # cancellations applied: a sales order closed, or one never written
 
     @classmethod
     def read(cls, ports: Ports) -> Progress:
@@ -54,6 +59,9 @@ class Progress:
             # handed to a retry topic and not settled yet: waiting for its due time, or being retried
             retrying=max(0.0, retried - settled),
             dead_lettered=total(consumer, "woo_consumer_dead_lettered_total"),
+            refunds=sum(total(consumer, "woo_netsuite_money_booked_total", record=r) for r in REFUND_RECORDS),
+            cancelled=total(consumer, "woo_consumer_outcomes_total", outcome="closed")
+            + total(consumer, "woo_consumer_outcomes_total", outcome="skipped_closed"),
         )
 
 

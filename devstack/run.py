@@ -5,13 +5,16 @@ Everything runs on loopback with demo credentials. Demo orders are placed in the
 simulator, which delivers their webhooks to the receiver — except every 10th, whose webhook it never
 sends (as a real shop loses some): `reconcile`, polling every few seconds, recovers those, and the
 progress line counts them. The NetSuite simulator adds some latency, a few 503s and 429s, and every
-25th demo order names an unknown SKU, so retries and dead letters show up too. Ctrl-C (or SIGTERM)
+25th demo order names an unknown SKU, so retries and dead letters show up too. After the sale, now and
+then a line of a recent order is refunded (a deposit given back) or an order cancelled (its sales
+order closed), as a shop's staff would. Ctrl-C (or SIGTERM)
 stops every child process in order; logs are in `.run/`.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import itertools
 import json
 import os
@@ -20,20 +23,23 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
 from devstack.broker import free_port, start_tansu, wait_for_port
 from devstack.demo_orders import TAX_RATE_ID, OrderFactory
 from devstack.netsuite_sim.config import DEFAULT_ITEMS_FILE, SimulatorConfig, load_items
-from devstack.netsuite_sim.simulator import SPECIAL_ITEMS
+from devstack.netsuite_sim.simulator import DEMO_BANK_ACCOUNT_ID, SPECIAL_ITEMS
 from devstack.processes import Children
 from devstack.progress import Ports, Progress, show
 from devstack.woo_sim.config import DEMO_CONSUMER_KEY, DEMO_CONSUMER_SECRET, DEMO_WEBHOOK_SECRET
 
 SECRET = DEMO_WEBHOOK_SECRET
 SKIP_WEBHOOK_EVERY = 10  # every 10th demo order: WooCommerce never sends its webhook
+REFUND_EVERY, CANCEL_EVERY = 10, 20  # the lifecycle: a line refunded, an order cancelled, a few later
 
 
 def special_item_env() -> dict[str, str]:
@@ -88,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             # VAT rate books under the simulator's DE-VAT-19 code
             "NETSUITE_TAX_CODE_MAP": json.dumps({str(TAX_RATE_ID): "11", "default": "11"}),
             **special_item_env(),
+            "NETSUITE_REFUND_ACCOUNT_ID": DEMO_BANK_ACCOUNT_ID,
             "WOOCOMMERCE_API_URL": f"http://127.0.0.1:{shop_port}",
             "WOOCOMMERCE_ALLOW_HTTP": "true",  # the local simulator serves plain http
             "WOOCOMMERCE_CONSUMER_KEY": DEMO_CONSUMER_KEY,
@@ -147,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         wait_for_port("127.0.0.1", reconcile_port, 30)
         print(f"reconcile  metrics http://127.0.0.1:{reconcile_port}/metrics (a pass every 2 s)")
         ports = Ports(receiver_port, metrics_port, reconcile_port)
-        sent, failed = drive(args, stop, children, shop_port, ports)
-        summary(sent, failed, Progress.read(ports), env, bool(broker))
+        sent, failed, after = drive(args, stop, children, shop_port, ports)
+        summary(sent, failed, after, Progress.read(ports), env, bool(broker))
     except RuntimeError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
@@ -160,16 +167,27 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+@dataclass
+class After:
+    """What the demo did to orders after the sale."""
+
+    refunds: int = 0
+    cancellations: int = 0
+
+
 def drive(
     args: argparse.Namespace, stop: threading.Event, children: Children, shop_port: int, ports: Ports
-) -> tuple[int, int]:
-    """Place demo orders in the shop until `--orders` or Ctrl-C; returns (placed, refused by the shop)."""
+) -> tuple[int, int, After]:
+    """Place demo orders in the shop until `--orders` or Ctrl-C; returns (placed, refused by the shop,
+    what happened after the sale)."""
     factory = OrderFactory(seed=int(time.time()))
     session = requests.Session()
     url = f"http://127.0.0.1:{shop_port}/__sim/orders"
     interval = 1.0 / args.rate
     next_at = time.monotonic()
     sent = failed = 0
+    placed: collections.deque[dict[str, Any]] = collections.deque(maxlen=5)  # recent orders, for later events
+    after = After()
     for order_id in itertools.count(int(time.time()) % 100000 * 100 + 1):
         if stop.is_set() or (args.orders and sent >= args.orders):
             break
@@ -179,8 +197,11 @@ def drive(
         deliver = sent % SKIP_WEBHOOK_EVERY != SKIP_WEBHOOK_EVERY - 1
         try:
             ok = session.post(url, json={"order": order, "deliver": deliver}, timeout=15).status_code == 201
+            later(session, url, sent, placed, after)
         except requests.RequestException:
             ok = False
+        if ok and deliver and not poison:
+            placed.append(order)
         sent, failed = sent + 1, failed + (not ok)
         if sent % max(1, int(args.rate)) == 0:
             show(sent, failed, Progress.read(ports))
@@ -189,15 +210,33 @@ def drive(
     deadline = time.monotonic() + 60
     while args.orders and not stop.is_set() and time.monotonic() < deadline:  # let the last orders land
         now = Progress.read(ports)
-        if now.written + now.dead_lettered >= sent - failed:
+        landed = now.written + now.dead_lettered >= sent - failed
+        if landed and now.refunds >= after.refunds and now.cancelled >= after.cancellations:
             break
         show(sent, failed, now)
         stop.wait(0.5)
     show(sent, failed, Progress.read(ports))
-    return sent, failed
+    return sent, failed, after
 
 
-def summary(sent: int, failed: int, p: Progress, env: dict[str, str], embedded: bool) -> None:
+def later(
+    session: requests.Session, url: str, sent: int, placed: collections.deque[dict[str, Any]], after: After
+) -> None:
+    """What happens to orders after the sale, now and then: a line refunded, an order cancelled."""
+    if len(placed) < (placed.maxlen or 0):  # events a few orders after the sale
+        return
+    if sent % REFUND_EVERY == REFUND_EVERY // 2:
+        order = placed.popleft()
+        line = order["line_items"][0]
+        body = {"lines": {str(line["id"]): 1}, "reason": "demo: damaged in transit"}
+        after.refunds += session.post(f"{url}/{order['id']}/refunds", json=body, timeout=15).ok
+    elif sent % CANCEL_EVERY == CANCEL_EVERY - 3:
+        order = placed.popleft()
+        changes = {"changes": {"status": "cancelled"}}
+        after.cancellations += session.post(f"{url}/{order['id']}", json=changes, timeout=15).ok
+
+
+def summary(sent: int, failed: int, after: After, p: Progress, env: dict[str, str], embedded: bool) -> None:
     """The closing paragraph: what happened, and the dead letters with the command that redrives them
     (listed now: the embedded broker keeps them in memory only, so they are gone once it stops)."""
     print(
@@ -207,7 +246,8 @@ def summary(sent: int, failed: int, p: Progress, env: dict[str, str], embedded: 
         "recovered by reconcile"
         + f", {p.written:.0f} written to NetSuite, {p.dead_lettered:.0f} dead-lettered"
         + (f", {p.retrying:.0f} still waiting in the retry topics" if p.retrying else "")
-        + "."
+        + f". After the sale: {after.refunds} refunds ({p.refunds:.0f} booked in NetSuite), "
+        f"{after.cancellations} cancellations ({p.cancelled:.0f} applied)."
     )
     if not p.dead_lettered:
         return

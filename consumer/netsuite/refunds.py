@@ -12,11 +12,13 @@ often the order arrives, one record per refund.
 | `currency`       | the order's currency, by internal id                                          |
 | `tranDate`       | the shop-local date of the order version that carried the refund (1)          |
 | `otherRefNum`    | the order number; `memo` "WooCommerce refund #<id> of order #<number>" + reason |
-| `item`           | one line: `NETSUITE_REFUND_ITEM_ID`, amount = the refund, positive            |
-| tax              | `taxDetailsOverride: true`, no details: the line is the amount returned (2)   |
+| `item`, tax      | with the refund's detail (WooCommerce API): its lines and tax (`refund_lines`); |
+|                  | without: one line on `NETSUITE_REFUND_ITEM_ID`, amount = the refund,          |
+|                  | `taxDetailsOverride: true` and no details: booked as given back (2)           |
 | `account`        | cash refunds only, `NETSUITE_REFUND_ACCOUNT_ID` when set (the bank account)   |
 
-(1) The order payload carries no refund date; `date_modified_gmt`, moved to the shop's day
+(1) With the detail: the refund's own `date_created`. The order payload carries no refund date;
+`date_modified_gmt`, moved to the shop's day
 (`shop_dates`), is when WooCommerce saved the refund.
 A later change of the order would date it later, so a refund is written once, when first seen
 (`consumer.pipeline.once`); only a retry or a repair upserts it again, with that record's date.
@@ -47,6 +49,7 @@ from consumer.netsuite.lines import required
 from consumer.netsuite.mapped import MappedRecord
 from consumer.netsuite.money import exact, to_json_number, to_places
 from consumer.netsuite.policy import MappingPolicy
+from consumer.netsuite.refund_lines import Itemised, refund_lines
 from consumer.netsuite.shop_dates import shop_date
 from schemas.order import Refund, WooOrder
 
@@ -59,26 +62,39 @@ def refund_amount(refund: Refund, places: int) -> Decimal:
 
 
 def map_refund(
-    order: WooOrder, refund: Refund, *, customer_id: str, policy: MappingPolicy, currency: CurrencyRef
+    order: WooOrder,
+    refund: Refund,
+    *,
+    customer_id: str,
+    policy: MappingPolicy,
+    currency: CurrencyRef,
+    itemised: Itemised | None = None,
 ) -> MappedRecord:
-    """A Credit Memo or Cash Refund (`NETSUITE_REFUND_RECORD`) with one line on the refund item."""
+    """A Credit Memo or Cash Refund (`NETSUITE_REFUND_RECORD`): line by line with the refund's
+    detail (`refund_lines`), else one line on the refund item."""
     amount, warnings, body = _common(order, refund, policy, currency)
-    item_id = required(policy.refund_item_id, "NETSUITE_REFUND_ITEM_ID", "a refund")
-    body |= {
-        "entity": {"id": customer_id},
-        "otherRefNum": order.order_number[:45],
-        "item": {
-            "items": [
-                {
-                    "item": {"id": item_id},
-                    "quantity": 1,
-                    "amount": to_json_number(amount, field=f"refund {refund.id}"),
-                    "description": f"Refund #{refund.id}",
-                }
-            ]
-        },
-        "taxDetailsOverride": True,
-    }
+    body |= {"entity": {"id": customer_id}, "otherRefNum": order.order_number[:45]}
+    if itemised is not None:
+        detail = itemised.detail
+        body |= refund_lines(
+            order,
+            detail,
+            item_ids=itemised.item_ids,
+            policy=policy,
+            places=currency.places,
+            warnings=warnings,
+        )
+        if detail.date_created:  # the refund's own date, in the site's zone
+            body["tranDate"] = detail.date_created[:10]
+    else:
+        item_id = required(policy.refund_item_id, "NETSUITE_REFUND_ITEM_ID", "a refund")
+        line = {
+            "item": {"id": item_id},
+            "quantity": 1,
+            "amount": to_json_number(amount, field=f"refund {refund.id}"),
+            "description": f"Refund #{refund.id}",
+        }
+        body |= {"item": {"items": [line]}, "taxDetailsOverride": True}
     if policy.subsidiary_id:
         body["subsidiary"] = {"id": policy.subsidiary_id}
     for name, value in (("location", policy.location_id), ("department", policy.department_id)):

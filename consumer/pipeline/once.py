@@ -32,11 +32,14 @@ from consumer.netsuite.external_ids import payment_external_id, refund_external_
 from consumer.netsuite.mapped import MappedRecord
 from consumer.netsuite.payments import deposit_due, map_deposit
 from consumer.netsuite.policy import MappingPolicy
+from consumer.netsuite.refund_lines import Itemised, detailed_skus
 from consumer.netsuite.refunds import map_deposit_refund, map_refund, refund_amount
+from consumer.pipeline.lookups import resolve_items
 from consumer.pipeline.mapping_guard import mapped
-from consumer.pipeline.ports import CallRunner, RecordStore
+from consumer.pipeline.ports import CallRunner, ItemLookup, RecordStore
 from consumer.pipeline.refund_route import deposit_to_refund
 from consumer.pipeline.versions import OrderMemory
+from consumer.woocommerce.refunds import RefundLookup
 from schemas.order import Refund, WooOrder
 
 
@@ -80,9 +83,11 @@ def book(
     policy: MappingPolicy,
     sales_order_id: str | None,
     run: CallRunner,
+    itemiser: Itemiser | None = None,
 ) -> frozenset[str]:
     """Upsert the payment, then each refund; returns the external ids now booked. `sales_order_id`
-    None: the sales order was not written in this pass, its internal id is read when needed."""
+    None: the sales order was not written in this pass, its internal id is read when needed.
+    `itemiser`: where a credit's per-line detail comes from (None: no WooCommerce API)."""
     written: list[str] = []
     deposit_id = None
     if money.payment:
@@ -96,8 +101,10 @@ def book(
         written.append(deposit.external_id)
     if money.refunds:
         target = deposit_id or deposit_to_refund(store, order, policy, run)
+        itemised = itemiser.detail(order, run) if itemiser is not None and target is None else {}
         for refund in money.refunds:
-            record = mapped(partial(_refund, order, refund, customer_id, target, policy, currency))
+            found = itemised.get(refund.id)
+            record = mapped(partial(_refund, order, refund, customer_id, target, policy, currency, found))
             _upsert(store, record, run)
             written.append(record.external_id)
     return frozenset(written)
@@ -110,12 +117,32 @@ def _refund(
     deposit_id: str | None,
     policy: MappingPolicy,
     currency: CurrencyRef,
+    itemised: Itemised | None,
 ) -> MappedRecord:
     if deposit_id is None:
-        return map_refund(order, refund, customer_id=customer_id, policy=policy, currency=currency)
+        return map_refund(
+            order, refund, customer_id=customer_id, policy=policy, currency=currency, itemised=itemised
+        )
     return map_deposit_refund(
         order, refund, customer_id=customer_id, deposit_id=deposit_id, policy=policy, currency=currency
     )
+
+
+@dataclass(frozen=True)
+class Itemiser:
+    """The refunds' per-line detail from WooCommerce, with their SKUs' item ids."""
+
+    lookup: RefundLookup
+    items: ItemLookup
+
+    def detail(self, order: WooOrder, run: CallRunner) -> dict[int, Itemised]:
+        """Refund id → its detail; empty when the shop did not answer (booked without detail)."""
+        found = self.lookup.details(order.id) or {}
+        out = {}
+        for refund_id, detail in found.items():
+            skus = mapped(partial(detailed_skus, order, detail))
+            out[refund_id] = Itemised(detail, resolve_items(self.items, skus, run, recheck=False))
+        return out
 
 
 def _upsert(store: RecordStore, record: MappedRecord, run: CallRunner) -> str:

@@ -12,3 +12,4 @@ class Outcome(StrEnum):
     SKIPPED_STALE = "skipped_stale"
     SKIPPED_UNCHANGED = "skipped_unchanged"
     CLOSED = "closed"  # a cancelled order's sales order: every line closed (`consumer.pipeline.cancel`)
+    BOOKED = "booked"  # its payment or refunds written, the sales order unchanged (`consumer.pipeline.once`)

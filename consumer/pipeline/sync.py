@@ -41,7 +41,7 @@ from consumer.pipeline.lease import FreeLease, Lease
 from consumer.pipeline.lookups import currency_of, resolve_items
 from consumer.pipeline.mapping_guard import mapped
 from consumer.pipeline.memory import WriteMemory
-from consumer.pipeline.once import book, due
+from consumer.pipeline.once import Itemiser, book, due
 from consumer.pipeline.outcome import Outcome
 from consumer.pipeline.ports import CallRunner, CurrencyLookup, ItemLookup, RecordStore
 from consumer.pipeline.tax_variance import record_tax_variance
@@ -82,6 +82,7 @@ class OrderWriter:
         self.memory = memory or WriteMemory()
         self._currencies = currencies
         self._customers = CustomerWriter(store, self.memory, policy, self._writer_policy)
+        self.itemiser: Itemiser | None = None  # set when the WooCommerce API is configured
 
     def write(
         self, event: OrderEvent, *, from_retry: bool, lease: Lease | None = None, redriven: bool = False
@@ -151,8 +152,11 @@ class OrderWriter:
             policy=self._policy,
             sales_order_id=so_id,
             run=run,
+            itemiser=self.itemiser,
         )
         self._remember(lease, order.id, version, fingerprint, done)
+        if same:
+            return Outcome.BOOKED  # a refund (or a late payment) of an order NetSuite has as it is
         observe_written(event)
         return Outcome.WRITTEN
 

@@ -55,6 +55,22 @@ class WooApp:
             self.deliverer.order_event(order_id, "order.updated")
         return changed
 
+    def refund_order(
+        self,
+        order_id: int,
+        lines: dict[int, int] | None = None,
+        *,
+        amount: str | None = None,
+        reason: str = "",
+        deliver: bool = True,
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Refund as an admin would (the order lists it, `order.updated` goes out); returns the refund."""
+        refund = self.store.refund(order_id, lines or {}, amount, reason, at)
+        if deliver:
+            self.deliverer.order_event(order_id, "order.updated")
+        return refund
+
     def set_faults(self, faults: Faults) -> None:
         with self._lock:
             self._faults = faults
@@ -120,6 +136,21 @@ class WooApp:
                 return Response(
                     201, self.create_order(data["order"], deliver=bool(data.get("deliver", True)))
                 )
+            if (
+                len(route) == 3
+                and route[0] == "orders"
+                and route[2] == "refunds"
+                and request.method == "POST"
+            ):
+                lines = {int(k): int(v) for k, v in dict(data.get("lines") or {}).items()}
+                refund = self.refund_order(
+                    int(route[1]),
+                    lines,
+                    amount=data.get("amount"),
+                    reason=str(data.get("reason", "")),
+                    deliver=bool(data.get("deliver", True)),
+                )
+                return Response(201, refund)
             if len(route) == 2 and route[0] == "orders" and request.method == "POST":
                 changes, deliver = data.get("changes", {}), bool(data.get("deliver", True))
                 return Response(200, self.modify_order(int(route[1]), changes, deliver=deliver))

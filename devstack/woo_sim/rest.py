@@ -1,4 +1,5 @@
-"""`/wp-json/wc/v3/orders` and `/wp-json/wc/v3/webhooks`, with WooCommerce's collection parameters.
+"""`/wp-json/wc/v3/orders` (and an order's `/refunds`) and `/wp-json/wc/v3/webhooks`, with
+WooCommerce's collection parameters.
 
 Source: `class-wc-rest-crud-controller.php` (`get_collection_params`, `prepare_objects_query`,
 `get_objects`, `get_items`) and the webhooks controllers. What a client meets:
@@ -38,6 +39,8 @@ def handle_rest(request: Request, store: ShopStore) -> Response:
         if found is None:
             raise RestError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
         return Response(200, found)
+    if len(parts) == 3 and parts[0] == "orders" and parts[2] == "refunds" and request.method == "GET":
+        return list_refunds(request, store, _int_id(parts[1]))
     if parts == ["webhooks"] and request.method == "GET":
         return list_webhooks(request, store)
     if len(parts) == 2 and parts[0] == "webhooks" and request.method in ("GET", "PUT"):
@@ -118,6 +121,20 @@ def list_orders(request: Request, store: ShopStore) -> Response:
     total, pages = len(found), math.ceil(len(found) / per_page)
     body = found[(page - 1) * per_page : page * per_page]
     return Response(200, body, _collection_headers(request, total, pages, page))
+
+
+def list_refunds(request: Request, store: ShopStore, order_id: int) -> Response:
+    """An order's refunds, newest first, paged like every collection."""
+    problems: dict[str, str] = {}
+    per_page, page = _paging(request.query, problems)
+    if problems:
+        raise invalid_params(problems)
+    found = store.refunds(order_id)
+    if found is None:
+        raise RestError(404, "woocommerce_rest_order_invalid_id", "Invalid order ID.")
+    pages = math.ceil(len(found) / per_page)
+    body = found[(page - 1) * per_page : page * per_page]
+    return Response(200, body, _collection_headers(request, len(found), pages, page))
 
 
 def _collection_headers(request: Request, total: int, pages: int, page: int) -> dict[str, str]:

@@ -132,6 +132,17 @@ class WooSimulator:
     ) -> Order:
         return self.app.modify_order(order_id, changes, deliver=deliver, at=at)
 
+    def refund_order(
+        self,
+        order_id: int,
+        lines: dict[int, int] | None = None,
+        *,
+        amount: str | None = None,
+        reason: str = "",
+        deliver: bool = True,
+    ) -> dict[str, Any]:
+        return self.app.refund_order(order_id, lines, amount=amount, reason=reason, deliver=deliver)
+
     def set_webhook_status(self, webhook_id: int, status: str) -> None:
         self.app.store.set_webhook_status(webhook_id, status)
 

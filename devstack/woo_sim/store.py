@@ -17,6 +17,7 @@ from typing import Any
 
 from devstack.woo_sim.config import WebhookConfig
 from devstack.woo_sim.dates import gmt_text, local_text
+from devstack.woo_sim.refunds import listed, make_refund, refunded_in_full
 
 Order = dict[str, Any]
 PAID = ("processing", "completed")
@@ -68,6 +69,7 @@ class ShopStore:
         self.tz = tz
         self.clock = clock
         self._orders: dict[int, Order] = {}
+        self._refunds: dict[int, list[dict[str, Any]]] = {}  # order id → refunds, newest first
         created = gmt_text(clock())
         self.webhooks: dict[int, Webhook] = {w.id: Webhook.of(w, created) for w in webhooks}
 
@@ -106,6 +108,42 @@ class ShopStore:
                 self._stamp(record, "date_completed", moment)
             self._stamp(record, "date_modified", moment)
             return copy.deepcopy(record)
+
+    def refund(
+        self,
+        order_id: int,
+        lines: dict[int, int],
+        amount: str | None,
+        reason: str,
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Refund `lines` (order line id → quantity) and/or `amount` of an order (`refunds.py`)."""
+        moment = (at or self.clock()).astimezone(UTC)
+        with self.lock:
+            record = self._orders.get(order_id)
+            if record is None:
+                raise KeyError(order_id)
+            refund = make_refund(
+                record,
+                lines,
+                amount=amount,
+                reason=reason,
+                created=local_text(moment, self.tz),
+                created_gmt=gmt_text(moment),
+            )
+            self._refunds.setdefault(order_id, []).insert(0, refund)
+            record["refunds"] = [listed(refund), *record.get("refunds", [])]
+            if refunded_in_full(record):
+                record["status"] = "refunded"
+            self._stamp(record, "date_modified", moment)
+            return copy.deepcopy(refund)
+
+    def refunds(self, order_id: int) -> list[dict[str, Any]] | None:
+        """The order's refunds as the REST API lists them, newest first (None: no such order)."""
+        with self.lock:
+            if order_id not in self._orders:
+                return None
+            return copy.deepcopy(self._refunds.get(order_id, []))
 
     def get(self, order_id: int) -> Order | None:
         with self.lock:

@@ -9,8 +9,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from devstack.demo_orders import OrderFactory
 from devstack.netsuite_sim import NetSuiteSimulator
+from devstack.woo_sim import WooSimConfig, WooSimulator
 from tests.conftest import Broker
 from tests.integration.conftest import MetricDelta
 from tests.integration.pipeline_harness import (
@@ -110,3 +113,31 @@ def test_each_payment_and_refund_is_booked_once_in_any_order_of_delivery(
     assert all(line["isClosed"] for line in orders[f"WOO_ORDER_{b_id}"]["item"]["items"])  # refunded in full
     assert not any(line.get("isClosed") for line in orders[f"WOO_ORDER_{a_id}"]["item"]["items"])
     assert len(orders) == 3
+
+
+def test_with_the_shops_api_a_refund_is_credited_line_by_line_with_its_tax(
+    broker: Broker, sim: NetSuiteSimulator, unique_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WooCommerce's refund detail (its simulator's `/orders/<id>/refunds`) gives the credit memo the
+    refunded item and its tax; NetSuite's total is the refund's amount. Payments off: a credit."""
+    settings = consumer_settings(broker.bootstrap, sim.env(), unique_name, netsuite_payment_records=False)
+    create_topics(settings)
+    with WooSimulator(WooSimConfig()) as shop:
+        for name, value in shop.env().items():
+            monkeypatch.setenv(name, value)  # the member finds the shop as `consumer` would
+        created = shop.create_order(OrderFactory(seed=34).order(604), deliver=False)
+        line = created["line_items"][0]
+        refund = shop.refund_order(created["id"], {line["id"]: 1}, reason="damaged", deliver=False)
+        refunded = shop.app.store.get(created["id"])
+        assert refunded is not None
+        produce(broker.bootstrap, settings.orders_topic, [event_for(refunded, topic="order.updated")])
+        with running_member(settings):
+            wait_until(lambda: len(sim.records("creditMemo")) == 1, 30, "the refund credited")
+
+    (memo,) = sim.records("creditMemo")
+    assert memo["externalId"] == f"WOO_REFUND_{refund['id']}"
+    (credited,) = memo["item"]["items"]
+    assert credited["item"]["id"] == sim.item_id(line["sku"])
+    assert credited["quantity"] == 1
+    assert Decimal(str(memo["total"])) == Decimal(refund["amount"])
+    assert memo["taxTotal"] == pytest.approx(-float(refund["line_items"][0]["total_tax"]), abs=0.01)

@@ -98,9 +98,18 @@ def test_demo_orders_flow_and_every_process_stops(tmp_path: Path) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 0, output
     orders, webhooks, recovered, written, _retrying, dead = map(int, PROGRESS.findall(output)[-1])
-    assert (orders, webhooks, recovered) == (30, 27, 3)  # every 10th webhook is never sent
+    after = re.search(r"After the sale: (\d+) refunds \((\d+) booked in NetSuite\), (\d+) cancellations "
+                      r"\((\d+) applied\)", output)  # fmt: skip
+    assert after is not None, output
+    refunds, booked, cancellations, applied = map(int, after.groups())
+    assert refunds >= 1
+    assert cancellations >= 1
+    assert (booked, applied) == (refunds, cancellations)  # each once, whatever the retries
+    assert (orders, webhooks - refunds - cancellations, recovered) == (30, 27, 3)  # every 10th never sent
     assert dead >= 1  # the 25th demo order names an unknown SKU
-    assert written + dead == 30
+    # every order written or dead-lettered — but one cancelled while its paid version waited in a retry
+    # topic is never written (the cancellation won): rare (a 503 or 429 on its first write)
+    assert 30 - cancellations <= written + dead <= 30
     assert f"{dead} dead-lettered." in output  # the closing summary, with the dead letters listed
     assert "NO-SUCH-SKU" in output
     assert "python -m consumer redrive --all" in output

@@ -128,7 +128,7 @@ def test_each_refund_is_booked_once_however_often_the_order_arrives() -> None:
     ns.calls.clear()
 
     first = refunds_event(refund(7, "-5.00"), modified="2025-03-15T10:00:00")
-    assert w.write(first, from_retry=False) is Outcome.WRITTEN
+    assert w.write(first, from_retry=False) is Outcome.BOOKED  # the sales order did not change
     assert upserts(ns) == [("upsert", "creditMemo")]  # the sales order did not change: no call for it
     ns.calls.clear()
     assert w.write(first, from_retry=False) is Outcome.SKIPPED_UNCHANGED  # redelivered
@@ -136,7 +136,7 @@ def test_each_refund_is_booked_once_however_often_the_order_arrives() -> None:
 
     second = refunds_event(refund(8, "-3.00"), refund(7, "-5.00"), modified="2025-03-16T10:00:00")
     ns.calls.clear()
-    assert w.write(second, from_retry=False) is Outcome.WRITTEN
+    assert w.write(second, from_retry=False) is Outcome.BOOKED
     assert upserts(ns) == [("upsert", "creditMemo")]  # only the new refund
     amounts = sorted(
         body["item"]["items"][0]["amount"] for (kind, _), body in ns.records.items() if kind == "creditMemo"
@@ -235,7 +235,7 @@ def test_a_payment_not_booked_with_its_sales_order_reads_the_orders_internal_id(
     w._policy = PAY_POLICY
     ns.calls.clear()
     assert w.write(event(modified="2025-03-15T10:00:00", topic="order.updated"), from_retry=False) is (
-        Outcome.WRITTEN
+        Outcome.BOOKED
     )
     assert [c for c in ns.calls if c[0] != "resolve"] == [
         ("get", "salesOrder"),
@@ -300,3 +300,65 @@ def test_with_payments_off_the_deposit_is_never_read() -> None:
     w.write(refunds_event(refund(7, "-5.00"), modified="2025-03-15T10:00:00"), from_retry=False)
     assert not any(kind == "customerDeposit" for _, kind in ns.calls)
     assert ("upsert", "creditMemo") in ns.calls
+
+
+# --- refund detail -----------------------------------------------------------------------------------
+
+
+class _Shop:
+    """A RefundLookup: the detail of refund 7 (one bag of coffee), or nothing (the shop is down)."""
+
+    def __init__(self, *, up: bool = True) -> None:
+        self.up, self.asked = up, 0
+
+    def details(self, order_id: int) -> dict[int, Any] | None:
+        from consumer.woocommerce.refunds import RefundDetail
+
+        self.asked += 1
+        if not self.up:
+            return None
+        tax = [{"id": 1, "total": "-3.40", "subtotal": "-3.40"}]
+        line = {"id": 1, "sku": "COF-1KG", "quantity": -1, "total": "-17.91", "subtotal": "-17.91",
+                "total_tax": "-3.40", "taxes": tax}  # fmt: skip
+        return {7: RefundDetail.model_validate({"id": 7, "amount": "21.31", "line_items": [line]})}
+
+
+@pytest.mark.parametrize("up", [True, False])
+def test_with_the_shops_detail_a_credit_is_itemised_and_without_it_one_line(up: bool) -> None:
+    from consumer.pipeline.once import Itemiser
+
+    ns = FakeNetSuite()
+    w = refund_writer(ns)
+    shop = _Shop(up=up)
+    w.itemiser = Itemiser(shop, ns)
+    w.write(refunds_event(refund(7, "-21.31"), modified="2025-03-15T10:00:00"), from_retry=False)
+    lines = ns.records[("creditMemo", "WOO_REFUND_7")]["item"]["items"]
+    assert shop.asked == 1
+    assert [line["item"]["id"] for line in lines] == (["501"] if up else ["95"])
+
+
+def test_a_refund_of_the_deposit_asks_the_shop_for_no_detail() -> None:
+    from consumer.pipeline.once import Itemiser
+
+    ns = FakeNetSuite()
+    w = pay_writer(ns)
+    shop = _Shop()
+    w.itemiser = Itemiser(shop, ns)
+    w.write(refunds_event(refund(7, "-21.31"), modified="2025-03-15T10:00:00"), from_retry=False)
+    assert shop.asked == 0
+    assert ("customerRefund", "WOO_REFUND_7") in ns.records
+
+
+def test_the_shop_down_is_counted_and_booked_without_detail() -> None:
+    from prometheus_client import REGISTRY
+
+    from consumer.woocommerce.client import WooUnavailable
+    from consumer.woocommerce.refunds import WooRefunds
+
+    class Down:
+        def all_pages(self, path: str, params: Any) -> Any:
+            raise WooUnavailable(f"GET {path}: ConnectionError")
+
+    before = REGISTRY.get_sample_value("woo_consumer_refund_detail_unavailable_total") or 0
+    assert WooRefunds(Down()).details(4711) is None  # type: ignore[arg-type]
+    assert REGISTRY.get_sample_value("woo_consumer_refund_detail_unavailable_total") == before + 1

@@ -8,6 +8,7 @@ import hmac
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -204,3 +205,38 @@ def test_a_queued_delivery_absorbs_the_next_update_of_the_same_order() -> None:
     finally:
         receiver.shutdown()
         receiver.server_close()
+
+
+def test_a_refund_is_listed_on_the_order_and_in_its_refunds_collection(shop: WooSimulator) -> None:
+    before = get(shop, f"{ORDERS}/3").json()
+    line = before["line_items"][0]
+    refund = shop.refund_order(3, {line["id"]: 1}, reason="damaged", deliver=False)
+    after = get(shop, f"{ORDERS}/3").json()
+    assert after["refunds"] == [{"id": refund["id"], "reason": "damaged", "total": f"-{refund['amount']}"}]
+    assert after["date_modified_gmt"] > before["date_modified_gmt"]
+    assert after["status"] == before["status"]  # refunded in part
+    (listed,) = get(shop, f"{ORDERS}/3/refunds").json()
+    (item,) = listed["line_items"]
+    assert item["quantity"] == -1
+    assert item["meta_data"] == [{"key": "_refunded_item_id", "value": str(line["id"])}]
+    share = Decimal(line["total"]) / line["quantity"]
+    assert Decimal(item["total"]) == -share.quantize(Decimal("0.01"))
+    assert Decimal(listed["amount"]) == -Decimal(item["total"]) - Decimal(item["total_tax"])
+
+
+def test_refunds_reaching_the_total_make_the_order_refunded_newest_first(shop: WooSimulator) -> None:
+    order = get(shop, f"{ORDERS}/4").json()
+    first = shop.refund_order(4, amount="1.00", deliver=False)
+    rest = str(Decimal(order["total"]) - 1)
+    second = shop.refund_order(4, amount=rest, deliver=False)
+    after = get(shop, f"{ORDERS}/4").json()
+    assert after["status"] == "refunded"
+    assert [r["id"] for r in after["refunds"]] == [second["id"], first["id"]]
+    listed = get(shop, f"{ORDERS}/4/refunds", per_page=1)
+    assert listed.headers["X-WP-TotalPages"] == "2"
+    assert [r["id"] for r in listed.json()] == [second["id"]]
+
+
+def test_the_refunds_of_an_unknown_order_are_a_404(shop: WooSimulator) -> None:
+    resp = get(shop, f"{ORDERS}/999/refunds")
+    assert (resp.status_code, resp.json()["code"]) == (404, "woocommerce_rest_order_invalid_id")
