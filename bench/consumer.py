@@ -244,6 +244,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
             "kafka_session_timeout_ms": SESSION_TIMEOUT_MS,
             "metrics_port": 0,
             **{k.lower(): v for k, v in sim.env().items()},
+            "netsuite_payment_records": args.payments,
         }
         settings = ConsumerSettings(**values)
         ensure_topics(settings)
@@ -546,6 +547,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partitions", type=int, default=6)
     parser.add_argument("--repeat-customers", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--payments", action="store_true", help="book a Customer Deposit per order (one more call each)"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 300 orders (ramp-up weighs on the ratio)"
     )

@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     clock = WriteClock()
     with NetSuiteSimulator(config) as sim:
         clock.attach(sim)
-        stack = build_stack(sim, partitions=args.partitions, limit=args.limit, extra_env={})
+        payments = {"NETSUITE_PAYMENT_RECORDS": "on" if args.payments else "off"}
+        stack = build_stack(sim, partitions=args.partitions, limit=args.limit, extra_env=payments)
         try:
             return _drive(args, stack, sim, clock, plan)
         except BaseException:
@@ -286,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
         help="restart the last member this many s into the measurement",
     )
     parser.add_argument("--senders", type=int, default=8, help="sender threads")
+    parser.add_argument(
+        "--payments", action="store_true", help="book a Customer Deposit per order (one more call each)"
+    )
     parser.add_argument("--drain-timeout-s", type=float, default=60.0)
     parser.add_argument("--no-write", action="store_true", help=f"do not update {RESULTS.name}")
     args = parser.parse_args(argv)

@@ -157,6 +157,8 @@ def build_stack(sim: NetSuiteSimulator, *, partitions: int, limit: int, extra_en
         "NETSUITE_CONCURRENCY": str(limit),
         "LOG_LEVEL": "INFO",
         **sim.env(),
+        # the set-up (two calls per new order, one per returning): payments add one per order
+        "NETSUITE_PAYMENT_RECORDS": "off",
         **extra_env,
     }
     stack = Stack(broker, bootstrap, env, log_dir, receiver_port)

@@ -8,7 +8,9 @@ Exactly-once effect = at-least-once delivery + idempotent writes + versions that
   record is skipped before anything is written, the customer is updated only from the order placed
   most recently (`consumer.pipeline.customers`), and an unchanged order makes no call at all.
 
-A cancelled order closes its sales order's lines (`consumer.pipeline.cancel`, its own table); a
+A cancelled order closes its sales order's lines and books the refunds it lists
+(`consumer.pipeline.cancelled`, `consumer.pipeline.cancel`, their own tables); payments and refunds are
+booked once each after the sales order (`consumer.pipeline.once`); a
 refused write of an order NetSuite fulfilled or billed updates its header only
 (`consumer.pipeline.after_fulfilment`, its own table).
 
@@ -35,7 +37,7 @@ from consumer.netsuite.booking_metrics import ITEM_REFERENCE_RETRIES, ROUNDING_L
 from consumer.netsuite.policy import MappingPolicy, WriterPolicy
 from consumer.pipeline.after_fulfilment import write_after_refusal
 from consumer.pipeline.calls import CallRetry
-from consumer.pipeline.cancel import cancel
+from consumer.pipeline.cancelled import CancelledOrders
 from consumer.pipeline.customers import CustomerWriter
 from consumer.pipeline.lease import FreeLease, Lease
 from consumer.pipeline.lookups import currency_of, resolve_items
@@ -82,6 +84,7 @@ class OrderWriter:
         self.memory = memory or WriteMemory()
         self._currencies = currencies
         self._customers = CustomerWriter(store, self.memory, policy, self._writer_policy)
+        self._cancelled = CancelledOrders(store, self.memory, policy, currencies)
         self.itemiser: Itemiser | None = None  # set when the WooCommerce API is configured
 
     def write(
@@ -96,7 +99,7 @@ class OrderWriter:
             return self._calls.run(call, lease)
 
         if order.status == "cancelled":
-            return self._cancel(order, lease, run, trust_memory=not from_retry)
+            return self._cancelled.apply(order, lease, run, from_retry=from_retry, itemiser=self.itemiser)
         if order.status == "trash":
             return Outcome.SKIPPED_CLOSED  # a trashed order is left as NetSuite has it (README)
         if not order.is_paid:
@@ -189,20 +192,6 @@ class OrderWriter:
         if self._policy.tax_mode == "netsuite":
             record_tax_variance(self._store, self._writer_policy, order, internal_id, places, run)
         return internal_id, so.fingerprint
-
-    def _cancel(self, order: WooOrder, lease: Lease, run: CallRunner, *, trust_memory: bool) -> Outcome:
-        return cancel(
-            self._store,
-            self.memory,
-            version_field=self._policy.version_field,
-            order_id=order.id,
-            partition=lease.tp[1],
-            external_id=mapped(lambda: records.sales_order_external_id(order, self._policy.store_code)),
-            version=order.date_modified_gmt or "",
-            lease=lease,
-            run=run,
-            trust_memory=trust_memory,
-        )
 
     def _upsert(self, so: records.MappedRecord) -> str:
         return self._store.upsert(so.record_type, so.external_id, so.body, replace=("item", "taxDetails"))

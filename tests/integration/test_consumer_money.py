@@ -65,7 +65,7 @@ def test_each_payment_and_refund_is_booked_once_in_any_order_of_delivery(
             version(a, PAID),  # a late duplicate of the paid version
         ],
     )
-    c = factory.order(603)
+    c, d = factory.order(603), factory.order(605)
     with running_member(settings):
         wait_until(
             lambda: (
@@ -76,9 +76,14 @@ def test_each_payment_and_refund_is_booked_once_in_any_order_of_delivery(
             30,
             "a's two refunds, b's refund, both payments",
         )
-        later = [twice_refunded, version(a, REFUND_1, r1), version(c, PAID)]
+        given_back = version(d, REFUND_2, (9005, f"-{d['total']}"), status="cancelled")  # refunded, cancelled
+        later = [twice_refunded, version(a, REFUND_1, r1), version(c, PAID), version(d, PAID), given_back]
         produce(broker.bootstrap, settings.orders_topic, later)
-        wait_until(lambda: len(sim.records("customerDeposit")) == 3, 30, "c paid")
+        wait_until(
+            lambda: len(sim.records("customerDeposit")) == 4 and len(sim.records("customerRefund")) == 4,
+            30,
+            "c and d paid, d's money given back",
+        )
         sim.fulfil(f"WOO_ORDER_{c['id']}", billed=True)  # billed: its deposit is spent on the invoice
         produce(broker.bootstrap, settings.orders_topic, [version(c, REFUND_1, (9004, "-2.00"))])
         wait_until(
@@ -91,8 +96,8 @@ def test_each_payment_and_refund_is_booked_once_in_any_order_of_delivery(
         )
 
     returned = by_external_id(sim, "customerRefund")
-    assert set(returned) == {"WOO_REFUND_9001", "WOO_REFUND_9002", "WOO_REFUND_9003"}
-    assert metric_delta("woo_netsuite_money_booked_total", record="customerRefund") == 3  # once each
+    assert set(returned) == {"WOO_REFUND_9001", "WOO_REFUND_9002", "WOO_REFUND_9003", "WOO_REFUND_9005"}
+    assert metric_delta("woo_netsuite_money_booked_total", record="customerRefund") == 4  # once each
     total = {eid: Decimal(str(r["total"])) for eid, r in returned.items()}
     assert total["WOO_REFUND_9001"] + total["WOO_REFUND_9002"] == first_refund + Decimal("1.50")
     assert total["WOO_REFUND_9003"] == Decimal(b["total"])
@@ -100,8 +105,8 @@ def test_each_payment_and_refund_is_booked_once_in_any_order_of_delivery(
     assert (memo["externalId"], memo["total"]) == ("WOO_REFUND_9004", 2.0)
     orders = by_external_id(sim, "salesOrder")
     deposits = by_external_id(sim, "customerDeposit")
-    assert set(deposits) == {f"WOO_PAY_{o['id']}" for o in (a, b, c)}
-    assert metric_delta("woo_netsuite_money_booked_total", record="customerDeposit") == 3
+    assert set(deposits) == {f"WOO_PAY_{o['id']}" for o in (a, b, c, d)}
+    assert metric_delta("woo_netsuite_money_booked_total", record="customerDeposit") == 4
     for order, so in ((a, orders[f"WOO_ORDER_{a_id}"]), (b, orders[f"WOO_ORDER_{b_id}"])):
         deposit = deposits[f"WOO_PAY_{order['id']}"]
         assert deposit["salesOrder"]["id"] == so["id"]
@@ -112,7 +117,10 @@ def test_each_payment_and_refund_is_booked_once_in_any_order_of_delivery(
     assert deposits[f"WOO_PAY_{b_id}"]["status"]["id"] == "C"  # b's deposit given back in full
     assert all(line["isClosed"] for line in orders[f"WOO_ORDER_{b_id}"]["item"]["items"])  # refunded in full
     assert not any(line.get("isClosed") for line in orders[f"WOO_ORDER_{a_id}"]["item"]["items"])
-    assert len(orders) == 3
+    assert len(orders) == 4
+    cancelled = orders[f"WOO_ORDER_{d['id']}"]
+    assert cancelled["status"]["refName"] == "Closed"
+    assert deposits[f"WOO_PAY_{d['id']}"]["status"]["id"] == "C"  # d's deposit given back in full
 
 
 def test_with_the_shops_api_a_refund_is_credited_line_by_line_with_its_tax(

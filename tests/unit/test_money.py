@@ -11,8 +11,10 @@ from consumer.errors import Unmappable
 from consumer.netsuite.currency import CurrencyRef
 from consumer.netsuite.payments import map_deposit
 from consumer.netsuite.refunds import map_deposit_refund, map_refund
+from consumer.pipeline.calls import CallRetry
 from consumer.pipeline.once import due
 from consumer.pipeline.outcome import Outcome
+from consumer.pipeline.sync import OrderWriter
 from schemas.order import Refund, WooOrder
 from tests.unit.test_order_writer import POLICY, FakeNetSuite, event, upserts, writer
 
@@ -112,9 +114,7 @@ def test_a_refund_of_the_deposit_applies_it_for_the_amount_from_the_refund_accou
 
 
 def refund_writer(ns: FakeNetSuite) -> Any:
-    w = writer(ns)
-    w._policy = REFUND_POLICY
-    return w
+    return writer(ns, REFUND_POLICY)
 
 
 def refunds_event(*refunds: dict[str, Any], modified: str, status: str = "processing") -> Any:
@@ -205,11 +205,9 @@ def test_an_unmapped_payment_method_takes_the_default_and_none_sends_none() -> N
 
 
 def pay_writer(ns: FakeNetSuite) -> Any:
-    w = writer(ns)
-    w._policy = PAY_POLICY.__class__(
-        **{**PAY_POLICY.__dict__, "refund_item_id": "95", "refund_account_id": "12"}
+    return writer(
+        ns, PAY_POLICY.__class__(**{**PAY_POLICY.__dict__, "refund_item_id": "95", "refund_account_id": "12"})
     )
-    return w
 
 
 def test_a_new_paid_order_books_its_payment_once_after_the_sales_order() -> None:
@@ -230,9 +228,9 @@ def test_a_payment_not_booked_with_its_sales_order_reads_the_orders_internal_id(
     """Payments turned on after the order was written: the sales order is unchanged, the deposit
     needs its internal id — one GET, then the deposit."""
     ns = FakeNetSuite()
-    w = writer(ns)  # payments off
-    w.write(event(), from_retry=False)
-    w._policy = PAY_POLICY
+    off = writer(ns)  # payments off
+    off.write(event(), from_retry=False)
+    w = OrderWriter(ns, ns, PAY_POLICY, calls=CallRetry(sleep=lambda s: None), memory=off.memory)  # then on
     ns.calls.clear()
     assert w.write(event(modified="2025-03-15T10:00:00", topic="order.updated"), from_retry=False) is (
         Outcome.BOOKED
@@ -362,3 +360,27 @@ def test_the_shop_down_is_counted_and_booked_without_detail() -> None:
     before = REGISTRY.get_sample_value("woo_consumer_refund_detail_unavailable_total") or 0
     assert WooRefunds(Down()).details(4711) is None  # type: ignore[arg-type]
     assert REGISTRY.get_sample_value("woo_consumer_refund_detail_unavailable_total") == before + 1
+
+
+def test_a_cancelled_order_with_its_money_given_back_closes_and_books_the_refund_once() -> None:
+    """An admin refunded the paid order, then cancelled it: the sales order is closed, the refund
+    gives the deposit back (the cancellation table of consumer/pipeline/cancelled.py)."""
+    ns = FakeNetSuite()
+    w = pay_writer(ns)
+    w.write(event(), from_retry=False)
+    ns.calls.clear()
+    cancelled = refunds_event(refund(7, "-64.22"), modified="2025-03-15T10:00:00", status="cancelled")
+    assert w.write(cancelled, from_retry=False) is Outcome.CLOSED
+    assert ("update", "salesOrder") in ns.calls
+    assert ("customerRefund", "WOO_REFUND_7") in ns.records
+    ns.calls.clear()
+    assert w.write(cancelled, from_retry=False) is Outcome.SKIPPED_UNCHANGED
+    assert ns.calls == []
+
+
+def test_a_cancellation_never_written_books_no_refund() -> None:
+    ns = FakeNetSuite()
+    w = pay_writer(ns)
+    cancelled = refunds_event(refund(7, "-64.22"), modified="2025-03-15T10:00:00", status="cancelled")
+    assert w.write(cancelled, from_retry=False) is Outcome.SKIPPED_CLOSED
+    assert upserts(ns) == []

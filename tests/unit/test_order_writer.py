@@ -76,8 +76,8 @@ def ns() -> FakeNetSuite:
     return FakeNetSuite()
 
 
-def writer(ns: FakeNetSuite) -> OrderWriter:
-    return OrderWriter(ns, ns, POLICY, calls=CallRetry(sleep=lambda s: None))
+def writer(ns: FakeNetSuite, policy: MappingPolicy = POLICY) -> OrderWriter:
+    return OrderWriter(ns, ns, policy, calls=CallRetry(sleep=lambda s: None))
 
 
 def upserts(ns: FakeNetSuite) -> list[tuple[str, str]]:
