@@ -6,8 +6,8 @@ simulator, which delivers their webhooks to the receiver — except every 10th, 
 sends (as a real shop loses some): `reconcile`, polling every few seconds, recovers those, and the
 progress line counts them. The NetSuite simulator adds some latency, a few 503s and 429s, and every
 25th demo order names an unknown SKU, so retries and dead letters show up too. After the sale, now and
-then a line of a recent order is refunded (a deposit given back) or an order cancelled (its sales
-order closed), as a shop's staff would. Ctrl-C (or SIGTERM)
+then a line of a recent order is refunded (a credit memo) or an order cancelled (its sales order
+closed), as a shop's staff would. Ctrl-C (or SIGTERM)
 stops every child process in order; logs are in `.run/`.
 """
 

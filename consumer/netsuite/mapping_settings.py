@@ -114,8 +114,9 @@ class MappingSettings(BaseSettings):
     )
     netsuite_refund_account_id: str | None = Field(
         None,
-        description="the bank account refunds are paid from: required to give back a deposit (a refund "
-        "before the order is billed, with payment records on); a cash refund's, else the form's default",
+        description="the bank account refunds are paid from: required to give back a deposit (an order "
+        "refunded in full before it is billed, with payment records on); a cash refund's, else the form's "
+        "default",
     )
     netsuite_payment_records: bool = Field(
         True,

@@ -101,9 +101,8 @@ class NetSuiteSettings(MappingSettings):
         if self.netsuite_tax_mode == "line":
             needed.append(("NETSUITE_TAX_ITEM_ID", self.netsuite_tax_item_id, "with tax"))
         if self.netsuite_payment_records:
-            needed.append(
-                ("NETSUITE_REFUND_ACCOUNT_ID", self.netsuite_refund_account_id, "refunded before billing")
-            )
+            unbilled = "refunded in full before billing"
+            needed.append(("NETSUITE_REFUND_ACCOUNT_ID", self.netsuite_refund_account_id, unbilled))
         return [
             f"{name} is not set: every order {orders} will be dead-lettered"
             for name, v, orders in needed

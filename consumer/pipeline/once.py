@@ -37,7 +37,7 @@ from consumer.netsuite.refunds import map_deposit_refund, map_refund, refund_amo
 from consumer.pipeline.lookups import resolve_items
 from consumer.pipeline.mapping_guard import mapped
 from consumer.pipeline.ports import CallRunner, ItemLookup, RecordStore
-from consumer.pipeline.refund_route import deposit_to_refund
+from consumer.pipeline.refund_route import deposit_to_refund, refunded_in_full
 from consumer.pipeline.versions import OrderMemory
 from consumer.woocommerce.refunds import RefundLookup
 from schemas.order import Refund, WooOrder
@@ -100,7 +100,9 @@ def book(
         deposit_id = _upsert(store, deposit, run)  # just written: not applied to any invoice yet
         written.append(deposit.external_id)
     if money.refunds:
-        target = deposit_id or deposit_to_refund(store, order, policy, run)
+        target = None
+        if policy.payment_records and _whole(order, money, currency.places):
+            target = deposit_id or deposit_to_refund(store, order, policy, run)
         itemised = itemiser.detail(order, run) if itemiser is not None and target is None else {}
         for refund in money.refunds:
             found = itemised.get(refund.id)
@@ -151,6 +153,12 @@ def _upsert(store: RecordStore, record: MappedRecord, run: CallRunner) -> str:
     )
     MONEY_BOOKED.labels(record.record_type).inc()
     return internal_id
+
+
+def _whole(order: WooOrder, money: Due, places: int) -> bool:
+    """Refunded in full, and every refund is booked in this pass (none before, as a credit)."""
+    with_money = [r for r in order.refunds if refund_amount(r, places) > 0]
+    return len(money.refunds) == len(with_money) and mapped(partial(refunded_in_full, order, places))
 
 
 def _booked(external_id: str, known: OrderMemory | None) -> bool:

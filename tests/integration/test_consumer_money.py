@@ -1,7 +1,7 @@
 """Payments and refunds through a running member and the simulator: one deposit per paid order, one
-refund record per refund summing to what was refunded — the deposit given back while the order is not
-billed, a credit memo after — an order refunded in full closed; every event delivered twice and out
-of order leaves the same NetSuite state, one record per event."""
+credit memo per partial refund summing to what was refunded, the deposit given back for an order
+refunded in full before billing (a credit memo after), an order refunded in full closed; every event
+delivered twice and out of order leaves the same NetSuite state, one record per event."""
 
 from __future__ import annotations
 
@@ -69,7 +69,8 @@ def test_each_payment_and_refund_is_booked_once_in_any_order_of_delivery(
     with running_member(settings):
         wait_until(
             lambda: (
-                len(sim.records("customerRefund")) == 3
+                len(sim.records("creditMemo")) == 2  # a's partial refunds: credits, as the contract says
+                and len(sim.records("customerRefund")) == 1  # b's, in full, unbilled: the deposit back
                 and len(sim.records("customerDeposit")) == 2
                 and metric_delta("woo_consumer_outcomes_total", outcome="skipped_stale") >= 1
             ),
@@ -80,47 +81,53 @@ def test_each_payment_and_refund_is_booked_once_in_any_order_of_delivery(
         later = [twice_refunded, version(a, REFUND_1, r1), version(c, PAID), version(d, PAID), given_back]
         produce(broker.bootstrap, settings.orders_topic, later)
         wait_until(
-            lambda: len(sim.records("customerDeposit")) == 4 and len(sim.records("customerRefund")) == 4,
+            lambda: len(sim.records("customerDeposit")) == 4 and len(sim.records("customerRefund")) == 2,
             30,
             "c and d paid, d's money given back",
         )
         sim.fulfil(f"WOO_ORDER_{c['id']}", billed=True)  # billed: its deposit is spent on the invoice
-        produce(broker.bootstrap, settings.orders_topic, [version(c, REFUND_1, (9004, "-2.00"))])
+        c_refunded = version(c, REFUND_1, (9004, f"-{c['total']}"), status="refunded")  # in full, billed
+        produce(broker.bootstrap, settings.orders_topic, [c_refunded])
         wait_until(
             lambda: (
                 metric_delta("woo_consumer_outcomes_total", outcome="skipped_stale") >= 3
-                and len(sim.records("creditMemo")) == 1
+                and len(sim.records("creditMemo")) == 3
             ),
             30,
             "redeliveries seen, c's refund credited",
         )
 
-    returned = by_external_id(sim, "customerRefund")
-    assert set(returned) == {"WOO_REFUND_9001", "WOO_REFUND_9002", "WOO_REFUND_9003", "WOO_REFUND_9005"}
-    assert metric_delta("woo_netsuite_money_booked_total", record="customerRefund") == 4  # once each
-    total = {eid: Decimal(str(r["total"])) for eid, r in returned.items()}
+    memos = by_external_id(sim, "creditMemo")
+    assert set(memos) == {"WOO_REFUND_9001", "WOO_REFUND_9002", "WOO_REFUND_9004"}
+    assert metric_delta("woo_netsuite_money_booked_total", record="creditMemo") == 3  # once each
+    total = {eid: Decimal(str(r["total"])) for eid, r in memos.items()}
     assert total["WOO_REFUND_9001"] + total["WOO_REFUND_9002"] == first_refund + Decimal("1.50")
-    assert total["WOO_REFUND_9003"] == Decimal(b["total"])
-    (memo,) = sim.records("creditMemo")
-    assert (memo["externalId"], memo["total"]) == ("WOO_REFUND_9004", 2.0)
+    assert total["WOO_REFUND_9004"] == Decimal(c["total"])
+    returned = by_external_id(sim, "customerRefund")
+    assert set(returned) == {"WOO_REFUND_9003", "WOO_REFUND_9005"}
+    assert metric_delta("woo_netsuite_money_booked_total", record="customerRefund") == 2
+    assert Decimal(str(returned["WOO_REFUND_9003"]["total"])) == Decimal(b["total"])
     orders = by_external_id(sim, "salesOrder")
     deposits = by_external_id(sim, "customerDeposit")
     assert set(deposits) == {f"WOO_PAY_{o['id']}" for o in (a, b, c, d)}
     assert metric_delta("woo_netsuite_money_booked_total", record="customerDeposit") == 4
-    for order, so in ((a, orders[f"WOO_ORDER_{a_id}"]), (b, orders[f"WOO_ORDER_{b_id}"])):
-        deposit = deposits[f"WOO_PAY_{order['id']}"]
+    for order in (a, b, c, d):
+        so, deposit = orders[f"WOO_ORDER_{order['id']}"], deposits[f"WOO_PAY_{order['id']}"]
         assert deposit["salesOrder"]["id"] == so["id"]
         assert deposit["customer"]["id"] == so["entity"]["id"]
         assert Decimal(str(deposit["payment"])) == Decimal(order["total"])
-        given_back = [r for r in returned.values() if r["deposit"]["items"][0]["doc"]["id"] == deposit["id"]]
-        assert {r["customer"]["id"] for r in given_back} == {so["entity"]["id"]}
-    assert deposits[f"WOO_PAY_{b_id}"]["status"]["id"] == "C"  # b's deposit given back in full
+    for order in (b, d):  # refunded in full before billing: the deposit given back, to its customer
+        deposit = deposits[f"WOO_PAY_{order['id']}"]
+        (back,) = [r for r in returned.values() if r["deposit"]["items"][0]["doc"]["id"] == deposit["id"]]
+        assert back["customer"]["id"] == deposit["customer"]["id"]
+        assert deposit["status"]["id"] == "C"
+    assert {m["entity"]["id"] for m in memos.values()} == {
+        orders[f"WOO_ORDER_{o['id']}"]["entity"]["id"] for o in (a, c)
+    }
     assert all(line["isClosed"] for line in orders[f"WOO_ORDER_{b_id}"]["item"]["items"])  # refunded in full
     assert not any(line.get("isClosed") for line in orders[f"WOO_ORDER_{a_id}"]["item"]["items"])
     assert len(orders) == 4
-    cancelled = orders[f"WOO_ORDER_{d['id']}"]
-    assert cancelled["status"]["refName"] == "Closed"
-    assert deposits[f"WOO_PAY_{d['id']}"]["status"]["id"] == "C"  # d's deposit given back in full
+    assert orders[f"WOO_ORDER_{d['id']}"]["status"]["refName"] == "Closed"
 
 
 def test_with_the_shops_api_a_refund_is_credited_line_by_line_with_its_tax(

@@ -275,10 +275,10 @@ def test_payment_then_refunds_of_it_in_one_pass_for_an_order_first_seen_refunded
         ("absent", "creditMemo"),
     ],
 )
-def test_a_later_refund_returns_the_deposit_until_the_order_was_billed(
+def test_a_full_refund_returns_the_deposit_until_the_order_was_billed(
     deposit_status: Any, booked_as: str
 ) -> None:
-    """The table of consumer/pipeline/refund_route.py: one GET of the deposit decides."""
+    """The table of consumer/pipeline/refund_route.py: refunded in full, one GET of the deposit decides."""
     ns = FakeNetSuite()
     w = pay_writer(ns)
     w.write(event(), from_retry=False)
@@ -287,9 +287,26 @@ def test_a_later_refund_returns_the_deposit_until_the_order_was_billed(
     elif deposit_status is not None:
         ns.records[("customerDeposit", "WOO_PAY_4711")]["status"] = deposit_status
     ns.calls.clear()
-    w.write(refunds_event(refund(7, "-5.00"), modified="2025-03-15T10:00:00"), from_retry=False)
+    full = refunds_event(refund(7, "-64.22"), modified="2025-03-15T10:00:00", status="refunded")
+    w.write(full, from_retry=False)
     assert ("get", "customerDeposit") in ns.calls
-    assert [kind for _, kind in upserts(ns)] == [booked_as]
+    assert [kind for _, kind in upserts(ns) if kind != "salesOrder"] == [booked_as]  # (its lines closed)
+
+
+def test_partial_refunds_are_credits_and_one_completing_them_too() -> None:
+    """The contract's credit for each partial refund, without reading the deposit; the refund that
+    completes them stays a credit, as they are."""
+    ns = FakeNetSuite()
+    w = pay_writer(ns)
+    w.write(event(), from_retry=False)
+    ns.calls.clear()
+    w.write(refunds_event(refund(7, "-5.00"), modified="2025-03-15T10:00:00"), from_retry=False)
+    last = refunds_event(
+        refund(8, "-59.22"), refund(7, "-5.00"), modified="2025-03-16T10:00:00", status="refunded"
+    )
+    w.write(last, from_retry=False)
+    assert ("get", "customerDeposit") not in ns.calls
+    assert [kind for _, kind in upserts(ns) if kind != "salesOrder"] == ["creditMemo", "creditMemo"]
 
 
 def test_with_payments_off_the_deposit_is_never_read() -> None:
@@ -342,7 +359,8 @@ def test_a_refund_of_the_deposit_asks_the_shop_for_no_detail() -> None:
     w = pay_writer(ns)
     shop = _Shop()
     w.itemiser = Itemiser(shop, ns)
-    w.write(refunds_event(refund(7, "-21.31"), modified="2025-03-15T10:00:00"), from_retry=False)
+    full = refunds_event(refund(7, "-64.22"), modified="2025-03-15T10:00:00", status="refunded")
+    w.write(full, from_retry=False)
     assert shop.asked == 0
     assert ("customerRefund", "WOO_REFUND_7") in ns.records
 
