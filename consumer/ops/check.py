@@ -11,6 +11,7 @@ One line per check, ✔ or ✘ with the fix; exit 1 when any fails. Cheap, read-
 | custom fields | the metadata catalog of salesOrder and customer        | a version field is not defined   |
 | items         | SuiteQL on every configured NETSUITE_*_ITEM_ID         | unset, unknown or inactive       |
 | booking       | tax codes, currencies, body fields (check_booking.py)  | unknown, inactive, undefined     |
+| money         | payment methods, refund/deposit accounts (check_money) | unknown, inactive, not a bank    |
 | shop          | key, webhooks, recent SKUs/currencies (check_shop.py)  | refused, missing, not found      |
 
 A read proves the role may *see* a record type; whether it may *create* one shows with the first
@@ -27,7 +28,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 from common.kafka_settings import MAX_MESSAGE_BYTES
 from consumer.errors import AuthFailure, SyncError
 from consumer.netsuite.client import NetSuiteClient
-from consumer.ops import check_booking, check_shop
+from consumer.ops import check_booking, check_money, check_shop
 from consumer.ops.result import Catalog, Result
 from consumer.settings import ConsumerSettings
 from consumer.topics import BrokerUnreachable, plan_topics, reachable
@@ -49,6 +50,7 @@ def run_checks(
         lambda: check_booking.tax_codes(settings, client),
         lambda: check_booking.currencies(client),
         lambda: check_booking.body_fields(settings, catalog),
+        lambda: check_money.money(settings, client),
         lambda: check_shop.shop(settings, client, recent),
     ]
     for check in checks:

@@ -9,6 +9,10 @@ Sources (Oracle help, docs corpus; see shared/reference/netsuite.md):
 - "Tax Type" (article_0814115234): a tax type belongs to a nexus (a country) and tells where tax
   posts. The simulator's nexus rule is the simplest one that disagrees with us like NetSuite's
   engine would: a line is taxed at the default code of the ship-to country's nexus, 0 without one.
+- "Payment Method" (REST record `paymentMethod`, article_1207013221): what a deposit's `paymentOption`
+  names (whether that id always equals the payment method's is *unconfirmed*). "Account" (SuiteQL
+  `account`: `acctnumber`, `fullname`, `accttype` — `Bank`, `OthCurrAsset` for Undeposited Funds,
+  `AcctRec` — and `isinactive`; NetSuite's chart-of-accounts types): a refund is paid from a bank.
 """
 
 from __future__ import annotations
@@ -53,6 +57,36 @@ DEFAULT_TAX_CODES: tuple[TaxCode, ...] = (
     TaxCode("15", "JP-CT-10", 10.0, "JP"),
     TaxCode("16", "EXEMPT", 0.0, ""),
     TaxCode("17", "DE-VAT-16-OLD", 16.0, "DE", inactive=True),
+)
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    id: str
+    name: str
+    inactive: bool = False
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str
+    type: str  # accttype as SuiteQL shows it: Bank, OthCurrAsset, AcctRec, ...
+    inactive: bool = False
+
+
+DEFAULT_PAYMENT_METHODS: tuple[PaymentMethod, ...] = (
+    PaymentMethod("1", "Cash"),
+    PaymentMethod("2", "Check"),
+    PaymentMethod("7", "Credit Card (Stripe)"),
+    PaymentMethod("8", "PayPal"),
+    PaymentMethod("9", "Old gateway", inactive=True),
+)
+DEFAULT_ACCOUNTS: tuple[Account, ...] = (
+    Account("1", "Checking", "Bank"),
+    Account("2", "Undeposited Funds", "OthCurrAsset"),
+    Account("3", "Accounts Receivable", "AcctRec"),
+    Account("4", "Old savings", "Bank", inactive=True),
 )
 
 

@@ -42,6 +42,7 @@ class SimulatorApp:
     def _seeded_store(self) -> RecordStore:
         cfg = self.config
         store = RecordStore(cfg.currencies, cfg.tax_codes, cfg.base_currency_id)
+        store.add_reference(cfg.payment_methods, cfg.accounts)
         self._add_items(store, load_items(cfg.items))
         return store
 

@@ -15,9 +15,13 @@ from typing import Any, Literal
 
 from devstack.netsuite_sim.account import (
     BASE_CURRENCY_ID,
+    DEFAULT_ACCOUNTS,
     DEFAULT_CURRENCIES,
+    DEFAULT_PAYMENT_METHODS,
     DEFAULT_TAX_CODES,
+    Account,
     Currency,
+    PaymentMethod,
     TaxCode,
 )
 
@@ -118,6 +122,8 @@ class SimulatorConfig:
     currencies: tuple[Currency, ...] = DEFAULT_CURRENCIES
     base_currency_id: str = BASE_CURRENCY_ID
     tax_codes: tuple[TaxCode, ...] = DEFAULT_TAX_CODES
+    payment_methods: tuple[PaymentMethod, ...] = DEFAULT_PAYMENT_METHODS
+    accounts: tuple[Account, ...] = DEFAULT_ACCOUNTS
     # Sales-order body fields an account's form makes mandatory (e.g. location, department, class).
     mandatory_fields: tuple[str, ...] = ()
     # Time between loading a record and saving it, during which another save makes this one fail

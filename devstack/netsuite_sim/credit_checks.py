@@ -11,6 +11,8 @@ What NetSuite refuses, and the simulator therefore refuses (400 USER_ERROR at th
   the customer deposit can be used", Customer Deposit, section_N3667158; wording unconfirmed), or in
   another currency than that sales order's (*unconfirmed*: the deposit is applied to the order's
   invoice, in its currency).
+- a `paymentOption` that is no active payment method, an `account` that is no active account — for
+  money paid out (a cash refund's, a customer refund's) no active *bank* account (an invalid value).
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ def check_credit(body: dict[str, Any], store: RecordStore, config: SimulatorConf
     if "entity" in body:
         _customer(body["entity"], "entity", store)
     _common(body, config)
-    for name in ("account", "paymentOption", "location", "department", "class", "subsidiary"):
+    for name in ("location", "department", "class", "subsidiary"):
         if name in body:
             reference_id(body[name], name)
+    check_money_references(body, config, bank="account")
     check_lines(body, store)
 
 
@@ -67,9 +70,10 @@ def check_deposit(body: dict[str, Any], store: RecordStore, config: SimulatorCon
         order_id = reference_id(body["salesOrder"], "salesOrder")
         if store.find("salesOrder", order_id) is None:
             raise invalid_value(order_id, "salesOrder", "salesOrder")
-    for name in ("account", "undepFunds", "paymentOption", "department", "class", "location", "subsidiary"):
+    for name in ("undepFunds", "department", "class", "location", "subsidiary"):
         if name in body:
             reference_id(body[name], name)
+    check_money_references(body, config, bank=None)
 
 
 def complete_deposit(record: dict[str, Any], store: RecordStore, config: SimulatorConfig) -> None:
@@ -91,6 +95,21 @@ def complete_deposit(record: dict[str, Any], store: RecordStore, config: Simulat
         if transaction_currency(as_entity, config, store).id != transaction_currency(order, config, store).id:
             raise user_error("The currency must be the sales order's currency.", "currency")  # unconfirmed
     check_customer_currency({**record, "entity": customer}, store, config)
+
+
+def check_money_references(body: dict[str, Any], config: SimulatorConfig, *, bank: str | None) -> None:
+    """`paymentOption` names an active payment method, `account` an active account — a bank account
+    where money is paid out (`bank` names that field)."""
+    if "paymentOption" in body:
+        method_id = reference_id(body["paymentOption"], "paymentOption")
+        method = next((m for m in config.payment_methods if m.id == method_id), None)
+        if method is None or method.inactive:
+            raise invalid_value(method_id, "paymentOption", "paymentOption")
+    if "account" in body:
+        account_id = reference_id(body["account"], "account")
+        account = next((a for a in config.accounts if a.id == account_id), None)
+        if account is None or account.inactive or (bank == "account" and account.type != "Bank"):
+            raise invalid_value(account_id, "account", "account")
 
 
 def _customer(ref: Any, path: str, store: RecordStore) -> None:

@@ -17,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from devstack.netsuite_sim.checks import invalid_value, is_number, reference_id
+from devstack.netsuite_sim.config import SimulatorConfig
+from devstack.netsuite_sim.credit_checks import check_money_references
 from devstack.netsuite_sim.errors import ApiError, user_error
 from devstack.netsuite_sim.store import RecordStore
 
@@ -78,7 +80,7 @@ def refresh_deposits(store: RecordStore, deposit_ids: set[str]) -> None:
                 store.save("customerDeposit", changed)
 
 
-def check_customer_refund(record: Record, store: RecordStore) -> None:
+def check_customer_refund(record: Record, store: RecordStore, config: SimulatorConfig) -> None:
     """The refund as it would be saved; sets its `total`."""
     customer = record.get("customer")
     if not customer:
@@ -88,7 +90,7 @@ def check_customer_refund(record: Record, store: RecordStore) -> None:
         raise invalid_value(customer_id, "customer", "customer")
     if not record.get("account"):
         raise user_error("Please enter value(s) for: Account", "account")
-    reference_id(record["account"], "account")
+    check_money_references(record, config, bank="account")
     lines = (record.get("deposit") or {}).get("items", [])
     for i, line in enumerate(lines):
         path = f"deposit.items[{i}]"

@@ -117,7 +117,7 @@ def _save(
     if record_type in CREDIT_TYPES:
         check_total(record)
     if record_type == "customerRefund":
-        check_customer_refund(record, store)
+        check_customer_refund(record, store, config)
     if record_type == "customerDeposit":
         settle_deposit(store, record)
     record_id = store.save(record_type, record)

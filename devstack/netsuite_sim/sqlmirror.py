@@ -1,5 +1,5 @@
 """SuiteQL's tables (`item`, `customer`, `transaction`, `transactionline`, `currency`,
-`salestaxitem`) mirrored into SQLite.
+`salestaxitem`, `paymentmethod`, `account`) mirrored into SQLite.
 
 The records themselves live in `store.RecordStore`; this mirror is rewritten row by row on every
 write so SuiteQL sees what the record API wrote. Column names are lowercase, as SuiteQL returns them;
@@ -23,7 +23,7 @@ import re
 import sqlite3
 from typing import Any
 
-from devstack.netsuite_sim.account import Currency, TaxCode
+from devstack.netsuite_sim.account import Account, Currency, PaymentMethod, TaxCode
 
 ITEM_TYPE_CODES = {
     "inventoryItem": "InvtPart",
@@ -53,6 +53,8 @@ CREATE TABLE "transaction" (id INTEGER PRIMARY KEY, externalid TEXT, tranid TEXT
 CREATE TABLE currency (id INTEGER PRIMARY KEY, name TEXT, symbol TEXT, currencyprecision INTEGER,
     isinactive TEXT, isbasecurrency TEXT);
 CREATE TABLE salestaxitem (id INTEGER PRIMARY KEY, itemid TEXT, rate REAL, country TEXT, isinactive TEXT);
+CREATE TABLE paymentmethod (id INTEGER PRIMARY KEY, name TEXT, isinactive TEXT);
+CREATE TABLE account (id INTEGER PRIMARY KEY, fullname TEXT, accttype TEXT, isinactive TEXT);
 CREATE TABLE transactionline (id INTEGER, "transaction" INTEGER, linesequencenumber INTEGER,
     item INTEGER, quantity REAL, rate REAL, netamount REAL, foreignamount REAL, memo TEXT,
     mainline TEXT, taxline TEXT, isclosed TEXT, PRIMARY KEY ("transaction", id));
@@ -111,6 +113,17 @@ class SqlMirror:
                 "INSERT INTO salestaxitem VALUES (?, ?, ?, ?, ?)",
                 (int(t.id), t.name, t.rate, t.country, sql_value(t.inactive)),
             )
+
+    def add_reference(
+        self, payment_methods: tuple[PaymentMethod, ...], accounts: tuple[Account, ...]
+    ) -> None:
+        for m in payment_methods:
+            self._db.execute(
+                "INSERT INTO paymentmethod VALUES (?, ?, ?)", (int(m.id), m.name, sql_value(m.inactive))
+            )
+        for a in accounts:
+            row = (int(a.id), a.name, a.type, sql_value(a.inactive))
+            self._db.execute("INSERT INTO account VALUES (?, ?, ?, ?)", row)
 
     def close(self) -> None:
         self._db.close()

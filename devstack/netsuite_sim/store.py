@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from devstack.netsuite_sim.account import Currency, TaxCode
+from devstack.netsuite_sim.account import Account, Currency, PaymentMethod, TaxCode
 from devstack.netsuite_sim.sqlmirror import SqlMirror
 
 ITEM_TYPES = ("inventoryItem", "serviceItem", "nonInventoryItem", "shipItem")
@@ -98,6 +98,13 @@ class RecordStore:
         self._next_id = dict(_FIRST_ID)
         self._versions: dict[tuple[str, str], int] = {}
         self._sql = SqlMirror(currencies, tax_codes, base_currency_id)
+
+    def add_reference(
+        self, payment_methods: tuple[PaymentMethod, ...], accounts: tuple[Account, ...]
+    ) -> None:
+        """The account's payment methods and chart of accounts, for SuiteQL (read-only)."""
+        with self.lock:
+            self._sql.add_reference(payment_methods, accounts)
 
     def close(self) -> None:
         with self.lock:

@@ -71,9 +71,12 @@ def shop(*, sku: str | None = None, currency: str | None = None) -> Iterator[dic
         yield {**woo.env(), "RECEIVER_PUBLIC_URL": PUBLIC}
 
 
+METHODS = '{"stripe": "7", "default": "1"}'
+
+
 def test_everything_in_place_passes(topics: dict[str, str]) -> None:
     with shop() as shop_env:
-        result = run_against(SimulatorConfig(), {**topics, **shop_env})
+        result = run_against(SimulatorConfig(), {**topics, **shop_env}, NETSUITE_PAYMENT_METHOD_MAP=METHODS)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert all(line.startswith("✔") for line in lines[:-1]), result.stdout
@@ -90,6 +93,8 @@ def test_everything_in_place_passes(topics: dict[str, str]) -> None:
         "webhook order.updated",
         "SKUs of the last 3 orders",
         "currencies of the last 3 orders",
+        "NETSUITE_PAYMENT_METHOD_MAP: stripe → Credit Card (Stripe), default → Cash",
+        "NETSUITE_REFUND_ACCOUNT_ID: account 1 (Checking, Bank)",
     ):
         assert any(line.startswith(f"✔ {name}") for line in lines), name
     assert lines[-1].endswith("passed, 0 failed")
@@ -99,7 +104,8 @@ def test_without_a_shop_its_lines_are_not_checked_and_do_not_fail(topics: dict[s
     result = run_against(SimulatorConfig(), topics)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "○ woocommerce: WOOCOMMERCE_API_URL unset" in result.stdout
-    assert result.stdout.splitlines()[-1].endswith("passed, 0 failed, 1 not checked")
+    assert "○ NETSUITE_PAYMENT_METHOD_MAP: unset" in result.stdout
+    assert result.stdout.splitlines()[-1].endswith("passed, 0 failed, 2 not checked")
 
 
 @pytest.mark.parametrize(
@@ -118,6 +124,13 @@ def test_without_a_shop_its_lines_are_not_checked_and_do_not_fail(topics: dict[s
         ({}, {"RECEIVER_PUBLIC_URL": "https://elsewhere.example.com"}, "webhook order.created", "Webhooks"),
         ({"sku": "NOT-IN-NETSUITE"}, {}, "SKUs of the last 3 orders", "NETSUITE_ITEM_LOOKUP_FIELD"),
         ({"currency": "CHF"}, {}, "currencies of the last 3 orders", "activate the currency"),
+        (
+            {},
+            {"NETSUITE_PAYMENT_METHOD_MAP": '{"stripe": "9"}'},
+            "NETSUITE_PAYMENT_METHOD_MAP",
+            "active payment",
+        ),
+        ({}, {"NETSUITE_REFUND_ACCOUNT_ID": "2"}, "NETSUITE_REFUND_ACCOUNT_ID", "bank"),
     ],
     ids=[
         "unknown-tax-code",
@@ -128,6 +141,8 @@ def test_without_a_shop_its_lines_are_not_checked_and_do_not_fail(topics: dict[s
         "webhooks-elsewhere",
         "unknown-sku",
         "inactive-currency",
+        "inactive-payment-method",
+        "refunds-from-no-bank",
     ],
 )
 def test_one_booking_or_shop_thing_broken_is_named_with_its_fix(

@@ -268,3 +268,37 @@ def test_a_customer_refund_cannot_return_another_customers_deposit(
     resp = put(session, sim, "customerRefund/eid:R1", deposit_refund(other, deposit, 1.0))
     assert resp.status_code == 400
     assert error_detail(resp)["o:errorPath"] == "deposit.items[0].doc"
+
+
+@pytest.mark.parametrize(("option", "ok"), [("7", True), ("9", False), ("99", False)])
+def test_a_deposits_payment_option_is_an_active_payment_method(
+    sim: NetSuiteSimulator, session: requests.Session, option: str, ok: bool
+) -> None:
+    customer = new_customer(sim, session)
+    body = {"customer": {"id": customer}, "payment": 10.0, "paymentOption": {"id": option}}
+    resp = put(session, sim, "customerDeposit/eid:P1", body)
+    assert resp.status_code == (204 if ok else 400)
+    if not ok:
+        assert error_detail(resp)["o:errorPath"] == "paymentOption"
+
+
+@pytest.mark.parametrize(("account", "ok"), [("1", True), ("2", False), ("4", False), ("99", False)])
+def test_a_refund_is_paid_from_an_active_bank_account(
+    sim: NetSuiteSimulator, session: requests.Session, account: str, ok: bool
+) -> None:
+    customer, deposit = paid_order(sim, session)
+    resp = put(
+        session, sim, "customerRefund/eid:R1", deposit_refund(customer, deposit, 1.0, account={"id": account})
+    )
+    assert resp.status_code == (204 if ok else 400)
+
+
+def test_suiteql_lists_payment_methods_and_accounts(
+    sim: NetSuiteSimulator, session: requests.Session
+) -> None:
+    query = "SELECT id, name, isinactive FROM paymentmethod WHERE id IN (7, 9) ORDER BY id"
+    resp = session.post(suiteql_url(sim), json={"q": query}, headers={"Prefer": "transient"})
+    assert [(r["id"], r["isinactive"]) for r in resp.json()["items"]] == [("7", "F"), ("9", "T")]
+    query = "SELECT id, accttype FROM account WHERE id = 1"
+    resp = session.post(suiteql_url(sim), json={"q": query}, headers={"Prefer": "transient"})
+    assert resp.json()["items"][0]["accttype"] == "Bank"
