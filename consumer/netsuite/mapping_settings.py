@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -123,6 +124,12 @@ class MappingSettings(BaseSettings):
         description="a paid order gets a Customer Deposit WOO_PAY_<order id> against its sales order "
         "(off: none)",
     )
+    netsuite_payment_records_since: str | None = Field(
+        None,
+        description="GMT date (or date and time, ISO): orders paid before it get no deposit — set it when "
+        "turning payment records on for an account that already holds orders (their payment may be "
+        "booked already)",
+    )
     netsuite_payment_method_map: dict[str, str] | None = Field(
         None,
         description='JSON: WooCommerce payment_method (or "default") → NetSuite payment method id, sent as '
@@ -179,6 +186,16 @@ class MappingSettings(BaseSettings):
             raise ValueError("must be itemid, upccode, externalid or a custitem_ field")
         return value
 
+    @field_validator("netsuite_payment_records_since")
+    @classmethod
+    def _since(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            return datetime.fromisoformat(value.strip()).strftime("%Y-%m-%dT%H:%M:%S")
+        except ValueError:
+            raise ValueError("must be an ISO date or date and time in GMT, e.g. 2026-12-01") from None
+
     @field_validator("netsuite_store_code")
     @classmethod
     def _store_code(cls, value: str) -> str:
@@ -218,6 +235,7 @@ class MappingSettings(BaseSettings):
             "refund_item_id": self.netsuite_refund_item_id,
             "refund_account_id": self.netsuite_refund_account_id,
             "payment_records": self.netsuite_payment_records,
+            "payment_records_since": self.netsuite_payment_records_since,
             "payment_method_map": dict(self.netsuite_payment_method_map or {}),
             "deposit_account_id": self.netsuite_deposit_account_id,
         }

@@ -40,6 +40,9 @@ MEMO_LIMIT = 4000
 
 def deposit_due(order: WooOrder, policy: MappingPolicy, currency: CurrencyRef) -> bool:
     """Whether this order's payment is booked at all: paid, and something to the currency's unit."""
+    paid = order.date_paid_gmt or order.date_created_gmt or ""
+    if policy.payment_records_since and paid[:19] < policy.payment_records_since:
+        return False  # paid before payment records were on: its payment may be booked already
     return policy.payment_records and order.is_paid and _amount(order, currency) > 0
 
 

@@ -57,6 +57,7 @@ class MappingPolicy:
     refund_account_id: str | None = None  # a cash refund's bank account ('' / None: the form's default)
     # payments (`consumer.netsuite.payments`)
     payment_records: bool = True
+    payment_records_since: str | None = None  # GMT, ISO: orders paid earlier get no deposit
     payment_method_map: Mapping[str, str] = field(default_factory=dict)  # payment_method / default → id
     deposit_account_id: str | None = None
 

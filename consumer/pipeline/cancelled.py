@@ -12,7 +12,7 @@ written has nothing to refund against in NetSuite: neither its payment nor its r
 | closed the sales order                | any: booked            | `closed`                      |
 | found it closed already (unchanged)   | some: booked           | `booked`                      |
 | found it closed already (unchanged)   | none                   | `skipped_unchanged`           |
-| anything else (stale, never written)  | (not looked at)        | as `cancel.py` decided         |
+| anything else (stale, never written)  | (refunds not asked)    | as `cancel.py` decided        |
 """
 
 from __future__ import annotations

@@ -22,10 +22,11 @@ payment before the refunds; an order with nothing new costs no call for them.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import partial
 
-from consumer.errors import Rejected
+from consumer.errors import Rejected, Unmappable
 from consumer.netsuite.booking_metrics import MONEY_BOOKED
 from consumer.netsuite.currency import CurrencyRef
 from consumer.netsuite.external_ids import payment_external_id, refund_external_id, sales_order_external_id
@@ -37,10 +38,14 @@ from consumer.netsuite.refunds import map_deposit_refund, map_refund, refund_amo
 from consumer.pipeline.lookups import resolve_items
 from consumer.pipeline.mapping_guard import mapped
 from consumer.pipeline.ports import CallRunner, ItemLookup, RecordStore
-from consumer.pipeline.refund_route import deposit_to_refund, refunded_in_full
+from consumer.pipeline.refund_route import HeldMoney, deposit_to_refund, held
 from consumer.pipeline.versions import OrderMemory
 from consumer.woocommerce.refunds import RefundLookup
 from schemas.order import Refund, WooOrder
+
+log = logging.getLogger(__name__)
+#: Sublists a repeated create must replace, not append to (a credit's lines and tax details).
+SUBLISTS = {"creditMemo": ("item", "taxDetails"), "cashRefund": ("item", "taxDetails")}
 
 
 @dataclass(frozen=True)
@@ -84,32 +89,38 @@ def book(
     sales_order_id: str | None,
     run: CallRunner,
     itemiser: Itemiser | None = None,
+    new_order: bool = False,
 ) -> frozenset[str]:
-    """Upsert the payment, then each refund; returns the external ids now booked. `sales_order_id`
-    None: the sales order was not written in this pass, its internal id is read when needed.
-    `itemiser`: where a credit's per-line detail comes from (None: no WooCommerce API)."""
-    written: list[str] = []
-    deposit_id = None
-    if money.payment:
+    """Write the payment, then each refund, none NetSuite holds already; returns the external ids now
+    booked (written, or found). `sales_order_id` None: the sales order was not written in this pass
+    (its internal id is read when a deposit needs it). `new_order`: the sales order was created in
+    this pass, so no payment of it can exist yet (the payment is then written without asking)."""
+    payment_id = payment_external_id(order, policy.store_code)
+    refund_ids = {r.id: refund_external_id(r.id, policy.store_code) for r in money.refunds}
+    asked = [*refund_ids.values()]
+    if policy.payment_records and (money.refunds or not new_order):
+        asked.append(payment_id)  # its status routes a full refund; or it may exist (a retry)
+    found = held(store, asked, run) if money.refunds or (money.payment and not new_order) else {}
+    done = {eid for eid in found if eid in asked and (eid != payment_id or money.payment)}
+    deposit = found.get(payment_id)
+    if money.payment and deposit is None:
         so_id = sales_order_id or _sales_order_id(store, order, policy, run)
-        deposit = mapped(
-            lambda: map_deposit(
-                order, customer_id=customer_id, sales_order_id=so_id, policy=policy, currency=currency
-            )
+        ids = {"customer_id": customer_id, "sales_order_id": so_id}
+        record = mapped(partial(map_deposit, order, **ids, policy=policy, currency=currency))
+        deposit = HeldMoney(_upsert(store, record, run), "CustDep", "A")  # not applied to any invoice yet
+        done.add(payment_id)
+    new = [r for r in money.refunds if refund_ids[r.id] not in found]
+    targets = {r.id: deposit_to_refund(order, r, policy, currency.places, deposit) for r in new}
+    credits = [r for r in new if targets[r.id] is None]
+    details = itemiser.detail(order, credits, run) if itemiser is not None and credits else {}
+    for refund in new:
+        target = targets[refund.id]
+        record = mapped(
+            partial(_refund, order, refund, customer_id, target, policy, currency, details.get(refund.id))
         )
-        deposit_id = _upsert(store, deposit, run)  # just written: not applied to any invoice yet
-        written.append(deposit.external_id)
-    if money.refunds:
-        target = None
-        if policy.payment_records and _whole(order, money, currency.places):
-            target = deposit_id or deposit_to_refund(store, order, policy, run)
-        itemised = itemiser.detail(order, run) if itemiser is not None and target is None else {}
-        for refund in money.refunds:
-            found = itemised.get(refund.id)
-            record = mapped(partial(_refund, order, refund, customer_id, target, policy, currency, found))
-            _upsert(store, record, run)
-            written.append(record.external_id)
-    return frozenset(written)
+        _upsert(store, record, run)
+        done.add(record.external_id)
+    return frozenset(done)
 
 
 def _refund(
@@ -137,28 +148,33 @@ class Itemiser:
     lookup: RefundLookup
     items: ItemLookup
 
-    def detail(self, order: WooOrder, run: CallRunner) -> dict[int, Itemised]:
-        """Refund id → its detail; empty when the shop did not answer (booked without detail)."""
+    def detail(self, order: WooOrder, refunds: list[Refund], run: CallRunner) -> dict[int, Itemised]:
+        """Refund id → its detail, for these refunds; a refund whose detail is missing, or names a SKU
+        NetSuite does not know (a product deleted since), is booked without it (logged)."""
         found = self.lookup.details(order.id) or {}
         out = {}
-        for refund_id, detail in found.items():
-            skus = mapped(partial(detailed_skus, order, detail))
-            out[refund_id] = Itemised(detail, resolve_items(self.items, skus, run, recheck=False))
+        for refund in refunds:
+            detail = found.get(refund.id)
+            if detail is None:
+                continue
+            try:
+                skus = detailed_skus(order, detail)
+                out[refund.id] = Itemised(detail, resolve_items(self.items, skus, run, recheck=False))
+            except Unmappable as exc:
+                log.warning("order %s: refund %s booked without its detail: %s", order.id, refund.id, exc)
         return out
 
 
 def _upsert(store: RecordStore, record: MappedRecord, run: CallRunner) -> str:
+    """Create it (by external id: a lost answer and its retry still make one record)."""
+    replace = SUBLISTS.get(record.record_type, ())
     internal_id = run(
-        partial(store.upsert, record.record_type, record.external_id, record.body, replace=("item",))
+        partial(store.upsert, record.record_type, record.external_id, record.body, replace=replace)
     )
+    for warning in record.warnings:
+        log.warning("%s: %s", record.external_id, warning)
     MONEY_BOOKED.labels(record.record_type).inc()
     return internal_id
-
-
-def _whole(order: WooOrder, money: Due, places: int) -> bool:
-    """Refunded in full, and every refund is booked in this pass (none before, as a credit)."""
-    with_money = [r for r in order.refunds if refund_amount(r, places) > 0]
-    return len(money.refunds) == len(with_money) and mapped(partial(refunded_in_full, order, places))
 
 
 def _booked(external_id: str, known: OrderMemory | None) -> bool:

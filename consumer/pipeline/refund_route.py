@@ -1,61 +1,74 @@
-"""Which record a refund becomes: the configured credit, or a refund of the order's deposit.
+"""What NetSuite already holds of an order's money, and which record each refund becomes.
 
-The contract books each refund as `NETSUITE_REFUND_RECORD` (a Credit Memo, or a Cash Refund). One
-case is different: an order paid with a deposit (`NETSUITE_PAYMENT_RECORDS`), never billed, and
-refunded in full. Its money sits in the Customer Deposit, reserved for the order until it is billed
-or closed; giving it all back is a Customer Refund applying that deposit. A Credit Memo there would
-leave the customer both the freed deposit and the credit — twice the money on their account. After
-billing the deposit is spent on the invoice, and the refund is the configured credit again.
+Money records are written once and never re-typed: before booking, one SuiteQL query asks which of
+them NetSuite holds (`held`), so a refund booked earlier — by a member whose memory is gone, before a
+retry, a rebalance or a repair — is not written again, under its type or another (transactions
+share one external-id space: Oracle, "Shared Internal and External IDs", section_N3436356).
 
-| payments | whole (1) | the order's deposit `WOO_PAY_<id>`        | booked as                    |
-|----------|-----------|-------------------------------------------|------------------------------|
-| off      | —         | (not read)                                | `NETSUITE_REFUND_RECORD`     |
-| on       | no        | (not read)                                | `NETSUITE_REFUND_RECORD`     |
-| on       | yes       | none, or applied in full (billed)         | `NETSUITE_REFUND_RECORD`     |
-| on       | yes       | not applied in full (status A or B)       | `customerRefund` of it       |
+Each new refund is routed on facts fixed when it was made, so any order of delivery ends the same:
 
-(1) The order's refunds reach its total, and every one of them is booked in this pass (none was
-booked before as a credit: a partial refund, or one completing earlier partial ones, is a credit).
-"payments": `NETSUITE_PAYMENT_RECORDS`. One GET of the deposit (its internal id and status) when the
-last two rows may apply — none when the deposit was written in the same pass. Statuses are SuiteQL's
-`CustDep:A` Not Deposited, `B` Deposited, `C` Fully Applied; REST's shape of `status`
-(`{"id": "C"}`) is *unconfirmed*, as is the Customer Refund body (`deposit` sublist lines
-`{doc, apply, amount}`; Oracle, "Customer Refund", article_0830082954, which also says GET returns
-that sublist empty).
+| payments | alone in full (1) | the order's deposit `WOO_PAY_<id>`  | booked as                    |
+|----------|-------------------|-------------------------------------|------------------------------|
+| off      | —                 | (not asked)                         | `NETSUITE_REFUND_RECORD`     |
+| on       | no                | —                                   | `NETSUITE_REFUND_RECORD`     |
+| on       | yes               | none, or not `A`/`B` (applied)      | `NETSUITE_REFUND_RECORD`     |
+| on       | yes               | status `A` or `B` (not applied)     | `customerRefund` of it       |
+
+(1) This refund alone returns the order's whole total (a partial refund: no).
+The contract books each refund as `NETSUITE_REFUND_RECORD` (a Credit Memo or Cash Refund); the last
+row is issue 12's "a full refund of a deposit-only order": its money sits in the Customer Deposit,
+reserved for the unbilled order, and giving it all back is a Customer Refund applying that deposit
+(a credit memo would leave the customer both the freed deposit and the credit). Once the order is
+billed NetSuite applies the deposit to the invoice and the refund is the configured credit again.
+Deposit statuses are SuiteQL's `CustDep:A` Not Deposited, `B` Deposited, `C` Fully Applied; any other
+answer is taken as applied (a credit, never a refund NetSuite would refuse). Unconfirmed: the Customer
+Refund body (`deposit` lines `{doc, apply, amount}`; "Customer Refund", article_0830082954).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from consumer.netsuite.external_ids import payment_external_id
 from consumer.netsuite.money import exact, to_places
 from consumer.netsuite.policy import MappingPolicy
 from consumer.netsuite.refunds import refund_amount
-from consumer.pipeline.mapping_guard import mapped
 from consumer.pipeline.ports import CallRunner, RecordStore
-from schemas.order import WooOrder
+from schemas.order import Refund, WooOrder
 
-FULLY_APPLIED = "C"
+UNAPPLIED = ("A", "B")
 
 
-def refunded_in_full(order: WooOrder, places: int) -> bool:
-    """The order's refunds give back its whole total."""
-    returned = sum((refund_amount(r, places) for r in order.refunds), Decimal(0))
-    return returned > 0 and returned >= to_places(exact(order.total, field="total"), places)
+@dataclass(frozen=True)
+class HeldMoney:
+    """A money record NetSuite holds: its internal id, SuiteQL type (CustDep, CustCred, ...) and status."""
+
+    internal_id: str
+    type: str
+    status: str
+
+
+def held(store: RecordStore, external_ids: Iterable[str], run: CallRunner) -> dict[str, HeldMoney]:
+    """External id → what NetSuite holds under it (one SuiteQL query; ids are ours: letters, digits, _)."""
+    wanted = sorted(set(external_ids))
+    if not wanted:
+        return {}
+    listed = ", ".join(f"'{eid}'" for eid in wanted)
+    query = f"SELECT id, externalid, type, status FROM transaction WHERE externalid IN ({listed})"  # noqa: S608
+    rows = run(lambda: list(store.suiteql(query)))
+    return {
+        str(r.get("externalid")): HeldMoney(
+            str(r.get("id")), str(r.get("type") or ""), str(r.get("status") or "")
+        )
+        for r in rows
+    }
 
 
 def deposit_to_refund(
-    store: RecordStore, order: WooOrder, policy: MappingPolicy, run: CallRunner
+    order: WooOrder, refund: Refund, policy: MappingPolicy, places: int, deposit: HeldMoney | None
 ) -> str | None:
-    """The internal id of the deposit the order's refunds return, or None: book the configured
-    credit. Asked only for the third and fourth rows (the caller knows the first two)."""
-    if not policy.payment_records:
+    """The internal id of the deposit this refund gives back (the table's last row), or None."""
+    if not policy.payment_records or deposit is None or deposit.status not in UNAPPLIED:
         return None
-    external_id = mapped(lambda: payment_external_id(order, policy.store_code))
-    held = run(lambda: store.get("customerDeposit", external_id=external_id, fields=["id", "status"]))
-    if held is None:
-        return None
-    status = held.get("status")
-    code = status.get("id") if isinstance(status, dict) else status
-    return None if code == FULLY_APPLIED else str(held["id"])
+    whole = to_places(exact(order.total, field="total"), places)
+    return deposit.internal_id if refund_amount(refund, places) >= whole > 0 else None

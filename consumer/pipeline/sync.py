@@ -156,6 +156,7 @@ class OrderWriter:
             sales_order_id=so_id,
             run=run,
             itemiser=self.itemiser,
+            new_order=known is None and decision is Decision.WRITE,  # row 5: its payment cannot exist
         )
         self._remember(lease, order.id, version, fingerprint, done)
         if same:

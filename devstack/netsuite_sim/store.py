@@ -26,13 +26,17 @@ Record = dict[str, Any]
 
 
 def family(record_type: str) -> str:
-    """Item types share one id space and one external-id space (SuiteQL's `item` table)."""
-    return "item" if record_type in ITEM_TYPES else record_type
+    """The external-id space of a record type: item types share one (SuiteQL's `item` table), and so
+    do transaction types — "External IDs must be unique across the whole record group" (Oracle,
+    "Shared Internal and External IDs", section_N3436356): a credit memo's id is no customer refund's."""
+    if record_type in ITEM_TYPES:
+        return "item"
+    return "transaction" if record_type in TRANSACTION_TYPES else record_type
 
 
 def id_space(record_type: str) -> str:
     """Every transaction type draws from one internal-id sequence (SuiteQL's `transaction` table)."""
-    return "transaction" if record_type in TRANSACTION_TYPES else family(record_type)
+    return family(record_type)
 
 
 def is_sublist(value: Any) -> bool:

@@ -11,6 +11,8 @@ What a client meets, and the simulator therefore does:
   `date_modified` moves, `order.updated` is delivered; refunded in full (the refunds reach the order's
   total) the order's status becomes `refunded` (`wc_order_fully_refunded`).
 - Dates: `date_created` in the site's zone and `date_created_gmt`, as the order's own.
+- More than what remains of the order's total is refused ("Invalid refund amount.", the check in
+  `wc_create_refund`).
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ def make_refund(
     refund_amount = Decimal(amount) if amount is not None else money
     if refund_amount <= 0:
         raise ValueError("a refund returns money: give lines or an amount")
+    given_back = sum((-Decimal(r["total"]) for r in order.get("refunds", [])), Decimal(0))
+    if refund_amount > Decimal(order.get("total", "0")) - given_back:  # wc_create_refund refuses it
+        raise ValueError("Invalid refund amount.")
     return {
         "id": next(_IDS),
         "date_created": created,

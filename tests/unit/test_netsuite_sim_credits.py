@@ -302,3 +302,13 @@ def test_suiteql_lists_payment_methods_and_accounts(
     query = "SELECT id, accttype FROM account WHERE id = 1"
     resp = session.post(suiteql_url(sim), json={"q": query}, headers={"Prefer": "transient"})
     assert resp.json()["items"][0]["accttype"] == "Bank"
+
+
+def test_transactions_share_one_external_id_space(sim: NetSuiteSimulator, session: requests.Session) -> None:
+    """A refund booked as a credit memo cannot be booked again as a customer refund under its id."""
+    customer, deposit = paid_order(sim, session)
+    assert put(session, sim, "creditMemo/eid:WOO_REFUND_7", credit(customer, 1.0)).status_code == 204
+    resp = put(session, sim, "customerRefund/eid:WOO_REFUND_7", deposit_refund(customer, deposit, 1.0))
+    assert resp.status_code == 400
+    assert error_detail(resp)["o:errorPath"] == "externalId"
+    assert sim.records("customerRefund") == []

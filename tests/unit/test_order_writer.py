@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,12 @@ POLICY = MappingPolicy(
     payment_records=False,  # the sales order's calls; payments and refunds: test_money.py
 )
 VERSION = POLICY.version_field
+MONEY_TYPES = {
+    "customerDeposit": "CustDep",
+    "creditMemo": "CustCred",
+    "cashRefund": "CashRfnd",
+    "customerRefund": "CustRfnd",
+}
 
 
 class FakeNetSuite:
@@ -53,7 +60,13 @@ class FakeNetSuite:
 
     def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
         self.calls.append(("suiteql", query.split(" FROM ")[1].split()[0]))
-        yield from ()
+        if "FROM transaction WHERE externalid IN" in query:  # which money records exist (once.py)
+            wanted = set(re.findall(r"'([^']+)'", query))
+            for (record_type, eid), body in self.records.items():
+                if eid in wanted and record_type in MONEY_TYPES:
+                    status = (body.get("status") or {"id": "A"})["id"]
+                    yield {"id": str(abs(hash(eid)) % 10_000), "externalid": eid,
+                           "type": MONEY_TYPES[record_type], "status": status}  # fmt: skip
 
     def resolve(self, skus: Iterable[str], *, recheck_missing: bool = False) -> dict[str, str]:
         self.calls.append(("resolve", ",".join(skus)))

@@ -240,3 +240,10 @@ def test_refunds_reaching_the_total_make_the_order_refunded_newest_first(shop: W
 def test_the_refunds_of_an_unknown_order_are_a_404(shop: WooSimulator) -> None:
     resp = get(shop, f"{ORDERS}/999/refunds")
     assert (resp.status_code, resp.json()["code"]) == (404, "woocommerce_rest_order_invalid_id")
+
+
+def test_a_refund_beyond_what_remains_is_refused(shop: WooSimulator) -> None:
+    order = get(shop, f"{ORDERS}/5").json()
+    shop.refund_order(5, amount="1.00", deliver=False)
+    with pytest.raises(ValueError, match="Invalid refund amount"):
+        shop.refund_order(5, amount=order["total"], deliver=False)
