@@ -6,22 +6,19 @@ JSON maps (`NETSUITE_TAX_CODE_MAP`, `NETSUITE_SHIP_METHOD_MAP`) are parsed by py
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings
 
 from common.kafka_settings import ENV_FILE_CONFIG
+from consumer.netsuite.money_settings import MoneySettings, internal_ids, json_text
 from consumer.netsuite.policy import (
     MEMO,
     CustomerType,
     CustomerUpdate,
     MappingPolicy,
-    RefundRecord,
     TaxMode,
     WriterPolicy,
 )
@@ -32,7 +29,7 @@ _ITEM_FIELD = re.compile(r"custitem_[a-z0-9_]{1,80}")
 _NOTE_FIELD = "memo (appended to the memo), a custbody_ field, or '' (not sent)"
 
 
-class MappingSettings(BaseSettings):
+class MappingSettings(MoneySettings):
     model_config = ENV_FILE_CONFIG
 
     netsuite_tax_mode: TaxMode = Field(
@@ -105,60 +102,19 @@ class MappingSettings(BaseSettings):
     netsuite_item_missing_ttl_s: float = Field(
         60.0, ge=0, description="how long an unknown SKU is remembered as unknown"
     )
-    netsuite_refund_record: RefundRecord = Field(
-        "creditMemo",
-        description="record of each WooCommerce refund: creditMemo (orders invoiced in NetSuite: the "
-        "credit is applied or refunded there) or cashRefund (money returned, no invoice to credit)",
-    )
-    netsuite_refund_item_id: str | None = Field(
-        None, description="item of a refund's line when its per-line detail is unknown"
-    )
-    netsuite_refund_account_id: str | None = Field(
-        None,
-        description="the bank account refunds are paid from: required to give back a deposit (an order "
-        "refunded in full before it is billed, with payment records on); a cash refund's, else the form's "
-        "default",
-    )
-    netsuite_payment_records: bool = Field(
-        True,
-        description="a paid order gets a Customer Deposit WOO_PAY_<order id> against its sales order "
-        "(off: none)",
-    )
-    netsuite_payment_records_since: str | None = Field(
-        None,
-        description="GMT date (or date and time, ISO): orders paid before it get no deposit — set it when "
-        "turning payment records on for an account that already holds orders (their payment may be "
-        "booked already)",
-    )
-    netsuite_payment_method_map: dict[str, str] | None = Field(
-        None,
-        description='JSON: WooCommerce payment_method (or "default") → NetSuite payment method id, sent as '
-        "the deposit's paymentOption; unmapped: not sent (the account's default)",
-    )
-    netsuite_deposit_account_id: str | None = Field(
-        None, description="account of the deposits; unset: the account's default (Undeposited Funds)"
-    )
     netsuite_currency_cache_ttl_s: float = Field(
         3600.0, ge=0, description="ISO code → currency id cache lifetime"
     )
 
-    @field_validator(
-        "netsuite_tax_code_map", "netsuite_ship_method_map", "netsuite_payment_method_map", mode="before"
-    )
+    @field_validator("netsuite_tax_code_map", "netsuite_ship_method_map", mode="before")
     @classmethod
     def _json_text(cls, value: Any) -> Any:
-        """JSON text from anywhere (the environment source parses it; a .env or kwargs may not)."""
-        if isinstance(value, str):
-            return json.loads(value) if value.strip() else None
-        return value
+        return json_text(value)
 
-    @field_validator("netsuite_tax_code_map", "netsuite_ship_method_map", "netsuite_payment_method_map")
+    @field_validator("netsuite_tax_code_map", "netsuite_ship_method_map")
     @classmethod
     def _internal_ids(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        for key, internal_id in (value or {}).items():
-            if not _INTERNAL_ID.fullmatch(str(internal_id)):
-                raise ValueError(f"{key!r} must map to a NetSuite internal id (digits), not {internal_id!r}")
-        return value
+        return internal_ids(value)
 
     @field_validator(
         "netsuite_payment_method_field",
@@ -185,16 +141,6 @@ class MappingSettings(BaseSettings):
         if value not in ("itemid", "upccode", "externalid") and not _ITEM_FIELD.fullmatch(value):
             raise ValueError("must be itemid, upccode, externalid or a custitem_ field")
         return value
-
-    @field_validator("netsuite_payment_records_since")
-    @classmethod
-    def _since(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        try:
-            return datetime.fromisoformat(value.strip()).strftime("%Y-%m-%dT%H:%M:%S")
-        except ValueError:
-            raise ValueError("must be an ISO date or date and time in GMT, e.g. 2026-12-01") from None
 
     @field_validator("netsuite_store_code")
     @classmethod
@@ -231,13 +177,7 @@ class MappingSettings(BaseSettings):
             "customer_note_field": self.netsuite_customer_note_field,
             "store_code": self.netsuite_store_code,
             "customer_type": self.netsuite_customer_type,
-            "refund_record": self.netsuite_refund_record,
-            "refund_item_id": self.netsuite_refund_item_id,
-            "refund_account_id": self.netsuite_refund_account_id,
-            "payment_records": self.netsuite_payment_records,
-            "payment_records_since": self.netsuite_payment_records_since,
-            "payment_method_map": dict(self.netsuite_payment_method_map or {}),
-            "deposit_account_id": self.netsuite_deposit_account_id,
+            **self.money_fields(),
         }
 
 
