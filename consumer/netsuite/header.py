@@ -38,14 +38,9 @@ def header_fields(
         body["currency"] = {"id": currency.id}
     if policy.order_status:
         body["orderStatus"] = {"id": policy.order_status}
-    for name, value in (
-        ("location", policy.location_id),
-        ("department", policy.department_id),
-        ("class", policy.class_id),
-        ("customForm", policy.custom_form_id),
-    ):
-        if value:
-            body[name] = {"id": value}
+    body |= policy.dimensions()
+    if policy.custom_form_id:  # the sales order's form: a credit or a deposit has forms of its own
+        body["customForm"] = {"id": policy.custom_form_id}
     if draft.shipping is not None:
         body["shipMethod"] = {"id": draft.shipping.ship_item_id}
         body["shippingCost"] = to_json_number(draft.shipping.amount, field="shippingCost")

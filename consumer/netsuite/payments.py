@@ -73,9 +73,7 @@ def map_deposit(
         body["paymentOption"] = {"id": option}
     if policy.deposit_account_id:
         body["account"] = {"id": policy.deposit_account_id}
-    for name, value in (("department", policy.department_id), ("class", policy.class_id)):
-        if value:
-            body[name] = {"id": value}
+    body |= policy.dimensions()
     return MappedRecord("customerDeposit", external_id, body, tuple(warnings))
 
 

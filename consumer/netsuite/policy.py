@@ -68,6 +68,11 @@ class MappingPolicy:
                 return self.tax_code_map[key]
         return self.tax_code_map.get("default")
 
+    def dimensions(self) -> dict[str, dict[str, str]]:
+        """Location, department and class as set, for every record an order books (its money too)."""
+        named = (("location", self.location_id), ("department", self.department_id), ("class", self.class_id))
+        return {name: {"id": value} for name, value in named if value}
+
     def payment_option(self, payment_method: str) -> str | None:
         return self.payment_method_map.get(payment_method) or self.payment_method_map.get("default")
 

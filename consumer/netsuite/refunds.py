@@ -97,9 +97,6 @@ def map_refund(
         body |= {"item": {"items": [line]}, "taxDetailsOverride": True}
     if policy.subsidiary_id:
         body["subsidiary"] = {"id": policy.subsidiary_id}
-    for name, value in (("location", policy.location_id), ("department", policy.department_id)):
-        if value:
-            body[name] = {"id": value}
     if policy.refund_record == "cashRefund" and policy.refund_account_id:
         body["account"] = {"id": policy.refund_account_id}
     return MappedRecord(policy.refund_record, body["externalId"], body, tuple(warnings))
@@ -154,6 +151,7 @@ def _common(
     }
     if currency.id is not None:
         body["currency"] = {"id": currency.id}
+    body |= policy.dimensions()
     return amount, warnings, body
 
 

@@ -127,3 +127,21 @@ def test_an_unmapped_payment_method_takes_the_default_and_none_sends_none() -> N
         "paymentOption"
         not in map_deposit(o, customer_id="1", sales_order_id="2", policy=plain, currency=EUR).body
     )
+
+
+def test_every_money_record_carries_the_orders_location_department_and_class() -> None:
+    dims = {"location_id": "3", "department_id": "4", "class_id": "5"}
+    policy = PAY_POLICY.__class__(
+        **{**PAY_POLICY.__dict__, **dims, "refund_item_id": "95", "refund_account_id": "12"}
+    )
+    o = order(refunds=[Refund(**refund())])
+    expected = {"location": {"id": "3"}, "department": {"id": "4"}, "class": {"id": "5"}}
+    bodies = [
+        map_deposit(o, customer_id="1", sales_order_id="2", policy=policy, currency=EUR).body,
+        map_refund(o, o.refunds[0], customer_id="1", policy=policy, currency=EUR).body,
+        map_deposit_refund(
+            o, o.refunds[0], customer_id="1", deposit_id="9", policy=policy, currency=EUR
+        ).body,
+    ]
+    for body in bodies:
+        assert {k: body[k] for k in expected} == expected
