@@ -22,7 +22,7 @@ from fastavro.types import Schema
 from pydantic import ValidationError
 
 from schemas.avro_record import from_record, to_record
-from schemas.order import OrderEvent
+from schemas.order import OrderEvent, order_errors
 
 SCHEMA_DIR = Path(__file__).parent
 SCHEMA_FILE = SCHEMA_DIR / "order_event.avsc"
@@ -107,13 +107,12 @@ class SingleObjectSerde:
 
 
 def describe(exc: Exception) -> str:
-    """Why a record could not be read, quoting no values: pydantic's errors without `input_value`,
-    anything else by its type only (its text may echo the record)."""
+    """Why a record could not be read, quoting no values: pydantic's errors without `input_value`
+    (and without the validators' fast-path branches, `order_errors`), anything else by its type only
+    (its text may echo the record)."""
     if isinstance(exc, ValidationError):
-        parts = [
-            f"{'.'.join(str(p) for p in e['loc']) or 'order'}: {e['msg']}"
-            for e in exc.errors(include_input=False, include_url=False, include_context=False)[:3]
-        ]
+        errors = order_errors(exc)[:3]
+        parts = [f"{'.'.join(str(p) for p in e['loc']) or 'order'}: {e['msg']}" for e in errors]
         return "; ".join(parts)[:500]
     return type(exc).__name__
 
