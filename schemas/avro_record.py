@@ -49,20 +49,20 @@ def _taxed(model: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
+# json.dumps(value, ensure_ascii=False) builds a new encoder per call (~0.8 us, twice per meta entry).
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _meta(entries: list[Any]) -> list[dict[str, Any]]:
-    out = []
-    for m in entries:
-        out.append(
-            {
-                "key": m.key,
-                "value_json": json.dumps(m.value, ensure_ascii=False),
-                "display_key": m.display_key,
-                "display_value_json": None
-                if m.display_value is None
-                else json.dumps(m.display_value, ensure_ascii=False),
-            }
-        )
-    return out
+    return [
+        {
+            "key": m.key,
+            "value_json": _to_json(m.value),
+            "display_key": m.display_key,
+            "display_value_json": None if m.display_value is None else _to_json(m.display_value),
+        }
+        for m in entries
+    ]
 
 
 def to_record(event: OrderEvent) -> dict[str, Any]:
