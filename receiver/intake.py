@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
@@ -42,6 +43,25 @@ class InvalidOrder(ValueError):
 
 class _HeaderLookup(Protocol):
     def get(self, key: str) -> str | None: ...
+
+
+class EnvironHeaders:
+    """`get(name)` straight from a WSGI environ: the value werkzeug's `request.headers.get(name)` gives
+    (`HTTP_` + the name upper-cased, dashes as underscores), without normalising the name per call.
+    For the X-WC-* headers; not Content-Type/-Length, which WSGI keeps without the `HTTP_` prefix."""
+
+    __slots__ = ("_environ",)
+    _KEYS: dict[str, str] = {}
+
+    def __init__(self, environ: Mapping[str, Any]) -> None:
+        self._environ = environ
+
+    def get(self, key: str) -> str | None:
+        wsgi = self._KEYS.get(key)
+        if wsgi is None:
+            wsgi = self._KEYS[key] = "HTTP_" + key.upper().replace("-", "_")
+        value = self._environ.get(wsgi)
+        return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)

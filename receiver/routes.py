@@ -19,6 +19,7 @@ from flask import Blueprint, Response, current_app, request
 from receiver.intake import (
     PUBLISHED_TOPICS,
     DeliveryHeaders,
+    EnvironHeaders,
     InvalidOrder,
     build_event,
     is_ping,
@@ -65,7 +66,7 @@ def webhook(kind: str) -> Response:
         result = _handle(ctx, _DEFAULT_TOPIC[kind])
     finally:
         ctx.metrics.in_flight.dec()
-    ctx.metrics.requests.labels(result.outcome).inc()
+    ctx.metrics.outcomes[result.outcome].inc()
     if access_log.isEnabledFor(logging.INFO):
         fields = {
             "outcome": result.outcome,
@@ -101,7 +102,7 @@ def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
         _drain(request.environ["wsgi.input"], (DRAIN_FACTOR - 1) * limit)
         return _too_large(limit, None)
     ctx.metrics.payload_bytes.observe(len(body))
-    delivery = DeliveryHeaders.from_headers(request.headers)
+    delivery = DeliveryHeaders.from_headers(EnvironHeaders(request.environ))
     ids = {"webhook_id": delivery.webhook_id, "delivery_id": delivery.delivery_id, "body_bytes": len(body)}
     if is_ping(body, delivery):
         return Outcome("ping", 200, {"status": "ok"}, ids)
@@ -230,9 +231,12 @@ def _on_metrics_port(ctx: ReceiverContext) -> bool:
     return bool(port) and request.environ.get("SERVER_PORT") == str(port)
 
 
+_to_json = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps would build it per call
+
+
 def _json(body: dict[str, Any], status: int) -> Response:
     """A small JSON answer (cheaper than `jsonify`, which matters on the hot path)."""
-    return Response(json.dumps(body, separators=(",", ":")), status=status, mimetype="application/json")
+    return Response(_to_json(body), status=status, mimetype="application/json")
 
 
 @bp.get("/healthz")

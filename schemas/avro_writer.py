@@ -137,6 +137,9 @@ def _bytes(value: Any) -> bytes:
 def _long(value: Any) -> bytes:
     if type(value) is not int:
         raise TypeError("an integer is required")  # floats, bools: fastavro's to decide
+    if -8192 <= value < 8192:  # one or two bytes (ids, quantities, lengths): no loop
+        z = (value << 1) ^ (value >> 63)
+        return bytes((z,)) if z < 0x80 else bytes(((z & 0x7F) | 0x80, z >> 7))
     return _zigzag(value)
 
 

@@ -51,7 +51,8 @@ def test_the_sample_orders_encode_to_the_same_bytes(sample: Path) -> None:
 def test_longs_at_every_varint_width_and_both_limits() -> None:
     schema = _schema({"name": "n", "type": "long"}, {"name": "t", "type": "string"})
     write = compile_writer(schema)
-    for n in [0, -1, 63, -64, 64, -65, 2**31, -(2**31) - 1, 2**63 - 1, -(2**63)] + [2**k for k in range(62)]:
+    edges = [0, -1, 63, -64, 64, -65, 2**31, -(2**31) - 1, 2**63 - 1, -(2**63)]
+    for n in edges + [2**k for k in range(62)] + [-(2**k) for k in range(62)] + list(range(-8300, 8300, 7)):
         record = {"n": n, "t": "x" * (n % 3000 if n >= 0 else 1)}
         assert write(record) == _fastavro(schema, record)
 

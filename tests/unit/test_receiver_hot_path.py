@@ -1,0 +1,45 @@
+"""Shortcuts of the webhook's hot path give what the general calls they replace give."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.datastructures import EnvironHeaders as WerkzeugHeaders
+from werkzeug.test import EnvironBuilder
+
+from receiver.intake import DeliveryHeaders, EnvironHeaders
+from receiver.metrics import OUTCOMES, ReceiverMetrics
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-WC-Webhook-Signature": "c2ln", "X-WC-Webhook-Topic": " Order.Created ", "X-WC-Webhook-ID": "12"},
+        {"x-wc-webhook-delivery-id": "abc", "X-WC-WEBHOOK-SOURCE": "https://shop.example/"},
+        {"X-WC-Webhook-Signature": "", "X-WC-Webhook-ID": "x" * 600},
+    ],
+)
+def test_delivery_headers_read_from_the_environ_as_werkzeug_reads_them(headers: dict[str, str]) -> None:
+    environ = EnvironBuilder(method="POST", headers=headers).get_environ()
+    assert DeliveryHeaders.from_headers(EnvironHeaders(environ)) == DeliveryHeaders.from_headers(
+        WerkzeugHeaders(environ)
+    )
+    for name in [*headers, "X-Missing"]:
+        assert EnvironHeaders(environ).get(name) == WerkzeugHeaders(environ).get(name)
+
+
+def test_outcome_and_webhook_children_are_the_registered_series() -> None:
+    metrics = ReceiverMetrics()
+    for outcome in OUTCOMES:
+        metrics.outcomes[outcome].inc()
+        assert metrics.registry.get_sample_value("woo_receiver_requests_total", {"outcome": outcome}) == 1
+    metrics.webhook_delivered("12", now=5.0)
+    metrics.webhook_delivered("12", now=7.0)
+    metrics.webhook_delivered("13", now=6.0)
+    metrics.webhook_delivered("not-a-number", now=8.0)
+
+    def last(label: str) -> float | None:
+        name = "woo_receiver_last_delivery_timestamp_seconds"
+        return metrics.registry.get_sample_value(name, {"webhook_id": label})
+
+    assert (last("12"), last("13"), last("other")) == (7.0, 6.0, 8.0)
