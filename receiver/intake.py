@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from common import headers as h
 from receiver.publisher import Headers
 from schemas.order import OrderEvent, WebhookOrder, WooOrder, order_errors
+from schemas.order_slim import SlimWebhookOrder
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 TOPIC_HEADER = "X-WC-Webhook-Topic"
@@ -94,11 +95,13 @@ def is_ping(body: bytes, delivery: DeliveryHeaders) -> bool:
     return delivery.signature is None and _PING.fullmatch(body) is not None
 
 
-def parse_order(body: bytes) -> WooOrder:
+def parse_order(body: bytes, *, keep_unknown: bool = True) -> WooOrder:
     """Validate the body as a WooCommerce order: a JSON object with an integer `id` > 0 and the
-    fields the mapping reads (`WebhookOrder`)."""
+    fields the mapping reads (`WebhookOrder`). `keep_unknown=False` (the receiver, which publishes
+    the raw body anyway) leaves the unknown fields out of the model: the same verdict and errors in
+    less time (`SlimWebhookOrder`)."""
     try:
-        return WebhookOrder.model_validate_json(body)
+        return (WebhookOrder if keep_unknown else SlimWebhookOrder).model_validate_json(body)
     except ValidationError as exc:
         errors = order_errors(exc)
         public = [f"{_loc(e['loc'])}: {e['msg']}" for e in errors[:3]]

@@ -125,7 +125,7 @@ def _handle(ctx: ReceiverContext, environ: WSGIEnvironment, default_topic: str) 
         ids["order_id"] = published_as
         return Outcome("duplicate", 200, {"status": "duplicate", "order_id": published_as}, ids)
     try:
-        order = parse_order(body)
+        order = parse_order(body, keep_unknown=False)
     except InvalidOrder as exc:
         return Outcome(
             "invalid", 400, {"error": "invalid", "reason": exc.reason}, {**ids, "reason": exc.log_reason}
