@@ -19,6 +19,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 
 SECRETS = ("current", "previous")
@@ -39,6 +40,26 @@ SIZE_BUCKETS = tuple(float(2**n) for n in range(8, 22))  # 256 B … 2 MiB
 
 def multiprocess_mode() -> bool:
     return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+def _process_id() -> int:
+    """`os.getpid()`, kept: in multiprocess mode prometheus-client asks for the process id on every
+    value it writes (to notice a fork), a system call each - ten per webhook. The copy is renewed in
+    every child right after a fork, so it is always what `os.getpid()` would say."""
+    return _pid
+
+
+os.register_at_fork(after_in_child=_forked)
+if multiprocess_mode():  # decided at import, like prometheus-client's own choice of value class
+    values.ValueClass = values.MultiProcessValue(process_identifier=_process_id)  # type: ignore[no-untyped-call]
 
 
 # Webhook topics counted on their own; any other verified topic counts as "other".

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from prometheus_client import CollectorRegistry, multiprocess
 from werkzeug.datastructures import EnvironHeaders as WerkzeugHeaders
 from werkzeug.test import EnvironBuilder
 
@@ -43,3 +49,34 @@ def test_outcome_and_webhook_children_are_the_registered_series() -> None:
         return metrics.registry.get_sample_value(name, {"webhook_id": label})
 
     assert (last("12"), last("13"), last("other")) == (7.0, 6.0, 8.0)
+
+
+_FORKED_WORKERS = """
+import os, sys
+from receiver.metrics import ReceiverMetrics, _process_id
+children = []
+for _ in range(2):
+    pid = os.fork()
+    if pid == 0:  # a worker: its metrics are built after the fork, as gunicorn's are
+        assert _process_id() == os.getpid()
+        metrics = ReceiverMetrics()
+        metrics.outcomes["accepted"].inc()
+        metrics.outcomes["accepted"].inc()
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    assert os.waitpid(pid, 0)[1] == 0
+print(" ".join(str(pid) for pid in children))
+"""
+
+
+def test_multiprocess_values_are_filed_under_each_workers_own_pid(tmp_path: Path) -> None:
+    """The process id prometheus-client asks for on every write is cached, and renewed at fork."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", _FORKED_WORKERS], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    children = done.stdout.split()
+    assert {f"counter_{pid}.db" for pid in children} <= {p.name for p in tmp_path.iterdir()}
+    merged = CollectorRegistry()
+    multiprocess.MultiProcessCollector(merged, path=str(tmp_path))  # type: ignore[no-untyped-call]
+    assert merged.get_sample_value("woo_receiver_requests_total", {"outcome": "accepted"}) == 4
