@@ -12,8 +12,11 @@ from prometheus_client import CollectorRegistry, multiprocess
 from werkzeug.datastructures import EnvironHeaders as WerkzeugHeaders
 from werkzeug.test import EnvironBuilder
 
-from receiver.intake import DeliveryHeaders, EnvironHeaders
+from receiver.intake import DeliveryHeaders, EnvironHeaders, build_event, parse_order
 from receiver.metrics import OUTCOMES, ReceiverMetrics
+from receiver.testing import sample_body, signed_headers
+from schemas.order import OrderEvent
+from schemas.serde import SingleObjectSerde
 
 
 @pytest.mark.parametrize(
@@ -80,3 +83,15 @@ def test_multiprocess_values_are_filed_under_each_workers_own_pid(tmp_path: Path
     merged = CollectorRegistry()
     multiprocess.MultiProcessCollector(merged, path=str(tmp_path))  # type: ignore[no-untyped-call]
     assert merged.get_sample_value("woo_receiver_requests_total", {"outcome": "accepted"}) == 4
+
+
+def test_the_event_built_without_validation_is_the_validated_one() -> None:
+    body = sample_body()
+    delivery = DeliveryHeaders.from_headers(
+        WerkzeugHeaders(EnvironBuilder(headers=signed_headers(body)).get_environ())
+    )
+    event = build_event(parse_order(body), body, delivery, "order.updated")
+    again = OrderEvent.model_validate(dict(event))
+    assert event == again
+    assert event.model_fields_set == again.model_fields_set
+    assert SingleObjectSerde().encode(event) == SingleObjectSerde().encode(again)
