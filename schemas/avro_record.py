@@ -53,13 +53,26 @@ def _taxed(model: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
+def _value_json(meta: Any) -> str:
+    return _to_json(meta.value)
+
+
+def _display_value_json(meta: Any) -> str | None:
+    return None if meta.display_value is None else _to_json(meta.display_value)
+
+
+# The record's fields that are not the model's attribute of the same name, and how each is computed:
+# every other field of the record is that attribute (the compiled writer relies on it, serde.py).
+COMPUTED = {"value_json": _value_json, "display_value_json": _display_value_json}
+
+
 def _meta(entries: list[Any]) -> list[dict[str, Any]]:
     return [
         {
             "key": m.key,
-            "value_json": _to_json(m.value),
+            "value_json": _value_json(m),
             "display_key": m.display_key,
-            "display_value_json": None if m.display_value is None else _to_json(m.display_value),
+            "display_value_json": _display_value_json(m),
         }
         for m in entries
     ]

@@ -16,7 +16,8 @@ tests/unit/test_avro_writer.py compares the two byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import keyword
+from collections.abc import Callable, Mapping
 from typing import Any
 
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
@@ -42,7 +43,8 @@ _LENGTH = tuple(_zigzag(n) for n in range(1024))
 
 
 class _Compiler:
-    def __init__(self) -> None:
+    def __init__(self, computed: Mapping[str, Callable[[Any], Any]] | None) -> None:
+        self.computed = computed  # None: records are dicts; else objects, these fields computed
         self.functions: dict[str, list[str]] = {}  # record full name -> its function's lines
         self.records: dict[str, dict[str, Any]] = {}
         self.function_names: dict[str, str] = {}
@@ -62,11 +64,19 @@ class _Compiler:
             body: list[str] = []
             self.functions[full] = body  # before the fields: a recursive type refers to itself
             for field in schema["fields"]:
-                self.value(field["type"], f"r[{field['name']!r}]", body, 1)
+                self.value(field["type"], self.field(field["name"]), body, 1)
             body.insert(0, f"def {self.function_names[full]}(r, w):")
             if len(body) == 1:
                 body.append("    pass")
         return self.function_names[full]
+
+    def field(self, name: str) -> str:
+        """How the writer reads a field of the record `r`: its key, its attribute, or its function."""
+        if self.computed is None:
+            return f"r[{name!r}]"
+        if name in self.computed:
+            return f"_computed[{name!r}](r)"
+        return f"r.{name}" if name.isidentifier() and not keyword.iskeyword(name) else f"getattr(r, {name!r})"
 
     def value(self, schema: Any, expr: str, out: list[str], depth: int) -> None:
         pad = "    " * depth
@@ -163,16 +173,18 @@ class CompiledWriter:
         return b"".join(out)
 
 
-def compile_writer(schema: Any) -> CompiledWriter:
-    """The writer for records of `schema` (as `fastavro.parse_schema` returns it)."""
+def compile_writer(schema: Any, computed: Mapping[str, Callable[[Any], Any]] | None = None) -> CompiledWriter:
+    """The writer for records of `schema` (as `fastavro.parse_schema` returns it): dicts, or with
+    `computed`, objects whose fields are their attributes of the same name but for the fields named
+    there, each the function's value for the object."""
     if not isinstance(schema, dict) or schema.get("type") != "record":
         raise NotImplementedError("the top-level schema must be a record")
-    compiler = _Compiler()
+    compiler = _Compiler(computed)
     top = compiler.record(schema)
     source = "\n".join(line for body in compiler.functions.values() for line in body)
     namespace: dict[str, Any] = {
         "_utf8": _utf8, "_bytes": _bytes, "_long": _long, "_null": _null, "_zigzag": _zigzag,
-        "_SMALL_LONG": _SMALL_LONG, "_LENGTH": _LENGTH,
+        "_SMALL_LONG": _SMALL_LONG, "_LENGTH": _LENGTH, "_computed": dict(computed or {}),
     }  # fmt: skip
     exec(compile(source, f"<avro writer for {schema['name']}>", "exec"), namespace)  # noqa: S102 - our own code
     return CompiledWriter(source, namespace[top])

@@ -21,7 +21,7 @@ import fastavro
 from fastavro.types import Schema
 from pydantic import ValidationError
 
-from schemas.avro_record import from_record, to_record
+from schemas.avro_record import COMPUTED, from_record, to_record
 from schemas.avro_writer import CompiledWriter, compile_writer
 from schemas.order import OrderEvent, order_errors
 
@@ -73,13 +73,21 @@ class SingleObjectSerde:
         self._header = SINGLE_OBJECT_MAGIC + self._fingerprint
         try:
             self._compiled: CompiledWriter | None = compile_writer(self.schema)
+            self._from_event: CompiledWriter | None = compile_writer(self.schema, COMPUTED)
         except NotImplementedError:  # a schema beyond what the compiled writer knows: fastavro alone
-            self._compiled = None
+            self._compiled = self._from_event = None
 
     def probe(self) -> None:
         """Nothing to ask: every writer schema is known locally."""
 
     def encode(self, event: OrderEvent, topic: str = "") -> bytes:
+        """Written straight from the event's attributes (what `to_record` would copy into dicts);
+        an event the writer was not built for goes through `to_record` and `encode_record`."""
+        if self._from_event is not None:
+            try:
+                return self._from_event(event, self._header)
+            except Exception:  # noqa: S110 - encode_record below writes it or raises fastavro's error
+                pass
         return self.encode_record(to_record(event))
 
     def encode_record(self, record: dict[str, Any]) -> bytes:
