@@ -14,6 +14,8 @@ import time
 import traceback
 from typing import Any
 
+# json.dumps(out, default=str, ensure_ascii=False), without building an encoder for every line
+_to_json = json.JSONEncoder(default=str, ensure_ascii=False).encode
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 
@@ -51,7 +53,7 @@ class JsonFormatter(logging.Formatter):
             out["exc_class"] = record.exc_info[0].__name__
             frames = traceback.extract_tb(record.exc_info[2])
             out["exc_where"] = [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames[-6:]]
-        return json.dumps(out, default=str, ensure_ascii=False)
+        return _to_json(out)
 
 
 def configure_logging(level: str | None = None) -> None:

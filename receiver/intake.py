@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
 from common import headers as h
 from receiver.publisher import Headers
 from schemas.order import OrderEvent, WebhookOrder, WooOrder, order_errors
+from schemas.order_slim import SlimWebhookOrder
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 TOPIC_HEADER = "X-WC-Webhook-Topic"
@@ -42,6 +44,25 @@ class InvalidOrder(ValueError):
 
 class _HeaderLookup(Protocol):
     def get(self, key: str) -> str | None: ...
+
+
+class EnvironHeaders:
+    """`get(name)` straight from a WSGI environ: the value werkzeug's `request.headers.get(name)` gives
+    (`HTTP_` + the name upper-cased, dashes as underscores), without normalising the name per call.
+    For the X-WC-* headers; not Content-Type/-Length, which WSGI keeps without the `HTTP_` prefix."""
+
+    __slots__ = ("_environ",)
+    _KEYS: dict[str, str] = {}
+
+    def __init__(self, environ: Mapping[str, Any]) -> None:
+        self._environ = environ
+
+    def get(self, key: str) -> str | None:
+        wsgi = self._KEYS.get(key)
+        if wsgi is None:
+            wsgi = self._KEYS[key] = "HTTP_" + key.upper().replace("-", "_")
+        value = self._environ.get(wsgi)
+        return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)
@@ -74,11 +95,13 @@ def is_ping(body: bytes, delivery: DeliveryHeaders) -> bool:
     return delivery.signature is None and _PING.fullmatch(body) is not None
 
 
-def parse_order(body: bytes) -> WooOrder:
+def parse_order(body: bytes, *, keep_unknown: bool = True) -> WooOrder:
     """Validate the body as a WooCommerce order: a JSON object with an integer `id` > 0 and the
-    fields the mapping reads (`WebhookOrder`)."""
+    fields the mapping reads (`WebhookOrder`). `keep_unknown=False` (the receiver, which publishes
+    the raw body anyway) leaves the unknown fields out of the model: the same verdict and errors in
+    less time (`SlimWebhookOrder`)."""
     try:
-        return WebhookOrder.model_validate_json(body)
+        return (WebhookOrder if keep_unknown else SlimWebhookOrder).model_validate_json(body)
     except ValidationError as exc:
         errors = order_errors(exc)
         public = [f"{_loc(e['loc'])}: {e['msg']}" for e in errors[:3]]
@@ -92,7 +115,10 @@ def _loc(loc: tuple[int | str, ...]) -> str:
 
 
 def build_event(order: WooOrder, body: bytes, delivery: DeliveryHeaders, topic: str) -> OrderEvent:
-    return OrderEvent(
+    """The event for a validated order. Built without validating again (`model_construct`): every
+    value already has its field's type - the order validated, the header values str - and
+    validation would only check that again, on every webhook."""
+    return OrderEvent.model_construct(
         order=order,
         webhook_topic=topic,
         received_at_ms=time.time_ns() // 1_000_000,

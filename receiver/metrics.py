@@ -19,6 +19,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 
 SECRETS = ("current", "previous")
@@ -41,6 +42,26 @@ def multiprocess_mode() -> bool:
     return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+def _process_id() -> int:
+    """`os.getpid()`, kept: in multiprocess mode prometheus-client asks for the process id on every
+    value it writes (to notice a fork), a system call each - ten per webhook. The copy is renewed in
+    every child right after a fork, so it is always what `os.getpid()` would say."""
+    return _pid
+
+
+os.register_at_fork(after_in_child=_forked)
+if multiprocess_mode():  # decided at import, like prometheus-client's own choice of value class
+    values.ValueClass = values.MultiProcessValue(process_identifier=_process_id)  # type: ignore[no-untyped-call]
+
+
 # Webhook topics counted on their own; any other verified topic counts as "other".
 DELIVERY_TOPICS = ("order.created", "order.updated", "other")
 
@@ -56,8 +77,9 @@ class ReceiverMetrics:
             ["outcome"],
             registry=self.registry,
         )
-        for outcome in OUTCOMES:  # every series exists from the start (rate() needs a zero)
-            self.requests.labels(outcome)
+        # every series exists from the start (rate() needs a zero); the children are kept, so a request
+        # costs a dict lookup rather than `labels()` (its lock and label checks)
+        self.outcomes = {outcome: self.requests.labels(outcome) for outcome in OUTCOMES}
         self.produce_latency = Histogram(
             "woo_receiver_produce_latency_seconds",
             "Time from produce to the broker's acknowledgement (or the timeout)",
@@ -92,6 +114,7 @@ class ReceiverMetrics:
             "RECEIVER_READ_TIMEOUT_S: slow clients reaching the pod",
             registry=self.registry,
         )
+        self._last_delivery_by_label: dict[str, Gauge] = {}
         self.last_delivery = Gauge(
             "woo_receiver_last_delivery_timestamp_seconds",
             "When a verified delivery of each WooCommerce webhook (X-WC-Webhook-ID) last arrived, Unix "
@@ -111,7 +134,10 @@ class ReceiverMetrics:
         """A verified delivery from this webhook arrived. The id header is not signed, so only a
         number becomes a label (WooCommerce's ids are); anything else counts as "other"."""
         label = webhook_id if webhook_id.isdigit() and len(webhook_id) <= 12 else "other"
-        self.last_delivery.labels(label).set(time.time() if now is None else now)
+        child = self._last_delivery_by_label.get(label)
+        if child is None:  # a shop has a handful of webhooks: their children are kept like the outcomes'
+            child = self._last_delivery_by_label[label] = self.last_delivery.labels(label)
+        child.set(time.time() if now is None else now)
 
     def render(self) -> tuple[bytes, str]:
         """The exposition text: this registry, or every worker's files in multiprocess mode."""

@@ -1,53 +1,17 @@
-"""The blueprint: the webhook endpoints, health, readiness and metrics.
-
-Order of decisions for a webhook: size (413, before reading) → ping (200) → signature (401) →
-topic (200 "ignored" for topics we don't publish) → replay (200 "duplicate": this body was published
-within RECEIVER_REPLAY_WINDOW_S, receiver.replays) → order validation (400) → publish and wait for the
-broker's acknowledgement (200, or 503). Nothing is published on any path but the last.
-"""
+"""The blueprint: the webhook endpoints (receiver/webhook.py), health, readiness and metrics."""
 
 from __future__ import annotations
 
-import json
-import logging
-import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from flask import Blueprint, Response, current_app, request
 
-from receiver.intake import (
-    PUBLISHED_TOPICS,
-    DeliveryHeaders,
-    InvalidOrder,
-    build_event,
-    is_ping,
-    kafka_headers,
-    parse_order,
-)
-from receiver.publisher import Headers, PublishError
-from receiver.worker import ReadDeadline
+from receiver.webhook import json_response, on_metrics_port, webhook_response
 
 if TYPE_CHECKING:
     from receiver.app import ReceiverContext
 
 bp = Blueprint("receiver", __name__)
-access_log = logging.getLogger("receiver.access")
-log = logging.getLogger(__name__)
-
-_DEFAULT_TOPIC = {"order-created": "order.created", "order-updated": "order.updated"}
-# A refused body up to this many times RECEIVER_MAX_BODY_BYTES is read and dropped before the 413
-# (4 MiB by default): enough for any order plausibly sent by mistake, little for the worker.
-DRAIN_FACTOR = 4
-
-
-@dataclass
-class Outcome:
-    outcome: str
-    status: int
-    body: dict[str, Any]
-    log: dict[str, Any] = field(default_factory=dict)
-    close: bool = False
 
 
 def _ctx() -> ReceiverContext:
@@ -56,200 +20,25 @@ def _ctx() -> ReceiverContext:
 
 @bp.post("/webhook/woocommerce/<any('order-created', 'order-updated'):kind>")
 def webhook(kind: str) -> Response:
-    ctx = _ctx()
-    if _on_metrics_port(ctx):  # the metrics port takes scrapes and probes, never a webhook
-        return _json({"error": "not_found"}, 404)
-    started = time.perf_counter()
-    ctx.metrics.in_flight.inc()
-    try:
-        result = _handle(ctx, _DEFAULT_TOPIC[kind])
-    finally:
-        ctx.metrics.in_flight.dec()
-    ctx.metrics.requests.labels(result.outcome).inc()
-    if access_log.isEnabledFor(logging.INFO):
-        fields = {
-            "outcome": result.outcome,
-            "status": result.status,
-            "path_kind": kind,
-            "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-            **result.log,
-        }
-        access_log.info("webhook", extra={"fields": fields})
-    response = _json(result.body, result.status)
-    if result.close:  # a refused or cut body: ask the client not to reuse the connection
-        response.headers["Connection"] = "close"  # (gunicorn keeps HTTP/1.1 connections regardless)
-    return response
-
-
-def _handle(ctx: ReceiverContext, default_topic: str) -> Outcome:
-    settings = ctx.settings
-    length = request.content_length
-    limit = settings.receiver_max_body_bytes
-    if length is not None and length > limit:
-        ctx.metrics.payload_bytes.observe(length)
-        if length <= DRAIN_FACTOR * limit:
-            _drain(request.environ["wsgi.input"], length)
-        return _too_large(limit, length)
-    try:
-        body = _read_body(settings.receiver_max_body_bytes)
-    except Exception as exc:
-        if not _past_deadline(exc):
-            raise  # a client gone mid-body: werkzeug's ClientDisconnected (400) as before
-        reason = f"body not received within {settings.receiver_read_timeout_s:g} s"
-        return Outcome("timeout", 408, {"error": "timeout", "reason": reason}, {"reason": reason}, True)
-    if body is None:  # a chunked body that grew past the limit
-        _drain(request.environ["wsgi.input"], (DRAIN_FACTOR - 1) * limit)
-        return _too_large(limit, None)
-    ctx.metrics.payload_bytes.observe(len(body))
-    delivery = DeliveryHeaders.from_headers(request.headers)
-    ids = {"webhook_id": delivery.webhook_id, "delivery_id": delivery.delivery_id, "body_bytes": len(body)}
-    if is_ping(body, delivery):
-        return Outcome("ping", 200, {"status": "ok"}, ids)
-    match = ctx.verifier.verify(body, delivery.signature)
-    if match is None:
-        reason = "missing signature" if not delivery.signature else "signature does not match"
-        return Outcome(
-            "unauthorized", 401, {"error": "unauthorized", "reason": reason}, {**ids, "reason": reason}
-        )
-    ctx.metrics.matched[match.secret].inc()
-    ctx.metrics.webhook_delivered(delivery.webhook_id)
-    topic = delivery.topic or default_topic
-    ctx.metrics.delivered.get(topic, ctx.metrics.delivered["other"]).inc()
-    ids["webhook_topic"] = topic[:64]
-    if topic not in PUBLISHED_TOPICS:
-        return Outcome("ignored", 200, {"status": "ignored", "topic": topic[:64]}, ids)
-    published_as = ctx.replays.seen(match.signature)
-    if published_as is not None:
-        ids["order_id"] = published_as
-        return Outcome("duplicate", 200, {"status": "duplicate", "order_id": published_as}, ids)
-    try:
-        order = parse_order(body)
-    except InvalidOrder as exc:
-        return Outcome(
-            "invalid", 400, {"error": "invalid", "reason": exc.reason}, {**ids, "reason": exc.log_reason}
-        )
-    ids["order_id"] = order.id
-    event = build_event(order, body, delivery, topic)
-    try:
-        value = ctx.serde.encode(event, settings.orders_topic)
-    except (ValueError, OverflowError, TypeError) as exc:  # e.g. an id beyond Avro's long
-        reason = f"order does not fit the schema ({type(exc).__name__})"
-        return Outcome("invalid", 400, {"error": "invalid", "reason": reason}, {**ids, "reason": reason})
-    except Exception as exc:  # a registry that does not answer: not the sender's fault
-        log.warning("encoding failed", exc_info=True)
-        reason = f"encoding unavailable ({type(exc).__name__})"
-        return Outcome(
-            "unavailable", 503, {"error": "unavailable", "reason": reason}, {**ids, "reason": reason}
-        )
-    result = _publish(ctx, event.key, value, kafka_headers(delivery, topic), ids, order.id)
-    if result.status == 200:  # only what the broker acknowledged counts as published
-        ctx.replays.remember(match.signature, order.id)
-    return result
-
-
-def _publish(
-    ctx: ReceiverContext, key: bytes, value: bytes, headers: Headers, ids: dict[str, Any], order_id: int
-) -> Outcome:
-    settings = ctx.settings
-    started = time.perf_counter()
-    try:
-        delivery = ctx.publisher.publish(
-            settings.orders_topic, key, value, headers, settings.receiver_produce_timeout_s
-        )
-    except PublishError as exc:
-        ctx.metrics.produce_latency.observe(time.perf_counter() - started)
-        produce_ms = round((time.perf_counter() - started) * 1000, 2)
-        info = {**ids, "reason": exc.reason, "produce_ms": produce_ms}
-        if exc.too_large:
-            return Outcome("too_large", 413, {"error": "too_large", "reason": exc.reason}, info)
-        return Outcome("unavailable", 503, {"error": "unavailable", "reason": exc.reason}, info)
-    elapsed = time.perf_counter() - started
-    ctx.metrics.produce_latency.observe(elapsed)
-    info = {**ids, "produce_ms": round(elapsed * 1000, 2), "partition": delivery.partition}
-    body = {"status": "accepted", "order_id": order_id}
-    return Outcome("accepted", 200, body, {**info, "offset": delivery.offset})
-
-
-def _read_body(limit: int) -> bytes | None:
-    """The raw body, or None past `limit` bytes (read at most limit + 1 of a chunked body)."""
-    if request.content_length is not None or not request.environ.get("wsgi.input_terminated"):
-        return request.get_data(cache=False)  # bounded by Content-Length (checked) or empty
-    stream = request.environ["wsgi.input"]
-    buf = bytearray()
-    while len(buf) <= limit:
-        chunk = stream.read(min(65536, limit + 1 - len(buf)))
-        if not chunk:
-            return bytes(buf)
-        buf += chunk
-    return None
-
-
-def _drain(stream: Any, most: int) -> None:
-    """Read and drop up to `most` bytes of a refused body, so the 413 reaches the sender.
-
-    A server that answers and closes with the body unread resets the connection: a sender still
-    sending (WooCommerce speaks HTTP/1.0, so gunicorn closes after every answer) fails on the write
-    ("connection reset", "broken pipe") and never reads the 413. Bounded in bytes (DRAIN_FACTOR x the
-    limit) and in time (the worker's read deadline ends a slow sender's drain); past either the
-    sender may still see the reset.
-    """
-    try:
-        while most > 0:
-            chunk = stream.read(min(65_536, most))
-            if not chunk:
-                return
-            most -= len(chunk)
-    except (OSError, ValueError):  # the read deadline, or the sender gone
-        return
-
-
-def _past_deadline(exc: BaseException | None) -> bool:
-    """Whether the body read ended at the worker's read deadline (werkzeug may wrap it)."""
-    while exc is not None:
-        if isinstance(exc, ReadDeadline):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
-
-
-def _too_large(limit: int, length: int | None) -> Outcome:
-    reason = f"body over {limit} bytes"
-    return Outcome(
-        "too_large",
-        413,
-        {"error": "too_large", "reason": reason},
-        {"reason": reason, "body_bytes": length},
-        True,
-    )
-
-
-def _on_metrics_port(ctx: ReceiverContext) -> bool:
-    """Whether this request came in on RECEIVER_METRICS_PORT. SERVER_PORT is the port of the listening
-    socket that accepted the connection (gunicorn sets it from its bind address), not the Host header."""
-    port = ctx.settings.receiver_metrics_port
-    return bool(port) and request.environ.get("SERVER_PORT") == str(port)
-
-
-def _json(body: dict[str, Any], status: int) -> Response:
-    """A small JSON answer (cheaper than `jsonify`, which matters on the hot path)."""
-    return Response(json.dumps(body, separators=(",", ":")), status=status, mimetype="application/json")
+    """Served by `WebhookFastPath` in front of Flask; this view answers what reaches Flask anyway."""
+    return webhook_response(_ctx(), request.environ, kind)
 
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    return _json({"status": "ok"}, 200)
+    return json_response({"status": "ok"}, 200)
 
 
 @bp.get("/readyz")
 def readyz() -> Response:
     ready = _ctx().readiness.check()
-    return _json({"status": "ready" if ready else "broker unreachable"}, 200 if ready else 503)
+    return json_response({"status": "ready" if ready else "broker unreachable"}, 200 if ready else 503)
 
 
 @bp.get("/metrics")
 def metrics() -> Response:
     ctx = _ctx()
-    if ctx.settings.receiver_metrics_port and not _on_metrics_port(ctx):
-        return _json({"error": "not_found"}, 404)  # RECEIVER_METRICS_PORT set: not on the public port
+    if ctx.settings.receiver_metrics_port and not on_metrics_port(ctx, request.environ):
+        return json_response({"error": "not_found"}, 404)  # RECEIVER_METRICS_PORT set: not on the public port
     payload, content_type = ctx.metrics.render()
     return Response(payload, status=200, content_type=content_type)

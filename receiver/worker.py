@@ -76,17 +76,40 @@ class DeadlineSocket:
         self._deadline = time.monotonic() + self._timeout_s
 
     def recv(self, size: int, flags: int = 0) -> bytes:
-        left = self._deadline - time.monotonic()
-        self._sock.settimeout(left if left > _LAST_CHANCE_S else _LAST_CHANCE_S)
+        """What has arrived, at once; else wait until the deadline (past it: `_LAST_CHANCE_S`).
+
+        The bytes are usually there already (the worker hands a connection over once it is
+        readable), so the first try does not wait: one `recv`. A socket with a timeout polls before
+        every `recv` - another system call, and another release of the GIL, which a busy
+        receiver's threads then queue to take back (a context switch each way).
+        """
+        sock = self._sock
+        if sock.gettimeout() != 0.0:
+            sock.settimeout(0.0)  # gthread makes the socket blocking once per connection
         try:
-            return self._sock.recv(size, flags)
+            return sock.recv(size, flags)
+        except BlockingIOError:
+            pass
+        left = self._deadline - time.monotonic()
+        sock.settimeout(left if left > _LAST_CHANCE_S else _LAST_CHANCE_S)
+        try:
+            return sock.recv(size, flags)
         except TimeoutError:
             self._on_deadline()
             raise ReadDeadline() from None
 
     def sendall(self, data: bytes, flags: int = 0) -> None:
-        self._sock.settimeout(self._timeout_s)
-        self._sock.sendall(data, flags)
+        """What the socket buffer takes at once (an answer: all of it), the rest within the timeout."""
+        sock = self._sock
+        if sock.gettimeout() != 0.0:
+            sock.settimeout(0.0)
+        try:
+            sent = sock.send(data, flags)
+        except BlockingIOError:
+            sent = 0
+        if sent < len(data):
+            sock.settimeout(self._timeout_s)
+            sock.sendall(memoryview(data)[sent:], flags)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)

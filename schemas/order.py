@@ -100,11 +100,26 @@ def _gmt(value: Any) -> str | None:
         return None
     if not isinstance(value, str) or not _GMT.match(value):
         raise ValueError("expected an ISO timestamp like 2025-03-14T09:15:30")
-    try:
-        datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
-    except ValueError:
-        raise ValueError("not a real date and time (expected e.g. 2025-03-14T09:15:30)") from None
+    if not real_time(value[:19]):
+        raise ValueError("not a real date and time (expected e.g. 2025-03-14T09:15:30)")
     return value
+
+
+def real_time(text: str) -> bool:
+    """Whether `text` (shaped by `_GMT`) is what `strptime(text, "%Y-%m-%dT%H:%M:%S")` accepts.
+
+    For ASCII digits `fromisoformat` gives the same answer in a fortieth of the time (strptime was
+    the costliest part of validating an order: four or five timestamps each); `\\d` also matches other
+    Unicode digits, which only strptime reads as before.
+    """
+    try:
+        if text.isascii():
+            datetime.fromisoformat(text)
+        else:
+            datetime.strptime(text, "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return False
+    return True
 
 
 # Fast path: a value that is already what the Python validator would return unchanged (a string;
@@ -123,7 +138,14 @@ Text = Annotated[
 ]
 GmtTime = Annotated[str | None, BeforeValidator(_gmt)]
 LocalTime = GmtTime  # the same naive ISO shape, in the shop's time zone (WooCommerce's `date_created`)
-FineMoney = Annotated[str, BeforeValidator(_fine_money)]
+# A tax share `_fine_money` returns unchanged: ASCII, no leading zero, at most 8 decimals (nothing to
+# round), and no more than 6 after a zero integer part (`str(Decimal("0.0000001"))` is "1E-7").
+FINE_MONEY_FAST_PATTERN = r"^-?(?:[1-9][0-9]{0,11}(?:\.[0-9]{1,8})?|0(?:\.[0-9]{1,6})?)$"
+FineMoney = Annotated[
+    Annotated[str, StringConstraints(strict=True, pattern=FINE_MONEY_FAST_PATTERN), Tag(_FAST)]
+    | Annotated[str, BeforeValidator(_fine_money), Tag(_CHECKED)],
+    Field(union_mode="left_to_right"),
+]
 # Avro `long`: an id beyond it is refused here (400), not when the record is encoded.
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 Long = Annotated[StrictInt, Field(ge=_LONG_MIN, le=_LONG_MAX)]

@@ -21,8 +21,9 @@ import fastavro
 from fastavro.types import Schema
 from pydantic import ValidationError
 
-from schemas.avro_record import from_record, to_record
-from schemas.order import OrderEvent
+from schemas.avro_record import COMPUTED, from_record, to_record
+from schemas.avro_writer import CompiledWriter, compile_writer
+from schemas.order import OrderEvent, order_errors
 
 SCHEMA_DIR = Path(__file__).parent
 SCHEMA_FILE = SCHEMA_DIR / "order_event.avsc"
@@ -69,16 +70,36 @@ class SingleObjectSerde:
         self._fingerprint = fingerprint(self.schema)
         self._writers = dict(writers if writers is not None else _known_writers())
         self._writers[self._fingerprint] = self.schema
+        self._header = SINGLE_OBJECT_MAGIC + self._fingerprint
+        try:
+            self._compiled: CompiledWriter | None = compile_writer(self.schema)
+            self._from_event: CompiledWriter | None = compile_writer(self.schema, COMPUTED)
+        except NotImplementedError:  # a schema beyond what the compiled writer knows: fastavro alone
+            self._compiled = self._from_event = None
 
     def probe(self) -> None:
         """Nothing to ask: every writer schema is known locally."""
 
     def encode(self, event: OrderEvent, topic: str = "") -> bytes:
+        """Written straight from the event's attributes (what `to_record` would copy into dicts);
+        an event the writer was not built for goes through `to_record` and `encode_record`."""
+        if self._from_event is not None:
+            try:
+                return self._from_event(event, self._header)
+            except Exception:  # noqa: S110 - encode_record below writes it or raises fastavro's error
+                pass
         return self.encode_record(to_record(event))
 
     def encode_record(self, record: dict[str, Any]) -> bytes:
+        """The compiled writer's bytes (schemas/avro_writer.py: fastavro's, in half the time); a record
+        it was not built for (a wrong type, a missing field) is fastavro's to write or to refuse."""
+        if self._compiled is not None:
+            try:
+                return self._compiled(record, self._header)
+            except Exception:  # noqa: S110 - fastavro below gives this record its bytes or its error
+                pass
         buf = io.BytesIO()
-        buf.write(SINGLE_OBJECT_MAGIC + self._fingerprint)
+        buf.write(self._header)
         fastavro.schemaless_writer(buf, self.schema, record)
         return buf.getvalue()
 
@@ -107,13 +128,12 @@ class SingleObjectSerde:
 
 
 def describe(exc: Exception) -> str:
-    """Why a record could not be read, quoting no values: pydantic's errors without `input_value`,
-    anything else by its type only (its text may echo the record)."""
+    """Why a record could not be read, quoting no values: pydantic's errors without `input_value`
+    (and without the validators' fast-path branches, `order_errors`), anything else by its type only
+    (its text may echo the record)."""
     if isinstance(exc, ValidationError):
-        parts = [
-            f"{'.'.join(str(p) for p in e['loc']) or 'order'}: {e['msg']}"
-            for e in exc.errors(include_input=False, include_url=False, include_context=False)[:3]
-        ]
+        errors = order_errors(exc)[:3]
+        parts = [f"{'.'.join(str(p) for p in e['loc']) or 'order'}: {e['msg']}" for e in errors]
         return "; ".join(parts)[:500]
     return type(exc).__name__
 

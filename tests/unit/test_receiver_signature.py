@@ -97,3 +97,14 @@ def test_any_byte_change_fails() -> None:
     body = sample_body()
     assert not SignatureVerifier(SAMPLE_SECRET).verify(body + b"\n", SAMPLE_SIGNATURE)
     assert not SignatureVerifier(SAMPLE_SECRET).verify(body.replace(b"64.22", b"64.23"), SAMPLE_SIGNATURE)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2046, 2047, 2048, 4094, 4095, 4096, 5_000, 1_048_576])
+def test_bodies_hashed_in_pieces_verify_like_in_one_piece(size: int) -> None:
+    """The verifier feeds the HMAC pieces under hashlib's GIL-release threshold; same digest."""
+    body = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    expected = sign(signing_key(SAMPLE_SECRET), body)
+    match = SignatureVerifier(SAMPLE_SECRET).verify(body, expected)
+    assert match is not None
+    assert match.signature == expected.encode()
+    assert SignatureVerifier(SAMPLE_SECRET).verify(body + b" ", expected) is None

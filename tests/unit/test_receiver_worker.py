@@ -98,3 +98,40 @@ def test_everything_else_is_the_real_socket(pair: tuple[socket.socket, socket.so
     assert theirs.recv(100) == b"answer"
     sock.setblocking(False)
     assert ours.gettimeout() == 0.0
+
+
+def test_a_blocking_socket_reads_what_is_there_and_then_waits_until_the_deadline(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    """gthread hands the socket over blocking; the first read takes what is there without waiting."""
+    ours, theirs = pair
+    ours.setblocking(True)
+    cut: list[bool] = []
+    sock = DeadlineSocket(ours, 0.2, lambda: cut.append(True))
+    sock.start_request()
+    theirs.sendall(b"POST / HTTP/1.1\r\n")
+    assert sock.recv(8192) == b"POST / HTTP/1.1\r\n"
+    started = time.monotonic()
+    with pytest.raises(ReadDeadline):
+        sock.recv(8192)
+    assert 0.1 <= time.monotonic() - started < 1.5
+    assert cut == [True]
+
+
+def test_an_answer_larger_than_the_socket_buffer_is_sent_whole(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    ours, theirs = pair
+    sock = DeadlineSocket(ours, 5.0, lambda: None)
+    answer = bytes(range(256)) * 16_384  # 4 MiB: the first send takes only part of it
+    received = bytearray()
+
+    def read() -> None:
+        while len(received) < len(answer):
+            received.extend(theirs.recv(65536))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    sock.sendall(answer)
+    reader.join(timeout=10)
+    assert bytes(received) == answer
