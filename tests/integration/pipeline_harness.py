@@ -18,6 +18,7 @@ from consumer.member import Member, build_member
 from consumer.settings import ConsumerSettings
 from consumer.topics import ensure_topics
 from devstack.demo_orders import OrderFactory
+from devstack.netsuite_sim import NetSuiteSimulator
 from schemas import OrderEvent, WooOrder
 from schemas.serde import SingleObjectSerde
 from tests.conftest import TEST_SESSION_TIMEOUT_MS
@@ -132,3 +133,8 @@ def committed_offsets(bootstrap: str, group: str, topic: str, partitions: int) -
 
 
 __all__ = ["OrderFactory"]
+
+
+def by_external_id(sim: NetSuiteSimulator, record_type: str = "salesOrder") -> dict[str, dict[str, Any]]:
+    """The simulator's records of a type, by external id."""
+    return {r["externalId"]: r for r in sim.records(record_type)}

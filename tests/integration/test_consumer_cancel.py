@@ -11,6 +11,7 @@ from devstack.netsuite_sim import NetSuiteSimulator
 from tests.conftest import Broker
 from tests.integration.conftest import MetricDelta
 from tests.integration.pipeline_harness import (
+    by_external_id,
     consumer_settings,
     create_topics,
     event_for,
@@ -25,10 +26,6 @@ PAID, CANCELLED = f"{YESTERDAY}T10:00:00", f"{YESTERDAY}T11:00:00"  # after the 
 
 def at(order: dict[str, Any], stamp: str, status: str) -> dict[str, Any]:
     return {**order, "date_modified_gmt": stamp, "status": status}
-
-
-def by_external_id(sim: NetSuiteSimulator) -> dict[str, dict[str, Any]]:
-    return {r["externalId"]: r for r in sim.records("salesOrder")}
 
 
 def test_cancelled_orders_are_closed_once_and_an_early_cancellation_never_opens_an_order(

@@ -17,6 +17,7 @@ from devstack.woo_sim import WooSimConfig, WooSimulator
 from tests.conftest import Broker
 from tests.integration.conftest import MetricDelta
 from tests.integration.pipeline_harness import (
+    by_external_id,
     consumer_settings,
     create_topics,
     event_for,
@@ -34,10 +35,6 @@ def version(order: dict[str, Any], stamp: str, *refunds: tuple[int, str], status
     listed = [{"id": rid, "reason": "", "total": total} for rid, total in refunds]
     changed = {**order, "date_modified_gmt": stamp, "status": status, "refunds": listed}
     return event_for(changed, topic="order.created" if stamp == PAID else "order.updated")
-
-
-def by_external_id(sim: NetSuiteSimulator, record_type: str) -> dict[str, dict[str, Any]]:
-    return {r["externalId"]: r for r in sim.records(record_type)}
 
 
 def test_each_payment_and_refund_is_booked_once_in_any_order_of_delivery(
