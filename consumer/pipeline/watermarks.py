@@ -1,0 +1,45 @@
+"""Which partitions of a topic hold nothing yet, asked on a client that is not fetching.
+
+A member restores a partition's order memory before it processes the partition's records, and a
+partition whose changelog is empty needs no restore: its records may run at once. Knowing that costs
+a ListOffsets request per partition (`get_watermark_offsets`). Asked on the memory reader's own
+client they queued behind its long-poll fetches — a broker answers one connection's requests in
+order — and six empty partitions stayed paused 0.55-0.7 s after every assignment on the embedded
+broker; on a client that fetches nothing the same six answer in 3-24 ms (both measured in one run:
+tansu, `fetch.wait.max.ms` 100). Hence `MemoryLog`'s second, idle client.
+
+A partition whose query fails or times out is simply not reported empty: the memory reader reads it
+to its end (its end-of-partition event ends the restore), slower but right.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from typing import Protocol
+
+from confluent_kafka import KafkaException, TopicPartition
+
+log = logging.getLogger(__name__)
+
+
+class Watermarks(Protocol):
+    def get_watermark_offsets(
+        self, partition: TopicPartition, timeout: float = ..., cached: bool = ...
+    ) -> tuple[int, int]: ...
+
+
+def empty_partitions(
+    client: Watermarks, topic: str, partitions: Collection[int], timeout_s: float
+) -> set[int]:
+    """The partitions of `topic` among `partitions` whose low and high watermarks are equal."""
+    empty: set[int] = set()
+    for p in sorted(partitions):
+        try:
+            marks = client.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
+        except KafkaException as exc:
+            log.warning("watermarks of %s [%d] unknown (%s): read to its end", topic, p, exc.args[0])
+            continue
+        if marks is not None and marks[1] <= marks[0]:  # None: timed out (typed otherwise, it happens)
+            empty.add(p)
+    return empty
