@@ -154,6 +154,7 @@ class Run:
     by_operation: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     extrapolated_rate: float | None = None  # full workload, when the run was cut short
+    service_s: float = 0.0  # NetSuite's own time per call: how long an admitted request held its slot
 
     @property
     def busy_s(self) -> float:
@@ -180,6 +181,19 @@ class Run:
     @property
     def ratio(self) -> float:
         return self.rate / self.ceiling if self.ceiling else 0.0
+
+    @property
+    def service_ceiling(self) -> float:
+        """limit / (calls per order x NetSuite's measured time per call): the same ceiling, with the
+        time a call really holds one of the account's slots (the configured latency plus the
+        simulator's own work, ~3-4 ms on this box) instead of the configured latency."""
+        if not (self.calls_per_order and self.service_s):
+            return 0.0
+        return self.limit / (self.calls_per_order * self.service_s)
+
+    @property
+    def service_ratio(self) -> float:
+        return self.rate / self.service_ceiling if self.service_ceiling else 0.0
 
 
 @dataclass
@@ -215,6 +229,13 @@ def request_counts() -> Counter[str]:
             elif sample.name.endswith("_sum"):
                 out[SECONDS] += int(sample.value * 1e6)
     return out
+
+
+def service_time(stats: dict[str, Any]) -> float:
+    """The simulator's mean time per admitted request (a fresh simulator per run)."""
+    refused = sum(int(stats[k]) for k in ("throttled", "auth_failures", "outage_rejections"))
+    admitted = int(stats["requests"]) - refused
+    return float(stats["busy_seconds"]) / admitted if admitted > 0 else 0.0
 
 
 def split_seconds(ops: Counter[str]) -> tuple[dict[str, int], float]:
@@ -313,6 +334,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         client_latency_s=latency,
         cpu_s=cpu_s,
         by_operation=ops,
+        service_s=service_time(stats),
     )
     held = statistics.fmean(sampler.held_samples) if sampler.held_samples else 0.0
     run.notes.append(
@@ -402,6 +424,7 @@ def run_naive(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         client_latency_s=latency,
         cpu_s=cpu_s,
         by_operation=ops,
+        service_s=service_time(stats),
     )
     if naive.stats.create_conflicts:
         run.notes.append(
@@ -454,6 +477,9 @@ def table(runs: list[Run]) -> str:
         ("mean in flight (simulator)", *[f"{r.mean_in_flight:.1f}" for r in runs]),
         ("ceiling: limit/(callsxlatency), orders/s", *[f"{r.ceiling:.2f}" for r in runs]),
         ("ratio to the ceiling", *[f"{r.ratio:.3f}" for r in runs]),
+        ("NetSuite's time per call (simulator), ms", *[f"{r.service_s * 1000:.1f}" for r in runs]),
+        ("ceiling at that time, orders/s", *[f"{r.service_ceiling:.2f}" for r in runs]),
+        ("ratio to the ceiling at that time", *[f"{r.service_ratio:.3f}" for r in runs]),
     ]
     if any(r.extrapolated_rate is not None for r in runs):
         rows.append(
@@ -473,7 +499,9 @@ def table(runs: list[Run]) -> str:
 
 def verdict(ours: Run, naive: Run | None) -> list[str]:
     out = [
-        f"ours / ceiling: {ours.ratio:.3f} (target ≥ 0.9) {'met' if ours.ratio >= 0.9 else 'MISSED'}",
+        f"ours / ceiling: {ours.ratio:.3f} (issue 16: ≥ 0.95) {'met' if ours.ratio >= 0.95 else 'MISSED'}; "
+        f"at NetSuite's measured time per call ({ours.service_s * 1000:.1f} ms): {ours.service_ratio:.3f} "
+        + ("met" if ours.service_ratio >= 0.95 else "MISSED"),
         f"ours 429s: {ours.throttled} (target 0) {'met' if ours.throttled == 0 else 'MISSED'}",
         f"ours calls/order new {ours.calls_new:.3f} (≤ 2 besides the one-off item lookups, "
         f"{ours.lookups_per_order:.3f}/order), returning {ours.calls_returning:.3f} (< new): "

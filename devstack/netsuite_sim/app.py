@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from devstack.netsuite_sim import metadata
@@ -73,10 +74,11 @@ class SimulatorApp:
         if self.injector.throttle() or not self.governor.try_admit():
             self.counters.add("throttled")
             raise concurrency_exceeded()
+        admitted = time.perf_counter()
         try:
             return self._in_slot(request)
         finally:
-            self.governor.release()
+            self.governor.release(time.perf_counter() - admitted)
 
     def _in_slot(self, request: Request) -> Response | None:
         plan = self.injector.plan()
@@ -125,9 +127,10 @@ class SimulatorApp:
     # --- control (Python API and /__sim/) -----------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
-        limit, in_flight, max_in_flight = self.governor.snapshot()
+        limit, in_flight, max_in_flight, busy_seconds = self.governor.snapshot()
         out = self.counters.snapshot()
         out.update(concurrency_limit=limit, in_flight=in_flight, max_in_flight=max_in_flight)
+        out["busy_seconds"] = round(busy_seconds, 6)
         out["records"] = self.store.counts()
         return out
 

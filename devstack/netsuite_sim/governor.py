@@ -3,6 +3,10 @@
 NetSuite rejects (never queues) a request that arrives while the account already has `limit`
 requests in flight. Admission is one atomic check-and-increment; the slot is released before the
 answer is written, so a client that saw an answer can rely on the slot being free again.
+
+`busy_seconds` adds up how long admitted requests held their slots: the account's own time per call
+(`busy_seconds / admitted`), which is what its capacity `limit / time per call` is made of — the
+configured latency plus the simulator's work, as a real account's time per call is its latency.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ class Governor:
         self.limit = limit
         self.in_flight = 0
         self.max_in_flight = 0
+        self.busy_seconds = 0.0
 
     def try_admit(self) -> bool:
         with self._lock:
@@ -27,17 +32,18 @@ class Governor:
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             return True
 
-    def release(self) -> None:
+    def release(self, held_s: float) -> None:
         with self._lock:
             self.in_flight -= 1
+            self.busy_seconds += held_s
 
     def reset_peak(self) -> None:
         with self._lock:
             self.max_in_flight = self.in_flight
 
-    def snapshot(self) -> tuple[int, int, int]:
+    def snapshot(self) -> tuple[int, int, int, float]:
         with self._lock:
-            return self.limit, self.in_flight, self.max_in_flight
+            return self.limit, self.in_flight, self.max_in_flight, self.busy_seconds
 
 
 class Counters:

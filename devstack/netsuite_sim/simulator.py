@@ -120,7 +120,8 @@ class NetSuiteSimulator:
 
     def stats(self) -> dict[str, Any]:
         """requests, connections, by_status {int: n}, throttled, auth_failures, in_flight,
-        max_in_flight, concurrency_limit, injected_* counts, records {type: n}."""
+        max_in_flight, concurrency_limit, injected_* counts, records {type: n}, busy_seconds (how long
+        admitted requests held their slots, summed)."""
         return self._app.stats()
 
     def records(self, record_type: str) -> list[dict[str, Any]]:

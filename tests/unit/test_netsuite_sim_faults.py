@@ -215,3 +215,18 @@ def test_admin_records_items_and_reset(sim: NetSuiteSimulator, session: requests
     assert sim.records("customer") == []
     with pytest.raises(KeyError):
         sim.item_id("NEW-SKU")
+
+
+def test_busy_seconds_add_up_how_long_admitted_requests_held_their_slots(sim: NetSuiteSimulator) -> None:
+    """The account's own time per call (bench.consumer's ceiling at NetSuite's time per call): at
+    least the latency each admitted request waited, never more than the requests took end to end;
+    a request refused before admission (401) holds no slot."""
+    sim.set_faults(Faults(latency_ms=60))
+    before = sim.stats()["busy_seconds"]
+    with signed_session(sim) as session:
+        started = time.perf_counter()
+        assert statuses(sim, session, 2) == [200, 200]
+        elapsed = time.perf_counter() - started
+    assert requests.get(record_url(sim, "customer"), timeout=5).status_code == 401
+    busy = sim.stats()["busy_seconds"] - before
+    assert 2 * 0.060 <= busy <= elapsed
