@@ -232,9 +232,10 @@ def request_counts() -> Counter[str]:
 
 
 def service_time(stats: dict[str, Any]) -> float:
-    """The simulator's mean time per admitted request (a fresh simulator per run)."""
+    """The simulator's mean time per admitted request (a fresh simulator per run); requests still
+    in flight (the member runs on while the stats are read) have added no busy time yet."""
     refused = sum(int(stats[k]) for k in ("throttled", "auth_failures", "outage_rejections"))
-    admitted = int(stats["requests"]) - refused
+    admitted = int(stats["requests"]) - refused - int(stats["in_flight"])
     return float(stats["busy_seconds"]) / admitted if admitted > 0 else 0.0
 
 

@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 # The reader serves a newly assigned partition at its next turn, and that partition stays paused until
 # then: a turn of 0.2 s cost every assignment ~0.2 s of idle NetSuite slots (bench.consumer).
 TURN_S = 0.05
+WATERMARKS_TIMEOUT_S = 2.0  # for all of an assignment's partitions; past it they are read to their end
 
 
 def encode_order(memory: OrderMemory) -> bytes:
@@ -112,11 +113,22 @@ class MemoryLog:
                 "fetch.wait.max.ms": 100,  # a restore ends at the first empty fetch: keep it short
             }
         )
-        # watermarks are asked here, not on the reader: behind its fetches they took ~0.1 s each
-        self._marks = Consumer({**client_config, "group.id": f"{orders_topic}-marks"})  # never joins
-        self._requests: queue.SimpleQueue[tuple[str, set[int]]] = queue.SimpleQueue()
+        # watermarks are asked here, not on the reader: behind its fetches they took ~0.1 s each. Never
+        # polled, so no `logger` or callbacks (its log lines would only queue up); the reader's group
+        # id, which neither client joins (no ACL for another group)
+        marks = {k: v for k, v in client_config.items() if not callable(v) and k != "logger"}
+        self._marks = Consumer(
+            {
+                **marks,
+                "client.id": f"{marks.get('client.id', 'woo-consumer')}-watermarks",
+                "group.id": f"{orders_topic}-reader",
+                "enable.auto.commit": False,
+            }
+        )
+        self._requests: queue.SimpleQueue[tuple[str, dict[int, int]]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._restoring: set[int] = set()
+        self._epochs: dict[int, int] = {}  # partition -> how many times it was tracked
         self._customers_left: set[int] | None = None  # partitions not yet read to their end
         self._orders_assigned: set[int] = set()  # the reader thread's own view
         self._failed: set[tuple[str, bytes, int | None]] = set()  # changes the broker did not take
@@ -211,12 +223,15 @@ class MemoryLog:
         if new:
             with self._lock:
                 self._restoring |= new
-            self._requests.put(("track", new))
+                for p in new:
+                    self._epochs[p] = self._epochs.get(p, 0) + 1
+                epochs = {p: self._epochs[p] for p in new}
+            self._requests.put(("track", epochs))
 
     def untrack(self, partitions: set[int]) -> None:
         with self._lock:
             self._restoring -= partitions
-        self._requests.put(("untrack", partitions))
+        self._requests.put(("untrack", dict.fromkeys(partitions, 0)))
 
     def restoring(self) -> set[int]:
         with self._lock:
@@ -250,24 +265,26 @@ class MemoryLog:
     def _serve_requests(self) -> None:
         while True:
             try:
-                op, partitions = self._requests.get_nowait()
+                op, epochs = self._requests.get_nowait()
             except queue.Empty:
                 return
+            partitions = set(epochs)
             parts = [TopicPartition(self._orders_topic, p, OFFSET_BEGINNING) for p in sorted(partitions)]
             if op == "track":
                 self._consumer.incremental_assign(parts)
                 self._orders_assigned |= partitions
-                self._restored_if_empty(partitions)
+                self._restored_if_empty(epochs)
             else:
                 self._consumer.incremental_unassign(parts)
                 self._orders_assigned -= partitions
 
-    def _restored_if_empty(self, partitions: set[int]) -> None:
+    def _restored_if_empty(self, epochs: dict[int, int]) -> None:
         """A partition without entries has nothing to restore: its records may run at once (a fetch
-        to its end would cost a broker round trip, ~1-2 s, while the partition stays paused)."""
-        empty = empty_partitions(self._marks, self._orders_topic, partitions, timeout_s=10)
+        to its end would cost a broker round trip, ~1-2 s, while the partition stays paused). Only
+        if it was not let go and tracked again meanwhile: that answer may predate its new entries."""
+        empty = empty_partitions(self._marks, self._orders_topic, epochs, WATERMARKS_TIMEOUT_S)
         with self._lock:
-            self._restoring -= empty
+            self._restoring -= {p for p in empty if self._epochs.get(p) == epochs[p]}
 
     def _apply(self, msg: Message) -> None:
         error, topic, partition = msg.error(), msg.topic(), msg.partition() or 0

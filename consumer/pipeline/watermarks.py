@@ -3,19 +3,21 @@
 A member restores a partition's order memory before it processes the partition's records, and a
 partition whose changelog is empty needs no restore: its records may run at once. Knowing that costs
 a ListOffsets request per partition (`get_watermark_offsets`). Asked on the memory reader's own
-client they queued behind its long-poll fetches — a broker answers one connection's requests in
-order — and six empty partitions stayed paused 0.55-0.7 s after every assignment on the embedded
+client they queued behind its long-poll fetches (a broker answers one connection's requests in
+order) and six empty partitions stayed paused 0.55-0.7 s after every assignment on the embedded
 broker; on a client that fetches nothing the same six answer in 3-24 ms (both measured in one run:
 tansu, `fetch.wait.max.ms` 100). Hence `MemoryLog`'s second, idle client.
 
-A partition whose query fails or times out is simply not reported empty: the memory reader reads it
-to its end (its end-of-partition event ends the restore), slower but right.
+Bounded: all queries share one deadline, and the first that fails ends the round (a broker that is
+down or slow would make each of the others wait as long). A partition not reported empty is simply
+read to its end by the memory reader (its end-of-partition event ends the restore): slower, but right.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+import time
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 from confluent_kafka import KafkaException, TopicPartition
@@ -30,16 +32,30 @@ class Watermarks(Protocol):
 
 
 def empty_partitions(
-    client: Watermarks, topic: str, partitions: Collection[int], timeout_s: float
+    client: Watermarks,
+    topic: str,
+    partitions: Collection[int],
+    timeout_s: float,
+    clock: Callable[[], float] = time.monotonic,
 ) -> set[int]:
-    """The partitions of `topic` among `partitions` whose low and high watermarks are equal."""
+    """The partitions of `topic` among `partitions` whose low and high watermarks are equal, as far
+    as `timeout_s` in all allows."""
+    deadline = clock() + timeout_s
     empty: set[int] = set()
     for p in sorted(partitions):
+        left = deadline - clock()
+        if left <= 0:
+            log.warning(
+                "watermarks of %s not all known within %gs: the rest are read to their end", topic, timeout_s
+            )
+            break
         try:
-            marks = client.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
+            low, high = client.get_watermark_offsets(TopicPartition(topic, p), timeout=left)
         except KafkaException as exc:
-            log.warning("watermarks of %s [%d] unknown (%s): read to its end", topic, p, exc.args[0])
-            continue
-        if marks is not None and marks[1] <= marks[0]:  # None: timed out (typed otherwise, it happens)
+            log.warning(
+                "watermarks of %s [%d] unknown (%s): the rest are read to their end", topic, p, exc.args[0]
+            )
+            break
+        if high <= low:
             empty.add(p)
     return empty

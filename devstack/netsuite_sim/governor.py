@@ -38,8 +38,10 @@ class Governor:
             self.busy_seconds += held_s
 
     def reset_peak(self) -> None:
+        """The peak starts again from what is in flight now, and the busy time from zero."""
         with self._lock:
             self.max_in_flight = self.in_flight
+            self.busy_seconds = 0.0
 
     def snapshot(self) -> tuple[int, int, int, float]:
         with self._lock:

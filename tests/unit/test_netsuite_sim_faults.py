@@ -227,6 +227,9 @@ def test_busy_seconds_add_up_how_long_admitted_requests_held_their_slots(sim: Ne
         started = time.perf_counter()
         assert statuses(sim, session, 2) == [200, 200]
         elapsed = time.perf_counter() - started
-    assert requests.get(record_url(sim, "customer"), timeout=5).status_code == 401
     busy = sim.stats()["busy_seconds"] - before
     assert 2 * 0.060 <= busy <= elapsed
+    assert requests.get(record_url(sim, "customer"), timeout=5).status_code == 401
+    assert sim.stats()["busy_seconds"] - before == busy
+    sim.reset()
+    assert sim.stats()["busy_seconds"] == 0.0
