@@ -22,6 +22,7 @@ from prometheus_client.metrics import MetricWrapperBase
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
+import consumer.member  # every consumer module: some register their own metrics (refund detail)
 import consumer.metrics  # registers the consumer's metrics in the default registry
 from common.kafka_settings import KafkaSettings
 from consumer.netsuite.settings import NetSuiteSettings
