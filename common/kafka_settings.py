@@ -197,3 +197,11 @@ class KafkaSettings(BaseSettings):
             # as large as the topics allow: whatever the receiver published, the consumer can forward
             "message.max.bytes": MAX_MESSAGE_BYTES,
         }
+
+
+def unpolled(config: dict[str, Any], role: str) -> dict[str, Any]:
+    """`config` for a side client nobody polls (lag reporter, watermark queries): no `logger` and no
+    callbacks — its log lines and events would only queue up, never served — and a client id of its own."""
+    out = {k: v for k, v in config.items() if not callable(v) and k != "logger"}
+    out["client.id"] = f"{out.get('client.id', 'woo-consumer')}-{role}"
+    return out

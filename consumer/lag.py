@@ -17,6 +17,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 
+from common.kafka_settings import unpolled
 from consumer import metrics
 from consumer.pipeline.offsets import TopicPartitionKey as TP
 
@@ -36,10 +37,7 @@ class LagReporter:
         interval_s: float = 15.0,
         timeout_s: float = 5.0,
     ) -> None:
-        # no callbacks, no `logger`: this client is never polled, its log lines would only queue up
-        config = {k: v for k, v in consumer_config.items() if not callable(v) and k != "logger"}
-        config["client.id"] = f"{config.get('client.id', 'woo-consumer')}-lag"
-        self._config = config
+        self._config = unpolled(consumer_config, "lag")
         self._assigned = assigned
         self._interval_s, self._timeout_s = interval_s, timeout_s
         self._closing = threading.Event()

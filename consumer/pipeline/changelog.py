@@ -47,6 +47,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
+from common.kafka_settings import unpolled
 from consumer.metrics import (
     MEMORY_PUBLISH_FAILURES,
     MEMORY_READ,
@@ -113,18 +114,10 @@ class MemoryLog:
                 "fetch.wait.max.ms": 100,  # a restore ends at the first empty fetch: keep it short
             }
         )
-        # watermarks are asked here, not on the reader: behind its fetches they took ~0.1 s each. Never
-        # polled, so no `logger` or callbacks (its log lines would only queue up); the reader's group
-        # id, which neither client joins (no ACL for another group)
-        marks = {k: v for k, v in client_config.items() if not callable(v) and k != "logger"}
-        self._marks = Consumer(
-            {
-                **marks,
-                "client.id": f"{marks.get('client.id', 'woo-consumer')}-watermarks",
-                "group.id": f"{orders_topic}-reader",
-                "enable.auto.commit": False,
-            }
-        )
+        # watermarks are asked here, not on the reader: behind its fetches they took ~0.1 s each; the
+        # reader's group id, which neither client joins (no ACL for another group)
+        marks = unpolled(client_config, "watermarks")
+        self._marks = Consumer({**marks, "group.id": f"{orders_topic}-reader", "enable.auto.commit": False})
         self._requests: queue.SimpleQueue[tuple[str, dict[int, int]]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._restoring: set[int] = set()
