@@ -2,9 +2,9 @@
 
 * **assign** — a new epoch per partition (`Leases.grant`), a fresh memory for those partitions
   (another member may have written their orders meanwhile) — restored from the changelog when the
-  group shares its memory, the partitions paused until it is (`MemoryLog.restoring`) — resumed
-  otherwise (librdkafka keeps a partition's pause flag across revoke and re-assign), and the
-  governor's share recomputed.
+  group shares its memory (`MemoryLog.restoring`; the poll loop holds their records back until it
+  is: `Runner._gate`) — the partitions resumed (librdkafka keeps a partition's pause flag across
+  revoke and re-assign), and the governor's share recomputed.
 * **revoke** — the partitions' leases end *first*, so queued and waiting records of them start no
   NetSuite call from here on; then only the calls already on the wire are waited for (bounded by
   the client's connect + read timeout), what finished is committed, and the partitions are
@@ -53,7 +53,7 @@ class Rebalance:
         *,
         commit: Callable[..., None],
         call_timeout_s: float,
-        on_change: Callable[[set[TP], set[TP]], None],
+        on_change: Callable[[set[TP]], None],
         memory_log: MemoryLog | None = None,
     ) -> None:
         self._metadata, self._topics, self._leases = metadata, topics, leases
@@ -73,12 +73,10 @@ class Rebalance:
         else:
             self._memory.forget(new)
             self._memory_log.track(new)
-        restoring = self._memory_log.restoring() if self._memory_log is not None else set()
-        consumer.resume([p for p in partitions if p.partition not in restoring])
-        consumer.pause([p for p in partitions if p.partition in restoring])
+        consumer.resume(partitions)
         self._leases.grant(tps)
         self.assigned |= tps
-        self._changed(paused={tp for tp in tps if tp[1] in restoring})
+        self._changed()
         log.info("assigned %d partitions (now %d)", len(tps), len(self.assigned))
 
     def revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -110,10 +108,9 @@ class Rebalance:
                 metrics.LAG.remove(topic, str(partition))
         self._changed()
 
-    def _changed(self, paused: set[TP] | None = None) -> None:
-        """`paused`: what assign paused itself, so the poll loop knows to resume it."""
+    def _changed(self) -> None:
         self._reshare()
-        self._on_change(self.assigned, paused or set())
+        self._on_change(self.assigned)
 
     def _reshare(self) -> None:
         """The governor's share from the current partition total; never raises."""

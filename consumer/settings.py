@@ -14,6 +14,14 @@ from pydantic import Field, model_validator
 from common.kafka_settings import ENV_FILE_CONFIG, KafkaSettings
 from consumer.netsuite.settings import NetSuiteSettings
 
+# How long the broker may hold a fetch for partitions without data. librdkafka sends a fetch as soon
+# as one assigned partition is ready and adds the others only to the next one: after an assignment a
+# fetch carrying one empty retry partition held the main partitions back for the whole wait (500 ms
+# by default; librdkafka's debug log, bench.consumer "first NetSuite call after the join"). Records
+# arriving for a partition in the fetch answer it at once, so the steady state does not depend on it;
+# the cost is a few more empty fetches a second while idle.
+FETCH_WAIT_MAX_MS = 100
+
 
 class ConsumerSettings(KafkaSettings, NetSuiteSettings):
     model_config = ENV_FILE_CONFIG
@@ -92,4 +100,5 @@ class ConsumerSettings(KafkaSettings, NetSuiteSettings):
             "heartbeat.interval.ms": max(500, self.kafka_session_timeout_ms // 10),
             "max.poll.interval.ms": self.kafka_max_poll_interval_ms,
             "isolation.level": "read_committed",
+            "fetch.wait.max.ms": FETCH_WAIT_MAX_MS,
         }

@@ -1,0 +1,154 @@
+"""Records of a partition whose order memory is still being restored wait (consumer/runner.py `_gate`).
+
+The partition is fetched from the assignment on; its first record pauses it there (pause + seek to
+that record) and nothing of it is handed on until the restore ends; then it is resumed and the
+record comes again. A partition restored before its first record arrives is never paused.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from confluent_kafka import TopicPartition
+
+from consumer.pipeline.halt import Halts
+from consumer.pipeline.holds import DueTimeHolds
+from consumer.pipeline.lease import Leases
+from consumer.pipeline.offsets import OffsetTracker
+from consumer.pipeline.route import RetryPolicy
+from consumer.runner import Runner
+
+MAIN, RETRY = "orders", "orders.retry.1"
+
+
+@dataclass
+class Client:
+    """The Kafka consumer's pause/resume/seek, recorded."""
+
+    paused: set[tuple[str, int]] = field(default_factory=set)
+    seeks: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def pause(self, parts: list[TopicPartition]) -> None:
+        self.paused |= {(p.topic, p.partition) for p in parts}
+
+    def resume(self, parts: list[TopicPartition]) -> None:
+        self.paused -= {(p.topic, p.partition) for p in parts}
+
+    def seek(self, part: TopicPartition) -> None:
+        self.seeks.append((part.topic, part.partition, part.offset))
+
+
+@dataclass
+class Restoring:
+    partitions: set[int]
+
+    def restoring(self) -> set[int]:
+        return set(self.partitions)
+
+
+class Executor:
+    def __init__(self) -> None:
+        self.keys: list[bytes] = []
+
+    def submit(self, key: bytes, task: Any) -> None:
+        self.keys.append(key)
+
+
+class Msg:
+    def __init__(self, topic: str, partition: int, offset: int) -> None:
+        self._t, self._p, self._o = topic, partition, offset
+
+    def error(self) -> None:
+        return None
+
+    def topic(self) -> str:
+        return self._t
+
+    def partition(self) -> int:
+        return self._p
+
+    def offset(self) -> int:
+        return self._o
+
+    def key(self) -> bytes:
+        return f"{self._p}@{self._o}".encode()
+
+    def value(self) -> bytes:
+        return b"x"
+
+    def timestamp(self) -> tuple[int, int]:
+        return (1, 0)
+
+    def headers(self) -> None:
+        return None
+
+
+def runner(assigned: set[tuple[str, int]], restoring: set[int]) -> tuple[Runner, Client, Executor, Restoring]:
+    """A runner without Kafka: only the pieces the poll loop's pause and dispatch steps touch."""
+    r = Runner.__new__(Runner)
+    client, executor, log = Client(), Executor(), Restoring(restoring)
+    r._consumer = client  # type: ignore[assignment]
+    r._executor = executor  # type: ignore[assignment]
+    r._memory_log = log  # type: ignore[assignment]
+    r._rebalance = type("R", (), {"assigned": assigned})()  # type: ignore[assignment]
+    r._policy = RetryPolicy(MAIN, (1.0,))
+    r._holds, r._tracker, r._halts = DueTimeHolds(), OffsetTracker(), Halts()
+    r.leases = Leases(threading.Event())
+    r.leases.grant(assigned)
+    r._paused, r._gated = set(), set()
+    r._bytes_lock, r._buffered_bytes = threading.Lock(), 0
+    r._max_buffered, r._max_bytes = 1000, 10**9
+    r._now_ms = lambda: 0
+    r.assigned_event = threading.Event()
+    return r, client, executor, log
+
+
+def turn(r: Runner, batch: list[Msg], log: Restoring) -> None:
+    """One turn of `Runner.run`'s loop, with `batch` as what was fetched."""
+    r._apply_pauses()
+    for msg in batch:
+        r._dispatch(msg, log.restoring())  # type: ignore[arg-type]
+
+
+def test_a_restoring_partitions_records_wait_at_the_partition_until_its_memory_is_restored() -> None:
+    r, client, executor, log = runner({(MAIN, 0), (MAIN, 1)}, restoring={0})
+    turn(r, [Msg(MAIN, 0, 5), Msg(MAIN, 1, 7), Msg(MAIN, 0, 6)], log)
+    assert executor.keys == [b"1@7"]  # the restored partition's record runs; partition 0's wait
+    assert client.paused == {(MAIN, 0)}
+    assert client.seeks == [(MAIN, 0, 5)]
+    turn(r, [Msg(MAIN, 0, 6)], log)  # fetched before the pause took effect: it comes again
+    assert executor.keys == [b"1@7"]
+    assert client.seeks == [(MAIN, 0, 5)]
+    log.partitions.clear()  # restored
+    turn(r, [], log)
+    assert client.paused == set()
+    turn(r, [Msg(MAIN, 0, 5), Msg(MAIN, 0, 6)], log)
+    assert executor.keys == [b"1@7", b"0@5", b"0@6"]
+
+
+def test_the_gate_is_by_partition_number_across_the_main_and_retry_topics() -> None:
+    """An order's memory belongs to its partition number, whichever topic its record comes from."""
+    r, client, executor, log = runner({(MAIN, 2), (RETRY, 2)}, restoring={2})
+    turn(r, [Msg(RETRY, 2, 0)], log)
+    assert executor.keys == []
+    assert client.paused == {(RETRY, 2)}
+
+
+def test_a_partition_restored_before_its_first_record_is_never_paused() -> None:
+    r, client, executor, log = runner({(MAIN, 0)}, restoring={0})
+    turn(r, [], log)
+    assert client.paused == set()  # assigned fetching, as the rebalance left it
+    log.partitions.clear()
+    turn(r, [Msg(MAIN, 0, 0)], log)
+    assert executor.keys == [b"0@0"]
+    assert client.seeks == []
+
+
+def test_a_gated_partition_that_moves_away_is_forgotten() -> None:
+    r, _client, _executor, log = runner({(MAIN, 0)}, restoring={0})
+    turn(r, [Msg(MAIN, 0, 3)], log)
+    r._on_assignment_change(set())  # revoked
+    assert r._gated == set()
+    assert r._paused == set()
