@@ -37,11 +37,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from confluent_kafka import Producer
 
 from bench.naive_consumer import NaiveConsumer
+from bench.sim_process import SimProcess
 from common import headers as h
 from consumer.member import build_member
 from consumer.netsuite.client import REQUEST_SECONDS
@@ -155,6 +156,8 @@ class Run:
     notes: list[str] = field(default_factory=list)
     extrapolated_rate: float | None = None  # full workload, when the run was cut short
     service_s: float = 0.0  # NetSuite's own time per call: how long an admitted request held its slot
+    first_call_s: float | None = None  # after the join: NetSuite's first request
+    all_slots_s: float | None = None  # after the join: the first sample with every slot in use
 
     @property
     def busy_s(self) -> float:
@@ -200,16 +203,18 @@ class Run:
 class Sampler:
     """Polls the simulator on a short beat: sales orders written, slots in use, governor window."""
 
-    sim: NetSuiteSimulator
+    sim: Sim
     window: Callable[[], int] | None = None
     held: Callable[[], int] | None = None  # slots our governor has handed out
     in_flight: list[int] = field(default_factory=list)
+    starts: list[tuple[float, int, int]] = field(default_factory=list)  # (monotonic, requests, in flight)
     held_samples: list[int] = field(default_factory=list)
     min_window: int | None = None
 
     def sales_orders(self) -> int:
         stats = self.sim.stats()
         self.in_flight.append(int(stats["in_flight"]))
+        self.starts.append((time.monotonic(), int(stats["requests"]), int(stats["in_flight"])))
         if self.held is not None:
             self.held_samples.append(self.held())
         if self.window is not None:
@@ -246,8 +251,19 @@ def split_seconds(ops: Counter[str]) -> tuple[dict[str, int], float]:
     return counts, (ops[SECONDS] / 1e6 / total if total else 0.0)
 
 
+class Sim(Protocol):
+    """The simulator as the benchmark uses it, in this process or its own (`bench.sim_process`)."""
+
+    def env(self) -> dict[str, str]: ...
+    def stats(self) -> dict[str, Any]: ...
+
+
 @contextmanager
-def simulator(args: argparse.Namespace) -> Iterator[NetSuiteSimulator]:
+def simulator(args: argparse.Namespace) -> Iterator[Sim]:
+    if args.sim_process:
+        with SimProcess(args.limit, args.latency_ms) as remote:
+            yield remote
+        return
     config = SimulatorConfig(concurrency_limit=args.limit, faults=Faults(latency_ms=args.latency_ms))
     with NetSuiteSimulator(config) as sim:
         yield sim
@@ -293,6 +309,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
                     joined = time.monotonic()
                     sampler.in_flight.clear()
                     sampler.held_samples.clear()
+                    sampler.starts.clear()
                 done = sampler.sales_orders()
                 if done >= n:
                     break
@@ -336,6 +353,8 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         cpu_s=cpu_s,
         by_operation=ops,
         service_s=service_time(stats),
+        first_call_s=_first(sampler.starts, joined, lambda requests, _: requests > 0),
+        all_slots_s=_first(sampler.starts, joined, lambda _, in_flight: in_flight >= args.limit),
     )
     held = statistics.fmean(sampler.held_samples) if sampler.held_samples else 0.0
     run.notes.append(
@@ -345,6 +364,15 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         "requests in flight (the rest: requests on their way, answers being read)"
     )
     return run
+
+
+def _first(
+    samples: list[tuple[float, int, int]], since: float | None, test: Callable[[int, int], bool]
+) -> float | None:
+    """Seconds from `since` to the first sample (requests, in flight) that passes `test`."""
+    if since is None:
+        return None
+    return next((t - since for t, requests, in_flight in samples if test(requests, in_flight)), None)
 
 
 def run_naive(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
@@ -466,6 +494,8 @@ def table(runs: list[Run]) -> str:
         ("wall time, s (incl. group join)", *[f"{r.wall_s:.1f}" for r in runs]),
         ("group join, s", *[f"{r.join_s:.1f}" for r in runs]),
         ("orders/s (after join)", *[f"{r.rate:.2f}" for r in runs]),
+        ("first NetSuite call after the join, s", *[_seconds(r.first_call_s) for r in runs]),
+        ("every slot in use after the join, s", *[_seconds(r.all_slots_s) for r in runs]),
         ("NetSuite calls/order", *[f"{r.calls_per_order:.2f}" for r in runs]),
         ("  new customer", *[f"{r.calls_new:.2f}" for r in runs]),
         ("  returning customer", *[f"{r.calls_returning:.2f}" for r in runs]),
@@ -496,6 +526,10 @@ def table(runs: list[Run]) -> str:
     lines = ["| " + " | ".join(c.ljust(widths[i]) for i, c in enumerate(row)) + " |" for row in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def verdict(ours: Run, naive: Run | None) -> list[str]:
@@ -549,7 +583,8 @@ def report(args: argparse.Namespace, argv: list[str], work: Workload, runs: list
         f"returning profiles {'varied (factory as is)' if args.vary_returning_profiles else 'kept'}); "
         f"simulator latency {args.latency_ms:g} ms, concurrency limit {args.limit}; "
         f"our member: NETSUITE_CONCURRENCY={args.limit}, defaults otherwise; session timeout "
-        f"{SESSION_TIMEOUT_MS} ms (join ≈ half of it); everything in one process on loopback",
+        f"{SESSION_TIMEOUT_MS} ms (join ≈ half of it); on loopback, "
+        + ("the simulator in its own process" if args.sim_process else "everything in one process"),
         "",
         table(runs),
         "",
@@ -586,6 +621,11 @@ def main(argv: list[str] | None = None) -> int:
         "--naive-budget-s", type=float, default=120.0, help="stop the naive run after this long (0 = never)"
     )
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument(
+        "--sim-process",
+        action="store_true",
+        help="the simulator in a process of its own (off the consumer's GIL, as NetSuite is)",
+    )
     parser.add_argument("--vary-returning-profiles", action="store_true", help="factory data as is")
     parser.add_argument("--timeout-s", type=float, default=900.0, help="give up on a run after this long")
     parser.add_argument("--no-write", action="store_true", help=f"do not update {RESULTS.name}")
