@@ -19,7 +19,7 @@ current, full state, so a repeat is harmless — before `flush` may say yes: a r
 committed only after its memory change was acknowledged, and the next owner of a partition — who
 restores before processing it — sees everything its predecessor committed. (Waiting for each
 acknowledgement on the worker cost 5 % of the throughput at NetSuite's ceiling: `make bench`.)
-Partitions whose order memory is being restored stay paused; the member joins the group only once the
+No record of a partition whose order memory is being restored is processed (`Runner._gate`); the member joins the group only once the
 customer table was read to its end (`CONSUMER_MEMORY_RESTORE_TIMEOUT_S`; past it the member starts
 anyway: a customer memory does not know is read from NetSuite where it matters). Values are small
 JSON; changes merge so the newest wins whatever order they are read in, a member's own included.
@@ -60,7 +60,7 @@ from consumer.pipeline.watermarks import empty_partitions
 
 log = logging.getLogger(__name__)
 
-# The reader serves a newly assigned partition at its next turn, and that partition stays paused until
+# The reader serves a newly assigned partition at its next turn, and that partition's records wait until
 # then: a turn of 0.2 s cost every assignment ~0.2 s of idle NetSuite slots (bench.consumer).
 TURN_S = 0.05
 WATERMARKS_TIMEOUT_S = 2.0  # for all of an assignment's partitions; past it they are read to their end
@@ -273,7 +273,7 @@ class MemoryLog:
 
     def _restored_if_empty(self, epochs: dict[int, int]) -> None:
         """A partition without entries has nothing to restore: its records may run at once (a fetch
-        to its end would cost a broker round trip, ~1-2 s, while the partition stays paused). Only
+        to its end would cost a broker round trip, ~1-2 s, while the partition's records wait). Only
         if it was not let go and tracked again meanwhile: that answer may predate its new entries."""
         empty = empty_partitions(self._marks, self._orders_topic, epochs, WATERMARKS_TIMEOUT_S)
         with self._lock:
