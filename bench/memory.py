@@ -18,7 +18,8 @@ from confluent_kafka import Producer
 from prometheus_client import REGISTRY
 
 from common.kafka_settings import KafkaSettings
-from consumer.pipeline.changelog import MemoryLog, encode_customer, encode_order
+from consumer.pipeline.changelog import MemoryLog
+from consumer.pipeline.codec import encode_customer, encode_order
 from consumer.pipeline.memory import WriteMemory
 from consumer.pipeline.versions import CustomerMemory, OrderMemory, Placed
 from consumer.topics import ensure_topics

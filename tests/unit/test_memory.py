@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from consumer.pipeline.changelog import decode_customer, decode_order, encode_customer, encode_order
+from consumer.pipeline.codec import decode_customer, decode_order, encode_customer, encode_order
 from consumer.pipeline.memory import KeyedLocks, WriteMemory, merge_customer, merge_order
 from consumer.pipeline.versions import CANCELLED, CustomerMemory, OrderMemory, Placed
 
@@ -219,26 +219,26 @@ def test_a_memory_change_the_broker_refused_is_published_again_before_any_commit
     assert log.flush(1.0) is False  # still refused: no commit (the poll loop tries again)
     producer.fail = 0
     assert log.flush(1.0) is True
-    log._consumer.close()
+    log.reader._consumer.close()
 
 
 def test_every_change_read_back_is_applied_a_members_own_included() -> None:
     """Skipping its own changes lost them when a partition came back to the member (B → A → C → A)."""
     memory = WriteMemory()
     log = memory_log(memory, FakeProducer())
-    log._orders_assigned = {0}
-    log._apply(FakeMessage("o.memory", 0, b"41", encode_order(OrderMemory(V2, "fp2"))))
-    log._apply(FakeMessage("o.customers", 1, b"WOO_CUST_1", encode_customer(CustomerMemory("1", NEW))))
+    log.reader._orders_assigned = {0}
+    log.reader._apply(FakeMessage("o.memory", 0, b"41", encode_order(OrderMemory(V2, "fp2"))))
+    log.reader._apply(FakeMessage("o.customers", 1, b"WOO_CUST_1", encode_customer(CustomerMemory("1", NEW))))
     assert memory.order(41) == OrderMemory(V2, "fp2")
     assert memory.customer("WOO_CUST_1") == CustomerMemory("1", NEW)
-    log._consumer.close()
+    log.reader._consumer.close()
 
 
 def test_an_unreadable_entry_is_skipped_and_the_rest_of_its_batch_applied() -> None:
     memory = WriteMemory()
     log = memory_log(memory, FakeProducer())
-    log._orders_assigned = {0}
-    log._apply_all(
+    log.reader._orders_assigned = {0}
+    log.reader._apply_all(
         [
             FakeMessage("o.memory", 0, b"not-an-id", encode_order(OrderMemory(V1))),
             FakeMessage("o.memory", 0, b"41", b"{broken json"),
@@ -246,7 +246,7 @@ def test_an_unreadable_entry_is_skipped_and_the_rest_of_its_batch_applied() -> N
         ]
     )
     assert memory.order(42) == OrderMemory(V2)
-    log._consumer.close()
+    log.reader._consumer.close()
 
 
 def test_a_cancellation_wins_a_tie_in_the_changelog() -> None:

@@ -70,13 +70,13 @@ def test_a_member_assigned_empty_partitions_does_not_ask_behind_its_fetches() ->
     """The reader's client asked: each query queued behind a fetch, six empty partitions stayed
     paused 0.55-0.7 s after every assignment (tansu; 3-24 ms on an idle client in the same run)."""
     log = memory_log()
-    real: list[Any] = [log._consumer, log._marks]
+    real: list[Any] = [log.reader._consumer, log.reader._marks]
     try:
-        log._consumer = Fetching()
-        log._marks = Broker({p: (0, 0) if p != 4 else (0, 7) for p in range(6)})
+        log.reader._consumer = Fetching()
+        log.reader._marks = Broker({p: (0, 0) if p != 4 else (0, 7) for p in range(6)})
         log.track(set(range(6)))
-        _, epochs = log._requests.get_nowait()
-        log._restored_if_empty(epochs)
+        _, epochs = log.reader._requests.get_nowait()
+        log.reader._restored_if_empty(epochs)
         assert log.restoring() == {4}  # the one with entries is read first
     finally:
         for client in real:
@@ -87,14 +87,14 @@ def test_an_empty_answer_from_before_a_partition_came_back_does_not_end_its_rest
     """Let go and assigned again while its watermarks were asked: the interim owner may have written
     entries since, so the old answer must not let its records run unrestored."""
     log = memory_log()
-    real: list[Any] = [log._consumer, log._marks]
+    real: list[Any] = [log.reader._consumer, log.reader._marks]
     try:
-        log._marks = Broker({3: (0, 0)})
+        log.reader._marks = Broker({3: (0, 0)})
         log.track({3})
-        _, first = log._requests.get_nowait()
+        _, first = log.reader._requests.get_nowait()
         log.untrack({3})
         log.track({3})
-        log._restored_if_empty(first)  # the answer to the first assignment arrives late
+        log.reader._restored_if_empty(first)  # the answer to the first assignment arrives late
         assert log.restoring() == {3}
     finally:
         for client in real:
@@ -104,7 +104,7 @@ def test_an_empty_answer_from_before_a_partition_came_back_does_not_end_its_rest
 def test_the_watermark_client_is_never_polled_so_it_gets_no_logger_and_joins_no_new_group(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from consumer.pipeline import changelog
+    from consumer.pipeline import changelog, memory_reader
 
     seen: list[dict[str, Any]] = []
 
@@ -112,7 +112,7 @@ def test_the_watermark_client_is_never_polled_so_it_gets_no_logger_and_joins_no_
         def __init__(self, config: dict[str, Any]) -> None:
             seen.append(config)
 
-    monkeypatch.setattr(changelog, "Consumer", Recording)
+    monkeypatch.setattr(memory_reader, "Consumer", Recording)
     config = {"bootstrap.servers": "b:9092", "logger": object(), "error_cb": print, "client.id": "m1"}
     changelog.MemoryLog(config, "o.memory", "o.customers", WriteMemory(), {})
     reader, marks = seen
