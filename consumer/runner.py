@@ -121,11 +121,7 @@ class Runner:
                     raise self._fatal
                 self.last_turn = time.monotonic()
                 metrics.READY.set(int(self.ready))
-                self._apply_pauses()
-                fetched = self._fetched()
-                restoring = self._memory_log.restoring() if self._memory_log is not None else set()
-                for msg in fetched:
-                    self._dispatch(msg, restoring)
+                self._turn()
                 if time.monotonic() - last_commit >= self._commit_interval_s:
                     self._commit(asynchronous=True)
                     self._lag.publish(self.leases.assigned())
@@ -134,6 +130,15 @@ class Runner:
             self._shutdown()
         if self._fatal is not None:  # a member failure stopped the loop: crash loudly, not exit 0
             raise self._fatal
+
+    def _turn(self) -> None:
+        """Apply pauses, fetch, hand records on. What is restoring is read *after* the fetch: the
+        rebalance callbacks run inside `consume()`, and a partition assigned there is restoring."""
+        self._apply_pauses()
+        fetched = self._fetched()
+        restoring = self._memory_log.restoring() if self._memory_log is not None else set()
+        for msg in fetched:
+            self._dispatch(msg, restoring)
 
     def _fetched(self) -> list[Message]:
         """What the client has fetched, up to 500 records, as soon as there is one: `consume(500, t)`
@@ -249,7 +254,10 @@ class Runner:
         until it is. Not at the assignment: a partition paused then and resumed while librdkafka still
         looks up its start offset has that lookup outdated and retried after a backoff (its debug log:
         "Not resuming stopped … (state offset-query)"), 0.5-1 s of idle NetSuite slots per rebalance
-        (bench.consumer). Here its position is known: the seek makes it fetch from this record again."""
+        (bench.consumer). Here its position is known: the seek makes it fetch from this record again.
+        The record is of the current assignment: one fetched before a revoke of its partition is
+        dropped by `_dispatch`, and the partition cannot be assigned again within the same turn (the
+        group's rejoin starts only after the revoke callback has returned)."""
         part = TopicPartition(tp[0], tp[1], offset)
         self._consumer.pause([part])
         self._paused.add(tp)

@@ -13,7 +13,7 @@ from typing import Any
 
 from confluent_kafka import TopicPartition
 
-from consumer.pipeline.halt import Halts
+from consumer.pipeline.halt import HaltReason, Halts
 from consumer.pipeline.holds import DueTimeHolds
 from consumer.pipeline.lease import Leases
 from consumer.pipeline.offsets import OffsetTracker
@@ -21,39 +21,6 @@ from consumer.pipeline.route import RetryPolicy
 from consumer.runner import Runner
 
 MAIN, RETRY = "orders", "orders.retry.1"
-
-
-@dataclass
-class Client:
-    """The Kafka consumer's pause/resume/seek, recorded."""
-
-    paused: set[tuple[str, int]] = field(default_factory=set)
-    seeks: list[tuple[str, int, int]] = field(default_factory=list)
-
-    def pause(self, parts: list[TopicPartition]) -> None:
-        self.paused |= {(p.topic, p.partition) for p in parts}
-
-    def resume(self, parts: list[TopicPartition]) -> None:
-        self.paused -= {(p.topic, p.partition) for p in parts}
-
-    def seek(self, part: TopicPartition) -> None:
-        self.seeks.append((part.topic, part.partition, part.offset))
-
-
-@dataclass
-class Restoring:
-    partitions: set[int]
-
-    def restoring(self) -> set[int]:
-        return set(self.partitions)
-
-
-class Executor:
-    def __init__(self) -> None:
-        self.keys: list[bytes] = []
-
-    def submit(self, key: bytes, task: Any) -> None:
-        self.keys.append(key)
 
 
 class Msg:
@@ -85,6 +52,48 @@ class Msg:
         return None
 
 
+@dataclass
+class Client:
+    """The Kafka consumer: `consume()` serves the batches queued in `fetches` (running `during`
+    first, as librdkafka runs rebalance callbacks inside it); pause/resume/seek recorded."""
+
+    paused: set[tuple[str, int]] = field(default_factory=set)
+    seeks: list[tuple[str, int, int]] = field(default_factory=list)
+    fetches: list[list[Msg]] = field(default_factory=list)
+    during: Any = None
+
+    def consume(self, num_messages: int, timeout: float) -> list[Msg]:
+        if self.during is not None:
+            self.during, during = None, self.during
+            during()
+        return self.fetches.pop(0) if self.fetches else []
+
+    def pause(self, parts: list[TopicPartition]) -> None:
+        self.paused |= {(p.topic, p.partition) for p in parts}
+
+    def resume(self, parts: list[TopicPartition]) -> None:
+        self.paused -= {(p.topic, p.partition) for p in parts}
+
+    def seek(self, part: TopicPartition) -> None:
+        self.seeks.append((part.topic, part.partition, part.offset))
+
+
+@dataclass
+class Restoring:
+    partitions: set[int]
+
+    def restoring(self) -> set[int]:
+        return set(self.partitions)
+
+
+class Executor:
+    def __init__(self) -> None:
+        self.keys: list[bytes] = []
+
+    def submit(self, key: bytes, task: Any) -> None:
+        self.keys.append(key)
+
+
 def runner(assigned: set[tuple[str, int]], restoring: set[int]) -> tuple[Runner, Client, Executor, Restoring]:
     """A runner without Kafka: only the pieces the poll loop's pause and dispatch steps touch."""
     r = Runner.__new__(Runner)
@@ -105,50 +114,86 @@ def runner(assigned: set[tuple[str, int]], restoring: set[int]) -> tuple[Runner,
     return r, client, executor, log
 
 
-def turn(r: Runner, batch: list[Msg], log: Restoring) -> None:
+def turn(r: Runner, batch: list[Msg]) -> None:
     """One turn of `Runner.run`'s loop, with `batch` as what was fetched."""
-    r._apply_pauses()
-    for msg in batch:
-        r._dispatch(msg, log.restoring())  # type: ignore[arg-type]
+    r._consumer.fetches.append(batch)  # type: ignore[attr-defined]
+    r._turn()
 
 
 def test_a_restoring_partitions_records_wait_at_the_partition_until_its_memory_is_restored() -> None:
     r, client, executor, log = runner({(MAIN, 0), (MAIN, 1)}, restoring={0})
-    turn(r, [Msg(MAIN, 0, 5), Msg(MAIN, 1, 7), Msg(MAIN, 0, 6)], log)
-    assert executor.keys == [b"1@7"]  # the restored partition's record runs; partition 0's wait
+    turn(r, [Msg(MAIN, 0, 5), Msg(MAIN, 1, 7), Msg(MAIN, 0, 6)])
+    assert executor.keys == [b"1@7"]  # partition 1 has nothing to restore: its record runs
     assert client.paused == {(MAIN, 0)}
     assert client.seeks == [(MAIN, 0, 5)]
-    turn(r, [Msg(MAIN, 0, 6)], log)  # fetched before the pause took effect: it comes again
+    turn(r, [Msg(MAIN, 0, 6)])  # fetched before the pause took effect: it comes again
     assert executor.keys == [b"1@7"]
     assert client.seeks == [(MAIN, 0, 5)]
     log.partitions.clear()  # restored
-    turn(r, [], log)
+    turn(r, [])
     assert client.paused == set()
-    turn(r, [Msg(MAIN, 0, 5), Msg(MAIN, 0, 6)], log)
+    turn(r, [Msg(MAIN, 0, 5), Msg(MAIN, 0, 6)])
     assert executor.keys == [b"1@7", b"0@5", b"0@6"]
 
 
 def test_the_gate_is_by_partition_number_across_the_main_and_retry_topics() -> None:
     """An order's memory belongs to its partition number, whichever topic its record comes from."""
-    r, client, executor, log = runner({(MAIN, 2), (RETRY, 2)}, restoring={2})
-    turn(r, [Msg(RETRY, 2, 0)], log)
+    r, client, executor, _log = runner({(MAIN, 2), (RETRY, 2)}, restoring={2})
+    turn(r, [Msg(RETRY, 2, 0)])
     assert executor.keys == []
     assert client.paused == {(RETRY, 2)}
 
 
 def test_a_partition_restored_before_its_first_record_is_never_paused() -> None:
     r, client, executor, log = runner({(MAIN, 0)}, restoring={0})
-    turn(r, [], log)
+    turn(r, [])
     assert client.paused == set()  # assigned fetching, as the rebalance left it
     log.partitions.clear()
-    turn(r, [Msg(MAIN, 0, 0)], log)
+    turn(r, [Msg(MAIN, 0, 0)])
     assert executor.keys == [b"0@0"]
     assert client.seeks == []
 
 
-def test_a_gated_partition_that_moves_away_is_forgotten() -> None:
-    r, _client, _executor, log = runner({(MAIN, 0)}, restoring={0})
-    turn(r, [Msg(MAIN, 0, 3)], log)
-    r._on_assignment_change(set())  # revoked
+def test_a_gated_partition_that_moves_away_is_forgotten_and_comes_back_fetching() -> None:
+    r, client, executor, log = runner({(MAIN, 0)}, restoring={0})
+    turn(r, [Msg(MAIN, 0, 3)])
+    r._rebalance.assigned.clear()  # revoked: what Rebalance does before telling the loop
+    r._on_assignment_change(set())
     assert r._gated == set()
-    assert r._paused == set()
+    r._rebalance.assigned.add((MAIN, 0))  # assigned again (Rebalance.assign resumes it), restored
+    r._on_assignment_change({(MAIN, 0)})
+    client.paused.clear()
+    log.partitions.clear()
+    turn(r, [Msg(MAIN, 0, 3)])
+    assert client.paused == set()
+    assert executor.keys == [b"0@3"]
+
+
+def test_a_partition_assigned_inside_the_fetch_is_gated_in_the_same_turn() -> None:
+    """librdkafka runs the assign callback inside `consume()`: what is restoring must be read after
+    it, or the new partition's first records would run before its memory is read."""
+    r, client, executor, log = runner({(MAIN, 0)}, restoring=set())
+
+    def assigned() -> None:
+        r._rebalance.assigned.add((MAIN, 1))
+        log.partitions.add(1)
+
+    client.during = assigned
+    turn(r, [Msg(MAIN, 1, 0)])
+    assert executor.keys == []
+    assert client.paused == {(MAIN, 1)}
+
+
+def test_a_gated_partition_stays_paused_through_backpressure_until_restored() -> None:
+    r, client, executor, log = runner({(MAIN, 0), (MAIN, 1)}, restoring={0})
+    turn(r, [Msg(MAIN, 0, 5)])
+    r._halts.engage(HaltReason.CREDENTIALS, "token refused")
+    turn(r, [])
+    assert client.paused == {(MAIN, 0), (MAIN, 1)}
+    r._halts.release(HaltReason.CREDENTIALS)
+    turn(r, [])
+    assert client.paused == {(MAIN, 0)}  # the halt's pause lifted, the gate's kept
+    log.partitions.clear()
+    turn(r, [Msg(MAIN, 0, 5)])
+    assert client.paused == set()
+    assert executor.keys == [b"0@5"]
