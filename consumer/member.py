@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from common.publisher import KafkaPublisher
@@ -39,11 +38,8 @@ class Member:
     producer: KafkaPublisher
     stop: threading.Event
     stuck_after_s: float
-    warm: Callable[[], None] = lambda: None
 
     def run(self) -> None:
-        # beside the memory restore and the group join, not before them: a warm-up never delays a start
-        threading.Thread(target=self.warm, name="warm-up", daemon=True).start()
         try:
             self.runner.run()
         finally:
@@ -130,4 +126,4 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
         memory_restore_timeout_s=settings.consumer_memory_restore_timeout_s,
     )
     stuck_after_s = max(120.0, call_timeout_s + 60)
-    return Member(runner, client, governor, halts, checks, producer, stop, stuck_after_s, writer.warm)
+    return Member(runner, client, governor, halts, checks, producer, stop, stuck_after_s)

@@ -7,15 +7,10 @@ dollars. WooCommerce sends the ISO 4217 code, which is the currency record's `sy
 The whole (small) table of active currencies is read in one query and cached for `ttl_s`; a code
 it lacks is asked for again at most every `missing_ttl_s` (a currency created meanwhile is found),
 and an order in a code NetSuite does not have is `Unmappable` with that reason.
-
-A starting member reads the table at once (`warm`, beside its group join and memory restore): left to
-the first orders, the query waited behind their item lookups and every write behind both — ~0.15 s
-of idle NetSuite slots at every start (`bench.consumer`, "first NetSuite call after the join").
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -23,8 +18,6 @@ from dataclasses import dataclass
 
 from consumer.netsuite.items import SuiteQLClient
 from consumer.netsuite.money import minor_digits
-
-log = logging.getLogger(__name__)
 
 QUERY = "SELECT id, symbol, currencyprecision FROM currency WHERE isinactive = 'F' ORDER BY id"
 
@@ -73,22 +66,6 @@ class CurrencyResolver:
                 self._table = self._load()
                 self._loaded_at = self._clock()
             return self._table.get(wanted)
-
-    def warm(self) -> bool:
-        """Read the table now unless it was read; False when that failed (the first order reads it
-        then). Never raises: NetSuite unreachable at start is the outage breaker's to say."""
-        with self._lock:
-            if self._loaded_at is not None:
-                return True
-            try:
-                self._table = self._load()
-            except Exception as exc:  # typed SyncErrors; a warm-up must not take the member down
-                log.info(
-                    "currency table not read at start (%s): the first order reads it", type(exc).__name__
-                )
-                return False
-            self._loaded_at = self._clock()
-            return True
 
     def _load(self) -> dict[str, CurrencyRef]:
         table: dict[str, CurrencyRef] = {}

@@ -87,11 +87,6 @@ class OrderWriter:
         self._cancelled = CancelledOrders(store, self.memory, policy, currencies)
         self.itemiser: Itemiser | None = None  # set when the WooCommerce API is configured
 
-    def warm(self) -> None:
-        """Read what every order needs before the first one does (the currency table)."""
-        if self._currencies is not None:
-            self._currencies.warm()
-
     def write(
         self, event: OrderEvent, *, from_retry: bool, lease: Lease | None = None, redriven: bool = False
     ) -> Outcome:
