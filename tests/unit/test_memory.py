@@ -8,6 +8,7 @@ from typing import Any
 from consumer.pipeline.codec import decode_customer, decode_order, encode_customer, encode_order
 from consumer.pipeline.memory import KeyedLocks, WriteMemory, merge_customer, merge_order
 from consumer.pipeline.versions import CANCELLED, CustomerMemory, OrderMemory, Placed
+from tests.unit.kafka_support import FakeMessage
 
 V1, V2 = "2026-11-01T10:00:00", "2026-11-02T10:00:00"
 OLD, NEW = Placed("2026-11-01T10:00:00", 7), Placed("2026-11-05T10:00:00", 9)
@@ -175,26 +176,6 @@ class FakeProducer:
 class _Error:
     def name(self) -> str:
         return "_MSG_TIMED_OUT"
-
-
-class FakeMessage:
-    def __init__(self, topic: str, partition: int, key: bytes, value: bytes | None) -> None:
-        self._topic, self._partition, self._key, self._value = topic, partition, key, value
-
-    def error(self) -> None:
-        return None
-
-    def topic(self) -> str:
-        return self._topic
-
-    def partition(self) -> int:
-        return self._partition
-
-    def key(self) -> bytes:
-        return self._key
-
-    def value(self) -> bytes | None:
-        return self._value
 
 
 def memory_log(memory: WriteMemory, producer: FakeProducer) -> Any:

@@ -19,37 +19,14 @@ from consumer.pipeline.lease import Leases
 from consumer.pipeline.offsets import OffsetTracker
 from consumer.pipeline.route import RetryPolicy
 from consumer.runner import Runner
+from tests.unit.kafka_support import FakeMessage
 
 MAIN, RETRY = "orders", "orders.retry.1"
 
 
-class Msg:
-    def __init__(self, topic: str, partition: int, offset: int) -> None:
-        self._t, self._p, self._o = topic, partition, offset
-
-    def error(self) -> None:
-        return None
-
-    def topic(self) -> str:
-        return self._t
-
-    def partition(self) -> int:
-        return self._p
-
-    def offset(self) -> int:
-        return self._o
-
-    def key(self) -> bytes:
-        return f"{self._p}@{self._o}".encode()
-
-    def value(self) -> bytes:
-        return b"x"
-
-    def timestamp(self) -> tuple[int, int]:
-        return (1, 0)
-
-    def headers(self) -> None:
-        return None
+def record(topic: str, partition: int, offset: int) -> FakeMessage:
+    """A record keyed `partition@offset`, so the executor's keys say which ran."""
+    return FakeMessage(topic, partition, f"{partition}@{offset}".encode(), b"x", offset)
 
 
 @dataclass
@@ -59,10 +36,10 @@ class Client:
 
     paused: set[tuple[str, int]] = field(default_factory=set)
     seeks: list[tuple[str, int, int]] = field(default_factory=list)
-    fetches: list[list[Msg]] = field(default_factory=list)
+    fetches: list[list[FakeMessage]] = field(default_factory=list)
     during: Any = None
 
-    def consume(self, num_messages: int, timeout: float) -> list[Msg]:
+    def consume(self, num_messages: int, timeout: float) -> list[FakeMessage]:
         if self.during is not None:
             self.during, during = None, self.during
             during()
@@ -114,7 +91,7 @@ def runner(assigned: set[tuple[str, int]], restoring: set[int]) -> tuple[Runner,
     return r, client, executor, log
 
 
-def turn(r: Runner, batch: list[Msg]) -> None:
+def turn(r: Runner, batch: list[FakeMessage]) -> None:
     """One turn of `Runner.run`'s loop, with `batch` as what was fetched."""
     r._consumer.fetches.append(batch)  # type: ignore[attr-defined]
     r._turn()
@@ -122,24 +99,24 @@ def turn(r: Runner, batch: list[Msg]) -> None:
 
 def test_a_restoring_partitions_records_wait_at_the_partition_until_its_memory_is_restored() -> None:
     r, client, executor, log = runner({(MAIN, 0), (MAIN, 1)}, restoring={0})
-    turn(r, [Msg(MAIN, 0, 5), Msg(MAIN, 1, 7), Msg(MAIN, 0, 6)])
+    turn(r, [record(MAIN, 0, 5), record(MAIN, 1, 7), record(MAIN, 0, 6)])
     assert executor.keys == [b"1@7"]  # partition 1 has nothing to restore: its record runs
     assert client.paused == {(MAIN, 0)}
     assert client.seeks == [(MAIN, 0, 5)]
-    turn(r, [Msg(MAIN, 0, 6)])  # fetched before the pause took effect: it comes again
+    turn(r, [record(MAIN, 0, 6)])  # fetched before the pause took effect: it comes again
     assert executor.keys == [b"1@7"]
     assert client.seeks == [(MAIN, 0, 5)]
     log.partitions.clear()  # restored
     turn(r, [])
     assert client.paused == set()
-    turn(r, [Msg(MAIN, 0, 5), Msg(MAIN, 0, 6)])
+    turn(r, [record(MAIN, 0, 5), record(MAIN, 0, 6)])
     assert executor.keys == [b"1@7", b"0@5", b"0@6"]
 
 
 def test_the_gate_is_by_partition_number_across_the_main_and_retry_topics() -> None:
     """An order's memory belongs to its partition number, whichever topic its record comes from."""
     r, client, executor, _log = runner({(MAIN, 2), (RETRY, 2)}, restoring={2})
-    turn(r, [Msg(RETRY, 2, 0)])
+    turn(r, [record(RETRY, 2, 0)])
     assert executor.keys == []
     assert client.paused == {(RETRY, 2)}
 
@@ -149,14 +126,14 @@ def test_a_partition_restored_before_its_first_record_is_never_paused() -> None:
     turn(r, [])
     assert client.paused == set()  # assigned fetching, as the rebalance left it
     log.partitions.clear()
-    turn(r, [Msg(MAIN, 0, 0)])
+    turn(r, [record(MAIN, 0, 0)])
     assert executor.keys == [b"0@0"]
     assert client.seeks == []
 
 
 def test_a_gated_partition_that_moves_away_is_forgotten_and_comes_back_fetching() -> None:
     r, client, executor, log = runner({(MAIN, 0)}, restoring={0})
-    turn(r, [Msg(MAIN, 0, 3)])
+    turn(r, [record(MAIN, 0, 3)])
     r._rebalance.assigned.clear()  # revoked: what Rebalance does before telling the loop
     r._on_assignment_change(set())
     assert r._gated == set()
@@ -164,7 +141,7 @@ def test_a_gated_partition_that_moves_away_is_forgotten_and_comes_back_fetching(
     r._on_assignment_change({(MAIN, 0)})
     client.paused.clear()
     log.partitions.clear()
-    turn(r, [Msg(MAIN, 0, 3)])
+    turn(r, [record(MAIN, 0, 3)])
     assert client.paused == set()
     assert executor.keys == [b"0@3"]
 
@@ -179,14 +156,14 @@ def test_a_partition_assigned_inside_the_fetch_is_gated_in_the_same_turn() -> No
         log.partitions.add(1)
 
     client.during = assigned
-    turn(r, [Msg(MAIN, 1, 0)])
+    turn(r, [record(MAIN, 1, 0)])
     assert executor.keys == []
     assert client.paused == {(MAIN, 1)}
 
 
 def test_a_gated_partition_stays_paused_through_backpressure_until_restored() -> None:
     r, client, executor, log = runner({(MAIN, 0), (MAIN, 1)}, restoring={0})
-    turn(r, [Msg(MAIN, 0, 5)])
+    turn(r, [record(MAIN, 0, 5)])
     r._halts.engage(HaltReason.CREDENTIALS, "token refused")
     turn(r, [])
     assert client.paused == {(MAIN, 0), (MAIN, 1)}
@@ -194,6 +171,6 @@ def test_a_gated_partition_stays_paused_through_backpressure_until_restored() ->
     turn(r, [])
     assert client.paused == {(MAIN, 0)}  # the halt's pause lifted, the gate's kept
     log.partitions.clear()
-    turn(r, [Msg(MAIN, 0, 5)])
+    turn(r, [record(MAIN, 0, 5)])
     assert client.paused == set()
     assert executor.keys == [b"0@5"]
