@@ -17,9 +17,9 @@ from consumer.netsuite.settings import NetSuiteSettings
 # How long the broker may hold a fetch for partitions without data. librdkafka sends a fetch as soon
 # as one assigned partition is ready and adds the others only to the next one: after an assignment a
 # fetch carrying one empty retry partition held the main partitions back for the whole wait (500 ms
-# by default; librdkafka's debug log, bench.consumer "first NetSuite call after the join"). Records
-# arriving for a partition in the fetch answer it at once, so the steady state does not depend on it;
-# the cost is a few more empty fetches a second while idle.
+# by default; librdkafka's debug log; bench.consumer: the first call 0.6 s after the join, not 0.25 s).
+# Records arriving for a partition in the fetch answer it at once, so the steady state does not depend
+# on it; the cost is a few more empty fetches a second while idle.
 FETCH_WAIT_MAX_MS = 100
 
 
