@@ -243,10 +243,7 @@ class Runner:
             self._buffered_bytes += size
 
     def _hold(self, tp: TP, offset: int, due_at_ms: int) -> None:
-        part = TopicPartition(tp[0], tp[1], offset)
-        self._consumer.pause([part])
-        self._paused.add(tp)
-        self._consumer.seek(part)
+        self._pause_at(tp, offset)
         self._holds.hold(tp, offset, due_at_ms)
 
     def _gate(self, tp: TP, offset: int) -> None:
@@ -258,11 +255,16 @@ class Runner:
         The record is of the current assignment: one fetched before a revoke of its partition is
         dropped by `_dispatch`, and the partition cannot be assigned again within the same turn (the
         group's rejoin starts only after the revoke callback has returned)."""
+        self._pause_at(tp, offset)
+        self._gated.add(tp)
+
+    def _pause_at(self, tp: TP, offset: int) -> None:
+        """Stop fetching `tp` and fetch it from `offset` again once resumed: the records fetched
+        beyond it are dropped by `_dispatch` and come again."""
         part = TopicPartition(tp[0], tp[1], offset)
         self._consumer.pause([part])
         self._paused.add(tp)
         self._consumer.seek(part)
-        self._gated.add(tp)
 
     def _apply_pauses(self) -> None:
         self._holds.release_due(self._now_ms())
