@@ -59,4 +59,7 @@ class KeyedExecutor:
             return self._idle.wait_for(lambda: self._running == 0, timeout=timeout_s)
 
     def shutdown(self, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        """Without `wait`, tasks already submitted still run, none is cancelled: the member stops
+        only after its stop made every lease inactive, so each returns at once — with its own
+        accounting (in-flight gauge, buffered bytes) done, which a cancelled task never did."""
+        self._pool.shutdown(wait=wait)

@@ -110,6 +110,18 @@ class TestKeyedExecutor:
         assert not both_started.broken
         ex.shutdown()
 
+    def test_a_shutdown_without_waiting_still_runs_every_task_submitted(self) -> None:
+        """The member stops without waiting only after a drain timed out; the tasks still queued then
+        see the stop and return at once, and their accounting (the in-flight gauge) runs with them.
+        Cancelled, they left `woo_consumer_in_flight_records` above 0 for good."""
+        ex = KeyedExecutor(workers=1)
+        release, ran = threading.Event(), threading.Event()
+        ex.submit(b"a", lambda: release.wait(5))  # the only worker, busy
+        ex.submit(b"b", ran.set)  # queued behind it
+        ex.shutdown(wait=False)
+        release.set()
+        assert ran.wait(5)
+
 
 class FakeChecks:
     """`route.Checks` with fixed answers; records which were asked."""
