@@ -207,7 +207,7 @@ class Sampler:
     window: Callable[[], int] | None = None
     held: Callable[[], int] | None = None  # slots our governor has handed out
     in_flight: list[int] = field(default_factory=list)
-    starts: list[tuple[float, int, int]] = field(default_factory=list)  # (monotonic, written, in flight)
+    written: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, records written) per sample
     held_samples: list[int] = field(default_factory=list)
     min_window: int | None = None
 
@@ -216,7 +216,7 @@ class Sampler:
         self.in_flight.append(int(stats["in_flight"]))
         records = stats["records"]
         written = int(records.get("customer", 0)) + int(records.get("salesOrder", 0))
-        self.starts.append((time.monotonic(), written, int(stats["in_flight"])))
+        self.written.append((time.monotonic(), written))
         if self.held is not None:
             self.held_samples.append(self.held())
         if self.window is not None:
@@ -311,7 +311,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
                     joined = time.monotonic()
                     sampler.in_flight.clear()
                     sampler.held_samples.clear()
-                    sampler.starts.clear()
+                    sampler.written.clear()
                 done = sampler.sales_orders()
                 if done >= n:
                     break
@@ -355,8 +355,8 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         cpu_s=cpu_s,
         by_operation=ops,
         service_s=service_time(stats),
-        first_write_s=_first(sampler.starts, joined, lambda written, _: written > 0),
-        all_slots_s=_first(sampler.starts, joined, lambda _, in_flight: in_flight >= args.limit),
+        first_write_s=_first(sampler, joined, lambda written, _: written > 0),
+        all_slots_s=_first(sampler, joined, lambda _, in_flight: in_flight >= args.limit),
     )
     held = statistics.fmean(sampler.held_samples) if sampler.held_samples else 0.0
     run.notes.append(
@@ -368,13 +368,12 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
     return run
 
 
-def _first(
-    samples: list[tuple[float, int, int]], since: float | None, test: Callable[[int, int], bool]
-) -> float | None:
+def _first(sampler: Sampler, since: float | None, test: Callable[[int, int], bool]) -> float | None:
     """Seconds from `since` to the first sample (records written, in flight) that passes `test`."""
     if since is None:
         return None
-    return next((t - since for t, written, in_flight in samples if test(written, in_flight)), None)
+    samples = zip(sampler.written, sampler.in_flight, strict=True)
+    return next((t - since for (t, written), in_flight in samples if test(written, in_flight)), None)
 
 
 def run_naive(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
