@@ -41,6 +41,7 @@ from typing import Any, Protocol
 
 from confluent_kafka import Producer
 
+from bench.machine import CpuTimes, describe
 from bench.naive_consumer import NaiveConsumer
 from bench.sim_process import SimProcess
 from common import headers as h
@@ -637,7 +638,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--orders, --partitions, --limit and --latency-ms must be positive")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    load_start = os.getloadavg()
+    load_start, cpu_start = os.getloadavg(), CpuTimes.now()
     work = build_workload(
         args.orders,
         seed=args.seed,
@@ -658,7 +659,8 @@ def main(argv: list[str] | None = None) -> int:
         if broker is not None:
             broker.stop()
     load_end = os.getloadavg()
-    load = f"{load_start[0]:.2f} at start, {load_end[0]:.2f} at end (1 min)"
+    steal = describe(cpu_start, CpuTimes.now())
+    load = f"{load_start[0]:.2f} at start, {load_end[0]:.2f} at end (1 min); {steal}"
     text = report(args, argv, work, runs, load)
     print()
     print(text)

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.consumer import RESULTS
+from bench.machine import CpuTimes, describe
 from bench.mix import CATEGORIES, Mix
 from bench.send import Sent, send_all
 from bench.stack import SECRET, Stack, WriteClock, broker_delivery, build_stack, scrape
@@ -293,10 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drain-timeout-s", type=float, default=60.0)
     parser.add_argument("--no-write", action="store_true", help=f"do not update {RESULTS.name}")
     args = parser.parse_args(argv)
-    load_start = os.getloadavg()[0]
+    load_start, cpu_start = os.getloadavg()[0], CpuTimes.now()
     print(f"latency: {args.rate:g} orders/s for {args.duration:g} s, {args.members} members …", flush=True)
     result = run(args)
-    load = f"{load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end (1 min)"
+    steal = describe(cpu_start, CpuTimes.now())
+    load = f"{load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end (1 min); {steal}"
     text = report(args, argv, result, load)
     print()
     print(text)

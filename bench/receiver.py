@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.machine import CpuTimes, steal_share
+
 ROOT = Path(__file__).resolve().parents[1]
 PATH = "/webhook/woocommerce/order-created"
 SECRET = "bench_webhook_s3cret&amp;x"  # noqa: S105 - a throwaway secret for the run
@@ -179,6 +181,7 @@ class Phase:
     p99_ms: float
     errors: int
     cpu_us: dict[str, float] = field(default_factory=dict)  # CPU µs per request, by process tree
+    steal: float | None = None  # the share of the machine's CPU the hypervisor took (bench.machine)
 
 
 def _proc_tree(pid: int) -> list[int]:
@@ -216,6 +219,7 @@ def run_phase(
     """One measured phase; `watch` names process trees whose CPU per request is reported."""
     trees = {name: _proc_tree(pid) for name, pid in (watch or {}).items()}
     before = {name: _cpu_seconds(pids) for name, pids in trees.items()}
+    machine_before = CpuTimes.now()
     procs_n = max(1, min(os.cpu_count() or 1, connections))
     per_proc = max(1, connections // procs_n)
     queue: Any = mp.get_context("fork").Queue()
@@ -243,6 +247,7 @@ def run_phase(
     for p in procs:
         p.join()
     after = {name: _cpu_seconds(pids) for name, pids in trees.items()}
+    steal = steal_share(machine_before, CpuTimes.now())
     latencies = sorted(r[0] for r in results)
     errors = sum(1 for r in results if r[1] != 200)
     seconds = duration
@@ -254,7 +259,7 @@ def run_phase(
 
     n = max(1, len(results))
     cpu = {name: (after[name] - before[name]) * 1e6 / n for name in trees}
-    return Phase(len(results), seconds, len(results) / seconds, pct(0.50), pct(0.99), errors, cpu)
+    return Phase(len(results), seconds, len(results) / seconds, pct(0.50), pct(0.99), errors, cpu, steal)
 
 
 # ---------------------------------------------------------------- servers
@@ -401,9 +406,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = (("bare flask, max", bare), ("receiver, max", recv), ("receiver @ half max", half))
     for name, ph in rows:
         cpu = "  ".join(f"{k} {v:5.0f}" for k, v in ph.cpu_us.items())
+        steal = "?" if ph.steal is None else f"{ph.steal:.0%}"
         print(
             f"{name:20s} {ph.rate:7.0f} req/s  p50 {ph.p50_ms:6.2f} ms  p99 {ph.p99_ms:6.2f} ms  "
-            f"errors {ph.errors}  CPU µs/request: {cpu}"
+            f"errors {ph.errors}  CPU µs/request: {cpu}  CPU steal {steal}"
         )
     print(
         f"throughput ratio receiver/bare: {ratio:.2f} (target >= 0.60: {'met' if ratio >= 0.6 else 'MISSED'})"

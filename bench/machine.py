@@ -1,0 +1,48 @@
+"""How disturbed the machine was during a benchmark: the hypervisor's CPU steal, next to the load average.
+
+On a shared virtual machine the same code measured minutes apart varied from 0.65 to 0.92 of the
+ceiling (bench.consumer, 2026-12-02) while the load average stayed near 1: the host was taking the
+vCPUs away (`top`'s `st` column at 30 % and more). The load average does not show that; the
+`steal` column of `/proc/stat` does. Each report prints it, so a figure from a disturbed run is
+recognisable as one. Linux only; elsewhere the share is unknown (None).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PROC_STAT = Path("/proc/stat")
+
+
+@dataclass(frozen=True)
+class CpuTimes:
+    """The machine's CPU time so far, in clock ticks: all of it, and what the hypervisor stole."""
+
+    total: int
+    steal: int
+
+    @classmethod
+    def now(cls, path: Path = PROC_STAT) -> CpuTimes | None:
+        try:
+            first = path.read_text(encoding="ascii").splitlines()[0].split()
+        except (OSError, IndexError):
+            return None
+        if first[0] != "cpu" or len(first) < 9:
+            return None
+        ticks = [int(v) for v in first[1:]]
+        # user nice system idle iowait irq softirq steal [guest guest_nice]: guest time is already
+        # counted in user and nice (proc(5)), so only the first eight are summed
+        return cls(total=sum(ticks[:8]), steal=ticks[7])
+
+
+def steal_share(start: CpuTimes | None, end: CpuTimes | None) -> float | None:
+    """The share of the machine's CPU time the hypervisor took between the two readings."""
+    if start is None or end is None or end.total <= start.total:
+        return None
+    return (end.steal - start.steal) / (end.total - start.total)
+
+
+def describe(start: CpuTimes | None, end: CpuTimes | None) -> str:
+    share = steal_share(start, end)
+    return "CPU steal unknown" if share is None else f"CPU steal {share:.0%} (hypervisor)"
