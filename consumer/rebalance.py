@@ -2,8 +2,9 @@
 
 * **assign** — a new epoch per partition (`Leases.grant`), a fresh memory for those partitions
   (another member may have written their orders meanwhile) — restored from the changelog when the
-  group shares its memory (`MemoryLog.restoring`; the poll loop holds their records back until it
-  is: `Runner._gate`) — the partitions resumed (librdkafka keeps a partition's pause flag across
+  group shares its memory, or caught up to the changelog's end when the number is held via another
+  topic already (`consumer.pipeline.restores`; the poll loop holds their records back until it is:
+  `Runner._gate`) — the partitions resumed (librdkafka keeps a partition's pause flag across
   revoke and re-assign), and the governor's share recomputed.
 * **revoke** — the partitions' leases end *first*, so queued and waiting records of them start no
   NetSuite call from here on; then only the calls already on the wire are waited for (bounded by
@@ -67,12 +68,12 @@ class Rebalance:
     def assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         consumer.incremental_assign(partitions)
         tps = {(p.topic, p.partition) for p in partitions}
-        new = {p for _, p in tps} - {p for _, p in self.assigned}
+        numbers = {p for _, p in tps}
         if self._memory_log is None:
-            self._memory.forget({p for _, p in tps})
+            self._memory.forget(numbers)
         else:
-            self._memory.forget(new)
-            self._memory_log.track(new)
+            self._memory.forget(numbers - {p for _, p in self.assigned})  # not held via another topic
+            self._memory_log.track(numbers)  # restored, or caught up if followed already
         consumer.resume(partitions)
         self._leases.grant(tps)
         self.assigned |= tps

@@ -11,7 +11,9 @@ was invisible to the others. With it:
 | `<ORDERS_TOPIC>.customers` | customer external id | by key                   | every member, all of it (3) |
 
 (1) the same partition number as the order's records. (2) from the start when the partition number
-is assigned, then followed. (3) to its end before the member joins the group, then followed.
+is assigned, then followed; a number followed already (held through a retry topic) is caught up to
+the end its changelog has when its main partition arrives (`consumer.pipeline.restores`). (3) to its
+end before the member joins the group, then followed.
 
 A change is produced as soon as it is made, without waiting; every commit of offsets first flushes
 these changes (`flush`), and a change the broker did not take is published again — with the entry's

@@ -1,11 +1,11 @@
 """The reading half of the group's memory in Kafka (`consumer.pipeline.changelog`): one thread that reads
-the customer table to its end before the member joins, then follows it, and restores each assigned
-partition's order memory before that partition's records run (`restoring`; the poll loop holds them
-back: `Runner._gate`).
+the customer table to its end before the member joins, then follows it, and reads each assigned
+partition's order memory far enough before that partition's records run — restored from the start,
+or caught up when the number was followed already (`consumer.pipeline.restores`; `restoring`; the
+poll loop holds their records back: `Runner._gate`).
 
-A partition without entries has nothing to restore: its watermarks, asked on a second, never-polled
-client (`consumer.pipeline.watermarks`), end its restore at once. An epoch per partition keeps an
-answer from before the partition was let go and assigned again from ending its new restore.
+Watermarks are asked on a second, never-polled client (`consumer.pipeline.watermarks`): a partition
+without entries ends its restore at once, and a catch-up learns the end it must reach.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from common.kafka_settings import unpolled
 from consumer.metrics import MEMORY_READ, MEMORY_RESTORE_SECONDS, MEMORY_UNREADABLE
 from consumer.pipeline.codec import decode_customer, decode_order
 from consumer.pipeline.memory import WriteMemory
-from consumer.pipeline.watermarks import empty_partitions
+from consumer.pipeline.restores import Epochs, Restores
+from consumer.pipeline.watermarks import watermarks
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,8 @@ class MemoryReader:
         # reader's group id, which neither client joins (no ACL for another group)
         marks = unpolled(client_config, "watermarks")
         self._marks = Consumer({**marks, "group.id": f"{orders_topic}-reader", "enable.auto.commit": False})
-        self._requests: queue.SimpleQueue[tuple[str, dict[int, int]]] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._restoring: set[int] = set()
-        self._epochs: dict[int, int] = {}  # partition -> how many times it was tracked
+        self._requests: queue.SimpleQueue[tuple[str, Epochs]] = queue.SimpleQueue()
+        self._restores = Restores()
         self._customers_left: set[int] | None = None  # partitions not yet read to their end
         self._orders_assigned: set[int] = set()  # the reader thread's own view
         self._customers_done = threading.Event()
@@ -90,24 +89,20 @@ class MemoryReader:
         return done
 
     def track(self, partitions: set[int]) -> None:
-        """Partition numbers now assigned: restore their order memory (they are `restoring` until read)."""
-        new = partitions - self.restoring()
+        """Partition numbers just assigned, on any topic: `restoring` until their order memory is
+        restored, or caught up if they were followed already (`consumer.pipeline.restores`)."""
+        new, again = self._restores.track(partitions)
         if new:
-            with self._lock:
-                self._restoring |= new
-                for p in new:
-                    self._epochs[p] = self._epochs.get(p, 0) + 1
-                epochs = {p: self._epochs[p] for p in new}
-            self._requests.put(("track", epochs))
+            self._requests.put(("track", new))
+        if again:
+            self._requests.put(("catch_up", again))
 
     def untrack(self, partitions: set[int]) -> None:
-        with self._lock:
-            self._restoring -= partitions
+        self._restores.untrack(partitions)
         self._requests.put(("untrack", dict.fromkeys(partitions, 0)))
 
     def restoring(self) -> set[int]:
-        with self._lock:
-            return set(self._restoring)
+        return self._restores.restoring()
 
     def close(self) -> None:
         self._closing.set()
@@ -141,7 +136,9 @@ class MemoryReader:
                 return
             partitions = set(epochs)
             parts = [TopicPartition(self._orders_topic, p, OFFSET_BEGINNING) for p in sorted(partitions)]
-            if op == "track":
+            if op == "catch_up":
+                self._catch_up(epochs)
+            elif op == "track":
                 self._consumer.incremental_assign(parts)
                 self._orders_assigned |= partitions
                 self._restored_if_empty(epochs)
@@ -153,33 +150,47 @@ class MemoryReader:
         """A partition without entries has nothing to restore: its records may run at once (a fetch
         to its end would cost a broker round trip, ~1-2 s, while the partition's records wait). Only
         if it was not let go and tracked again meanwhile: that answer may predate its new entries."""
-        empty = empty_partitions(self._marks, self._orders_topic, epochs, WATERMARKS_TIMEOUT_S)
-        with self._lock:
-            self._restoring -= {p for p in empty if self._epochs.get(p) == epochs[p]}
+        marks = watermarks(self._marks, self._orders_topic, epochs, WATERMARKS_TIMEOUT_S)
+        for p, (low, high) in marks.items():
+            if high <= low:
+                self._restores.restore_ended(p, epochs[p])
+
+    def _catch_up(self, epochs: Epochs) -> None:
+        """The end each number's changelog has now: what the reader must have read before its records
+        run (a previous owner's last changes included). Unknown ends (no answer in time) end those
+        catch-ups at once, with a warning from `watermarks`."""
+        marks = watermarks(self._marks, self._orders_topic, epochs, WATERMARKS_TIMEOUT_S)
+        for p, epoch in epochs.items():
+            mark = marks.get(p)  # (low, high); an empty changelog (high == low) has nothing to read
+            end = None if mark is None else mark[1] if mark[1] > mark[0] else 0
+            self._restores.catch_up_to(p, epoch, end)
 
     def _apply(self, msg: Message) -> None:
-        error, topic, partition = msg.error(), msg.topic(), msg.partition() or 0
+        error, topic, partition, offset = msg.error(), msg.topic(), msg.partition() or 0, msg.offset() or 0
         if error is not None:
             if error.code() == KafkaError._PARTITION_EOF:
-                self._reached_end(topic or "", partition)
+                self._reached_end(topic or "", partition, offset)
             else:
                 log.warning("memory reader: %s", error.name())
             return
         key, value = msg.key() or b"", msg.value()
-        if value is None:
-            return  # a tombstone: nothing to learn
         if topic == self._customers_topic:
-            self._memory.apply_customer(key.decode(), decode_customer(value))
-            MEMORY_READ.labels("customer").inc()
+            if value is not None:  # a tombstone: nothing to learn
+                self._memory.apply_customer(key.decode(), decode_customer(value))
+                MEMORY_READ.labels("customer").inc()
         elif partition in self._orders_assigned:  # not a late fetch of a partition let go
-            self._memory.apply_order(partition, int(key), decode_order(value))
-            MEMORY_READ.labels("order").inc()
+            try:
+                if value is not None:
+                    self._memory.apply_order(partition, int(key), decode_order(value))
+                    MEMORY_READ.labels("order").inc()
+            finally:  # read, even if unreadable: a catch-up waits for an offset, not for an entry
+                self._restores.read(partition, offset + 1)
 
-    def _reached_end(self, topic: str, partition: int) -> None:
+    def _reached_end(self, topic: str, partition: int, end: int) -> None:
         if topic == self._customers_topic and self._customers_left is not None:
             self._customers_left.discard(partition)
             if not self._customers_left:
                 self._customers_done.set()
-        elif topic == self._orders_topic:
-            with self._lock:
-                self._restoring.discard(partition)
+        elif topic == self._orders_topic and partition in self._orders_assigned:
+            self._restores.restore_ended(partition)
+            self._restores.read(partition, end)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from confluent_kafka import KafkaError
+
 
 @dataclass(frozen=True)
 class FakeMessage:
@@ -36,3 +38,24 @@ class FakeMessage:
 
     def headers(self) -> None:
         return None
+
+
+@dataclass(frozen=True)
+class FakeEnd:
+    """The end-of-partition event (`enable.partition.eof`): an error, at the partition's end offset."""
+
+    topic_: str
+    partition_: int
+    offset_: int
+
+    def error(self) -> KafkaError:
+        return KafkaError(KafkaError._PARTITION_EOF)
+
+    def topic(self) -> str:
+        return self.topic_
+
+    def partition(self) -> int:
+        return self.partition_
+
+    def offset(self) -> int:
+        return self.offset_
