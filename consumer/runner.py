@@ -35,6 +35,7 @@ from consumer.pipeline.lease import Lease, Leases
 from consumer.pipeline.memory import WriteMemory
 from consumer.pipeline.offsets import OffsetTracker
 from consumer.pipeline.offsets import TopicPartitionKey as TP
+from consumer.pipeline.pauses import Pauses
 from consumer.pipeline.route import RetryPolicy
 from consumer.pipeline.trace import RecordTrace, running
 from consumer.rebalance import Rebalance
@@ -81,8 +82,7 @@ class Runner:
         self._commit_interval_s, self._drain_timeout_s = commit_interval_s, drain_timeout_s
         self._now_ms = now_ms
         self._memory_log, self._memory_restore_timeout_s = memory_log, memory_restore_timeout_s
-        self._paused: set[TP] = set()
-        self._gated: set[TP] = set()  # paused at their first record fetched while memory is restored
+        self._pauses = Pauses(self._consumer, self._holds, memory_log.restoring if memory_log else None)
         self._fatal: BaseException | None = None
         self.assigned_event = threading.Event()
         self.last_turn = time.monotonic()  # liveness: the loop turns every ~0.1 s
@@ -134,7 +134,10 @@ class Runner:
     def _turn(self) -> None:
         """Apply pauses, fetch, hand records on. What is restoring is read *after* the fetch: the
         rebalance callbacks run inside `consume()`, and a partition assigned there is restoring."""
-        self._apply_pauses()
+        with self._bytes_lock:
+            full = self._buffered_bytes >= self._max_bytes
+        backpressure = self._halts.halted or full or self._tracker.in_flight() >= self._max_buffered
+        self._pauses.apply(self._rebalance.assigned, all_of_them=backpressure, now_ms=self._now_ms())
         fetched = self._fetched()
         restoring = self._memory_log.restoring() if self._memory_log is not None else set()
         for msg in fetched:
@@ -182,8 +185,7 @@ class Runner:
         return [] if self._memory_log is None else list(self._memory_log.topics)
 
     def _on_assignment_change(self, assigned: set[TP]) -> None:
-        self._paused &= assigned
-        self._gated &= assigned
+        self._pauses.keep_only(assigned)
         self.assigned_event.set()
 
     def _dispatch(self, msg: Message, restoring: set[int]) -> None:
@@ -195,17 +197,17 @@ class Runner:
             return
         topic, partition, offset = msg.topic() or "", msg.partition() or 0, msg.offset() or 0
         tp = (topic, partition)
-        if tp not in self._rebalance.assigned or self._holds.is_held(tp) or tp in self._gated:
+        if tp not in self._rebalance.assigned or self._pauses.stopped(tp):
             return  # fetched before a pause/seek took effect: it will come again
         if partition in restoring:
-            self._gate(tp, offset)
+            self._pauses.gate(tp, offset)
             return
         headers = h.message_headers(msg)
         if topic != self._policy.main_topic:
             now = self._now_ms()
             due = self._policy.due_at_ms(topic, _due_at_ms(headers), msg.timestamp()[1], now)
             if due > now:
-                self._hold(tp, offset, due)
+                self._pauses.hold(tp, offset, due)
                 return
         metrics.RECORDS.labels(topic).inc()
         value = msg.value() or b""
@@ -241,49 +243,6 @@ class Runner:
     def _buffer(self, size: int) -> None:
         with self._bytes_lock:
             self._buffered_bytes += size
-
-    def _hold(self, tp: TP, offset: int, due_at_ms: int) -> None:
-        self._pause_at(tp, offset)
-        self._holds.hold(tp, offset, due_at_ms)
-
-    def _gate(self, tp: TP, offset: int) -> None:
-        """A record of a partition whose memory is still being restored: pause the partition there
-        until it is. Not at the assignment: a partition paused then and resumed while librdkafka still
-        looks up its start offset has that lookup outdated and retried after a backoff (its debug log:
-        "Not resuming stopped … (state offset-query)"), 0.5-1 s of idle NetSuite slots per rebalance
-        (bench.consumer). Here its position is known: the seek makes it fetch from this record again.
-        The record is of the current assignment: one fetched before a revoke of its partition is
-        dropped by `_dispatch`, and the partition cannot be assigned again within the same turn (the
-        group's rejoin starts only after the revoke callback has returned)."""
-        self._pause_at(tp, offset)
-        self._gated.add(tp)
-
-    def _pause_at(self, tp: TP, offset: int) -> None:
-        """Stop fetching `tp` and fetch it from `offset` again once resumed: the records fetched
-        beyond it are dropped by `_dispatch` and come again."""
-        part = TopicPartition(tp[0], tp[1], offset)
-        self._consumer.pause([part])
-        self._paused.add(tp)
-        self._consumer.seek(part)
-
-    def _apply_pauses(self) -> None:
-        self._holds.release_due(self._now_ms())
-        assigned = self._rebalance.assigned
-        if self._gated and self._memory_log is not None:
-            restoring = self._memory_log.restoring()
-            self._gated = {tp for tp in self._gated if tp[1] in restoring}
-        with self._bytes_lock:
-            full = self._buffered_bytes >= self._max_bytes
-        if self._halts.halted or full or self._tracker.in_flight() >= self._max_buffered:
-            want = set(assigned)
-        else:
-            want = (self._holds.held() | self._gated) & assigned
-        pause, resume = want - self._paused, (self._paused - want) & assigned
-        if pause:
-            self._consumer.pause([TopicPartition(t, p) for t, p in pause])
-        if resume:
-            self._consumer.resume([TopicPartition(t, p) for t, p in resume])
-        self._paused = want
 
     # -- commits --------------------------------------------------------------------------
     def _commit(self, *, asynchronous: bool, only: set[TP] | None = None) -> None:

@@ -17,6 +17,7 @@ from consumer.pipeline.halt import HaltReason, Halts
 from consumer.pipeline.holds import DueTimeHolds
 from consumer.pipeline.lease import Leases
 from consumer.pipeline.offsets import OffsetTracker
+from consumer.pipeline.pauses import Pauses
 from consumer.pipeline.route import RetryPolicy
 from consumer.runner import Runner
 from tests.unit.kafka_support import FakeMessage
@@ -83,7 +84,7 @@ def runner(assigned: set[tuple[str, int]], restoring: set[int]) -> tuple[Runner,
     r._holds, r._tracker, r._halts = DueTimeHolds(), OffsetTracker(), Halts()
     r.leases = Leases(threading.Event())
     r.leases.grant(assigned)
-    r._paused, r._gated = set(), set()
+    r._pauses = Pauses(client, r._holds, log.restoring)
     r._bytes_lock, r._buffered_bytes = threading.Lock(), 0
     r._max_buffered, r._max_bytes = 1000, 10**9
     r._now_ms = lambda: 0
@@ -136,7 +137,7 @@ def test_a_gated_partition_that_moves_away_is_forgotten_and_comes_back_fetching(
     turn(r, [record(MAIN, 0, 3)])
     r._rebalance.assigned.clear()  # revoked: what Rebalance does before telling the loop
     r._on_assignment_change(set())
-    assert r._gated == set()
+    assert r._pauses.gated == set()
     r._rebalance.assigned.add((MAIN, 0))  # assigned again (Rebalance.assign resumes it), restored
     r._on_assignment_change({(MAIN, 0)})
     client.paused.clear()
