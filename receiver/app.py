@@ -16,7 +16,7 @@ from receiver.publisher import Publisher
 from receiver.replays import ReplayFilter
 from receiver.settings import ReceiverSettings
 from receiver.signature import SignatureVerifier
-from receiver.webhook import DEFAULT_TOPIC, webhook_response
+from receiver.webhook import DEFAULT_TOPIC, webhook_answer
 from schemas.serde import OrderSerde, make_serde
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class WebhookFastPath:
         if kind is None or environ.get("REQUEST_METHOD") != "POST":
             return self.flask_wsgi(environ, start_response)
         try:
-            response = webhook_response(self._ctx, environ, kind)
+            return webhook_answer(self._ctx, environ, kind).wsgi(start_response)
         except Exception as exc:
             with self.app.request_context(environ):
                 try:  # Flask's own handling: the HTTPException handler, else a logged 500

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import Response
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wsgi import get_content_length, get_input_stream
 
 from receiver.intake import (
@@ -35,7 +36,7 @@ from receiver.publisher import Headers, PublishError
 from receiver.worker import ReadDeadline
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
     from receiver.app import ReceiverContext
 
@@ -57,10 +58,45 @@ class Outcome:
     close: bool = False
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A webhook's HTTP answer: a small JSON body. `wsgi()` gives a WSGI server what a werkzeug
+    `Response` of it would (`response()`: the Flask view's), without building one per request:
+    ~22 µs of ~130 per webhook in a hot loop, about twice that in place (bench.receiver)."""
+
+    status: int
+    body: bytes
+    close: bool = False  # a refused or cut body: ask the client not to reuse the connection
+
+    def headers(self) -> list[tuple[str, str]]:
+        out = [("Content-Type", "application/json"), ("Content-Length", str(len(self.body)))]
+        if self.close:  # (gunicorn keeps HTTP/1.1 connections regardless)
+            out.append(("Connection", "close"))
+        return out
+
+    def wsgi(self, start_response: StartResponse) -> list[bytes]:
+        start_response(_STATUS_LINES.get(self.status) or f"{self.status} UNKNOWN", self.headers())
+        return [self.body]
+
+    def response(self) -> Response:
+        response = Response(self.body, status=self.status, mimetype="application/json")
+        if self.close:
+            response.headers["Connection"] = "close"
+        return response
+
+
+_STATUS_LINES = {code: f"{code} {text.upper()}" for code, text in HTTP_STATUS_CODES.items()}  # werkzeug's
+
+
 def webhook_response(ctx: ReceiverContext, environ: WSGIEnvironment, kind: str) -> Response:
+    """The Flask view's answer (`webhook_answer` as a werkzeug `Response`)."""
+    return webhook_answer(ctx, environ, kind).response()
+
+
+def webhook_answer(ctx: ReceiverContext, environ: WSGIEnvironment, kind: str) -> Answer:
     """The answer to a delivery on /webhook/woocommerce/<kind>, with its access log line and metrics."""
     if on_metrics_port(ctx, environ):  # the metrics port takes scrapes and probes, never a webhook
-        return json_response({"error": "not_found"}, 404)
+        return Answer(404, _to_json({"error": "not_found"}).encode())
     started = time.perf_counter()
     ctx.metrics.in_flight.inc()
     try:
@@ -77,10 +113,7 @@ def webhook_response(ctx: ReceiverContext, environ: WSGIEnvironment, kind: str) 
             **result.log,
         }
         access_log.info("webhook", extra={"fields": fields})
-    response = json_response(result.body, result.status)
-    if result.close:  # a refused or cut body: ask the client not to reuse the connection
-        response.headers["Connection"] = "close"  # (gunicorn keeps HTTP/1.1 connections regardless)
-    return response
+    return Answer(result.status, _to_json(result.body).encode(), result.close)
 
 
 def _handle(ctx: ReceiverContext, environ: WSGIEnvironment, default_topic: str) -> Outcome:
