@@ -2,10 +2,10 @@
 
 * **assign** — a new epoch per partition (`Leases.grant`), a fresh memory for those partitions
   (another member may have written their orders meanwhile) — restored from the changelog when the
-  group shares its memory, or caught up to the changelog's end when the number is held via another
-  topic already (`consumer.pipeline.restores`; the poll loop holds their records back until it is:
-  `Runner._gate`) — the partitions resumed (librdkafka keeps a partition's pause flag across
-  revoke and re-assign), and the governor's share recomputed.
+  group shares its memory, or caught up to the changelog's end when a main partition's number is
+  held via a retry topic already (`consumer.pipeline.restores`; the poll loop holds their records back
+  until it is: `consumer.pipeline.pauses`) — the partitions resumed (librdkafka keeps a partition's
+  pause flag across revoke and re-assign), and the governor's share recomputed.
 * **revoke** — the partitions' leases end *first*, so queued and waiting records of them start no
   NetSuite call from here on; then only the calls already on the wire are waited for (bounded by
   the client's connect + read timeout), what finished is committed, and the partitions are
@@ -57,7 +57,7 @@ class Rebalance:
         on_change: Callable[[set[TP]], None],
         memory_log: MemoryLog | None = None,
     ) -> None:
-        self._metadata, self._topics, self._leases = metadata, topics, leases
+        self._metadata, self._topics, self._leases = metadata, topics, leases  # the main topic first
         self._tracker, self._holds, self._memory, self._governor = tracker, holds, memory, governor
         self._commit, self._call_timeout_s, self._on_change = commit, call_timeout_s, on_change
         self._memory_log = memory_log
@@ -68,12 +68,15 @@ class Rebalance:
     def assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         consumer.incremental_assign(partitions)
         tps = {(p.topic, p.partition) for p in partitions}
-        numbers = {p for _, p in tps}
+        numbers, held = {p for _, p in tps}, {p for _, p in self.assigned}
         if self._memory_log is None:
             self._memory.forget(numbers)
         else:
-            self._memory.forget(numbers - {p for _, p in self.assigned})  # not held via another topic
-            self._memory_log.track(numbers)  # restored, or caught up if followed already
+            self._memory.forget(numbers - held)  # a number held via another topic keeps its memory
+            # a new number is restored; a held one is caught up when its main partition arrives (its
+            # records trust the memory; a retry record reads NetSuite first: versions table, row 1)
+            main = {p for t, p in tps if t == self._topics[0]}
+            self._memory_log.track((numbers - held) | (main & held))
         consumer.resume(partitions)
         self._leases.grant(tps)
         self.assigned |= tps

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 # then: a turn of 0.2 s cost every assignment ~0.2 s of idle NetSuite slots (bench.consumer).
 TURN_S = 0.05
 WATERMARKS_TIMEOUT_S = 2.0  # for all of an assignment's partitions; past it they are read to their end
+TRIES = 5  # a request that fails (no watermarks in time, a client error) is served again, this often
 
 
 class MemoryReader:
@@ -55,10 +56,10 @@ class MemoryReader:
         # reader's group id, which neither client joins (no ACL for another group)
         marks = unpolled(client_config, "watermarks")
         self._marks = Consumer({**marks, "group.id": f"{orders_topic}-reader", "enable.auto.commit": False})
-        self._requests: queue.SimpleQueue[tuple[str, Epochs]] = queue.SimpleQueue()
+        self._requests: queue.SimpleQueue[tuple[str, Epochs, int]] = queue.SimpleQueue()  # op, epochs, try
         self._restores = Restores()
         self._customers_left: set[int] | None = None  # partitions not yet read to their end
-        self._orders_assigned: set[int] = set()  # the reader thread's own view
+        self._orders_assigned: Epochs = {}  # the reader thread's own view: number -> epoch served
         self._customers_done = threading.Event()
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-log", daemon=True)
@@ -93,13 +94,13 @@ class MemoryReader:
         restored, or caught up if they were followed already (`consumer.pipeline.restores`)."""
         new, again = self._restores.track(partitions)
         if new:
-            self._requests.put(("track", new))
+            self._requests.put(("track", new, 1))
         if again:
-            self._requests.put(("catch_up", again))
+            self._requests.put(("catch_up", again, 1))
 
     def untrack(self, partitions: set[int]) -> None:
         self._restores.untrack(partitions)
-        self._requests.put(("untrack", dict.fromkeys(partitions, 0)))
+        self._requests.put(("untrack", dict.fromkeys(partitions, 0), 1))
 
     def restoring(self) -> set[int]:
         return self._restores.restoring()
@@ -129,24 +130,50 @@ class MemoryReader:
                 log.warning("memory entry skipped (%s)", type(exc).__name__)
 
     def _serve_requests(self) -> None:
+        """Every request queued so far; one that failed is queued again for the next turn (up to
+        TRIES times, then given up: the partition's records run on what was read, with a warning)."""
+        again: list[tuple[str, Epochs, int]] = []
         while True:
             try:
-                op, epochs = self._requests.get_nowait()
+                op, epochs, tried = self._requests.get_nowait()
             except queue.Empty:
-                return
-            partitions = set(epochs)
-            parts = [TopicPartition(self._orders_topic, p, OFFSET_BEGINNING) for p in sorted(partitions)]
-            if op == "catch_up":
-                self._catch_up(epochs)
-            elif op == "track":
-                self._consumer.incremental_assign(parts)
-                self._orders_assigned |= partitions
-                self._restored_if_empty(epochs)
-            else:
-                self._consumer.incremental_unassign(parts)
-                self._orders_assigned -= partitions
+                break
+            try:
+                failed = self._serve(op, epochs)
+            except Exception as exc:
+                log.warning("memory reader: %s of partitions %s failed (%s)", op, sorted(epochs), exc)
+                failed = epochs
+            if failed and tried < TRIES:
+                again.append((op, failed, tried + 1))
+            elif failed:
+                self._give_up(op, failed)
+        for request in again:
+            self._requests.put(request)
 
-    def _restored_if_empty(self, epochs: dict[int, int]) -> None:
+    def _serve(self, op: str, epochs: Epochs) -> Epochs:
+        """Serve one request; return what is left to do (a catch-up's ends not known yet)."""
+        if op == "catch_up":
+            return self._catch_up(epochs)
+        parts = [TopicPartition(self._orders_topic, p, OFFSET_BEGINNING) for p in sorted(epochs)]
+        if op == "track":
+            self._consumer.incremental_assign(parts)
+            self._orders_assigned.update(epochs)
+            self._restored_if_empty(epochs)
+        else:
+            self._consumer.incremental_unassign(parts)
+            for p in epochs:
+                self._orders_assigned.pop(p, None)
+        return {}
+
+    def _give_up(self, op: str, epochs: Epochs) -> None:
+        log.warning("memory reader: %s of partitions %s given up; their records run", op, sorted(epochs))
+        for p, epoch in epochs.items():
+            if op == "catch_up":
+                self._restores.catch_up_to(p, epoch, None)
+            elif op == "track":
+                self._restores.restore_ended(p, epoch)
+
+    def _restored_if_empty(self, epochs: Epochs) -> None:
         """A partition without entries has nothing to restore: its records may run at once (a fetch
         to its end would cost a broker round trip, ~1-2 s, while the partition's records wait). Only
         if it was not let go and tracked again meanwhile: that answer may predate its new entries."""
@@ -155,15 +182,13 @@ class MemoryReader:
             if high <= low:
                 self._restores.restore_ended(p, epochs[p])
 
-    def _catch_up(self, epochs: Epochs) -> None:
+    def _catch_up(self, epochs: Epochs) -> Epochs:
         """The end each number's changelog has now: what the reader must have read before its records
-        run (a previous owner's last changes included). Unknown ends (no answer in time) end those
-        catch-ups at once, with a warning from `watermarks`."""
+        run (a previous owner's last changes included). Returns the numbers whose end is not known."""
         marks = watermarks(self._marks, self._orders_topic, epochs, WATERMARKS_TIMEOUT_S)
-        for p, epoch in epochs.items():
-            mark = marks.get(p)  # (low, high); an empty changelog (high == low) has nothing to read
-            end = None if mark is None else mark[1] if mark[1] > mark[0] else 0
-            self._restores.catch_up_to(p, epoch, end)
+        for p, (low, high) in marks.items():  # an empty changelog (high == low) has nothing to read
+            self._restores.catch_up_to(p, epochs[p], high if high > low else 0)
+        return {p: epoch for p, epoch in epochs.items() if p not in marks}
 
     def _apply(self, msg: Message) -> None:
         error, topic, partition, offset = msg.error(), msg.topic(), msg.partition() or 0, msg.offset() or 0
@@ -178,19 +203,19 @@ class MemoryReader:
             if value is not None:  # a tombstone: nothing to learn
                 self._memory.apply_customer(key.decode(), decode_customer(value))
                 MEMORY_READ.labels("customer").inc()
-        elif partition in self._orders_assigned:  # not a late fetch of a partition let go
+        elif (epoch := self._orders_assigned.get(partition)) is not None:  # not a partition let go
             try:
                 if value is not None:
                     self._memory.apply_order(partition, int(key), decode_order(value))
                     MEMORY_READ.labels("order").inc()
             finally:  # read, even if unreadable: a catch-up waits for an offset, not for an entry
-                self._restores.read(partition, offset + 1)
+                self._restores.read(partition, epoch, offset + 1)
 
     def _reached_end(self, topic: str, partition: int, end: int) -> None:
         if topic == self._customers_topic and self._customers_left is not None:
             self._customers_left.discard(partition)
             if not self._customers_left:
                 self._customers_done.set()
-        elif topic == self._orders_topic and partition in self._orders_assigned:
-            self._restores.restore_ended(partition)
-            self._restores.read(partition, end)
+        elif topic == self._orders_topic and (epoch := self._orders_assigned.get(partition)) is not None:
+            self._restores.restore_ended(partition, epoch)
+            self._restores.read(partition, epoch, end)

@@ -207,7 +207,7 @@ def test_every_change_read_back_is_applied_a_members_own_included() -> None:
     """Skipping its own changes lost them when a partition came back to the member (B → A → C → A)."""
     memory = WriteMemory()
     log = memory_log(memory, FakeProducer())
-    log.reader._orders_assigned = {0}
+    log.reader._orders_assigned = {0: 1}
     log.reader._apply(FakeMessage("o.memory", 0, b"41", encode_order(OrderMemory(V2, "fp2"))))
     log.reader._apply(FakeMessage("o.customers", 1, b"WOO_CUST_1", encode_customer(CustomerMemory("1", NEW))))
     assert memory.order(41) == OrderMemory(V2, "fp2")
@@ -218,7 +218,7 @@ def test_every_change_read_back_is_applied_a_members_own_included() -> None:
 def test_an_unreadable_entry_is_skipped_and_the_rest_of_its_batch_applied() -> None:
     memory = WriteMemory()
     log = memory_log(memory, FakeProducer())
-    log.reader._orders_assigned = {0}
+    log.reader._orders_assigned = {0: 1}
     log.reader._apply_all(
         [
             FakeMessage("o.memory", 0, b"not-an-id", encode_order(OrderMemory(V1))),

@@ -75,7 +75,7 @@ def test_a_member_assigned_empty_partitions_does_not_ask_behind_its_fetches() ->
         log.reader._consumer = Fetching()
         log.reader._marks = Broker({p: (0, 0) if p != 4 else (0, 7) for p in range(6)})
         log.track(set(range(6)))
-        _, epochs = log.reader._requests.get_nowait()
+        _, epochs, _ = log.reader._requests.get_nowait()
         log.reader._restored_if_empty(epochs)
         assert log.restoring() == {4}  # the one with entries is read first
     finally:
@@ -91,7 +91,7 @@ def test_an_empty_answer_from_before_a_partition_came_back_does_not_end_its_rest
     try:
         log.reader._marks = Broker({3: (0, 0)})
         log.track({3})
-        _, first = log.reader._requests.get_nowait()
+        _, first, _ = log.reader._requests.get_nowait()
         log.untrack({3})
         log.track({3})
         log.reader._restored_if_empty(first)  # the answer to the first assignment arrives late
