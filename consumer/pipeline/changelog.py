@@ -21,7 +21,7 @@ current, full state, so a repeat is harmless — before `flush` may say yes: a r
 committed only after its memory change was acknowledged, and the next owner of a partition — who
 restores before processing it — sees everything its predecessor committed. (Waiting for each
 acknowledgement on the worker cost 5 % of the throughput at NetSuite's ceiling: `make bench`.)
-No record of a partition whose order memory is being restored is processed (`Runner._gate`); the
+No record of a partition whose order memory is being restored is processed (`Pauses.gate`); the
 member joins the group only once the customer table was read to its end
 (`CONSUMER_MEMORY_RESTORE_TIMEOUT_S`; past it the member starts anyway: a customer memory does not
 know is read from NetSuite where it matters). Values are small JSON; changes merge so the newest

@@ -2,7 +2,7 @@
 the customer table to its end before the member joins, then follows it, and reads each assigned
 partition's order memory far enough before that partition's records run — restored from the start,
 or caught up when the number was followed already (`consumer.pipeline.restores`; `restoring`; the
-poll loop holds their records back: `Runner._gate`).
+poll loop holds their records back: `Pauses.gate`).
 
 Watermarks are asked on a second, never-polled client (`consumer.pipeline.watermarks`): a partition
 without entries ends its restore at once, and a catch-up learns the end it must reach.
