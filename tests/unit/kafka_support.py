@@ -14,9 +14,10 @@ class FakeMessage:
     key_: bytes
     value_: bytes | None
     offset_: int = 0
+    error_: KafkaError | None = None
 
-    def error(self) -> None:
-        return None
+    def error(self) -> KafkaError | None:
+        return self.error_
 
     def topic(self) -> str:
         return self.topic_
@@ -40,22 +41,6 @@ class FakeMessage:
         return None
 
 
-@dataclass(frozen=True)
-class FakeEnd:
+def end_of_partition(topic: str, partition: int, offset: int) -> FakeMessage:
     """The end-of-partition event (`enable.partition.eof`): an error, at the partition's end offset."""
-
-    topic_: str
-    partition_: int
-    offset_: int
-
-    def error(self) -> KafkaError:
-        return KafkaError(KafkaError._PARTITION_EOF)
-
-    def topic(self) -> str:
-        return self.topic_
-
-    def partition(self) -> int:
-        return self.partition_
-
-    def offset(self) -> int:
-        return self.offset_
+    return FakeMessage(topic, partition, b"", None, offset, KafkaError(KafkaError._PARTITION_EOF))

@@ -21,7 +21,7 @@ from consumer.pipeline.offsets import OffsetTracker
 from consumer.pipeline.restores import Restores
 from consumer.pipeline.versions import OrderMemory
 from consumer.rebalance import Rebalance
-from tests.unit.kafka_support import FakeEnd, FakeMessage
+from tests.unit.kafka_support import FakeMessage, end_of_partition
 from tests.unit.test_memory import FakeProducer, memory_log
 from tests.unit.test_rebalance import FakeConsumer, Metadata, parts
 
@@ -175,7 +175,7 @@ def followed() -> Iterator[tuple[Any, WriteMemory, Marks]]:
     log.track({0})
     log.reader._serve_requests()
     log.reader._apply_all([entry(0, 41, OrderMemory(V1, "fp1")), entry(1, 42, OrderMemory(V1, "fp"))])
-    log.reader._apply(FakeEnd("o.memory", 0, 2))
+    log.reader._apply(end_of_partition("o.memory", 0, 2))
     assert log.restoring() == set()
     yield log, memory, marks
     log.reader._consumer.close()
@@ -191,7 +191,7 @@ def test_the_previous_owners_last_change_is_read_before_the_main_partitions_reco
     log.track({0})  # orders [0] assigned
     assert log.restoring() == {0}
     log.reader._serve_requests()
-    log.reader._apply(FakeEnd("o.memory", 0, 2))  # an end-of-partition event from before that change
+    log.reader._apply(end_of_partition("o.memory", 0, 2))  # an end-of-partition event from before that change
     assert log.restoring() == {0}
     log.reader._apply(entry(2, 41, OrderMemory(V2, "fp2")))
     assert log.restoring() == set()
@@ -220,7 +220,7 @@ def test_a_tail_without_entries_is_read_when_the_end_of_partition_event_reaches_
     log.reader._serve_requests()
     log.reader._apply(entry(2, 43, None))  # a tombstone counts as read
     assert log.restoring() == {0}
-    log.reader._apply(FakeEnd("o.memory", 0, 5))
+    log.reader._apply(end_of_partition("o.memory", 0, 5))
     assert log.restoring() == set()
 
 
