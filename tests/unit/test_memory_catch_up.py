@@ -161,7 +161,7 @@ class Marks:
 
 def entry(offset: int, order_id: int, memory: OrderMemory | None) -> FakeMessage:
     value = None if memory is None else encode_order(memory)
-    return FakeMessage("o.memory", 0, str(order_id).encode(), value, offset)  # type: ignore[arg-type]
+    return FakeMessage("o.memory", 0, str(order_id).encode(), value, offset)
 
 
 @pytest.fixture
