@@ -4,7 +4,6 @@ it already (held through a retry topic): consumer/pipeline/restores.py's table."
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,17 +12,13 @@ from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from consumer.netsuite.governor import Governor
 from consumer.pipeline.codec import encode_order
-from consumer.pipeline.holds import DueTimeHolds
-from consumer.pipeline.lease import Leases
 from consumer.pipeline.memory import WriteMemory
 from consumer.pipeline.memory_reader import TRIES
-from consumer.pipeline.offsets import OffsetTracker
 from consumer.pipeline.restores import Restores
 from consumer.pipeline.versions import OrderMemory
-from consumer.rebalance import Rebalance
 from tests.unit.kafka_support import FakeMessage, end_of_partition
 from tests.unit.test_memory import FakeProducer, memory_log
-from tests.unit.test_rebalance import FakeConsumer, Metadata, parts
+from tests.unit.test_rebalance import FakeConsumer, Metadata, parts, rebalance
 
 V1, V2 = "2026-11-01T10:00:00", "2026-11-02T10:00:00"
 
@@ -284,19 +279,7 @@ def test_a_main_partition_whose_number_is_held_via_a_retry_topic_is_caught_up() 
     """Before: only numbers new to the member were tracked, so main partition 3's records ran on a
     memory that could lag its previous owner's last changes."""
     memory, log = WriteMemory(), Recording()
-    r = Rebalance(
-        Metadata({"orders": 6, "orders.retry.1": 6}),  # type: ignore[arg-type]
-        ["orders", "orders.retry.1"],
-        Leases(threading.Event()),
-        OffsetTracker(),
-        DueTimeHolds(),
-        memory,
-        Governor(4),
-        commit=lambda **_: None,
-        call_timeout_s=1,
-        on_change=lambda *_: None,
-        memory_log=log,  # type: ignore[arg-type]
-    )
+    r = rebalance(Metadata({"orders": 6, "orders.retry.1": 6}), Governor(4), memory, memory_log=log)
     consumer: Any = FakeConsumer()
     r.assign(consumer, parts(("orders.retry.1", 3), ("orders", 5)))
     memory.apply_order(3, 41, OrderMemory(V1, "fp1"))

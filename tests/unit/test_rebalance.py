@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import TopicPartition
@@ -48,7 +49,15 @@ class FakeConsumer:
         self.paused += [(p.topic, p.partition) for p in partitions]
 
 
-def rebalance(metadata: Metadata, governor: Governor, memory: WriteMemory | None = None) -> Rebalance:
+def rebalance(
+    metadata: Metadata,
+    governor: Governor,
+    memory: WriteMemory | None = None,
+    *,
+    memory_log: Any = None,
+    on_change: Callable[[set[tuple[str, int]]], None] = lambda _: None,
+) -> Rebalance:
+    """`memory_log`: a fake with `track`/`untrack`/`restoring` (the group's memory topics), or None."""
     return Rebalance(
         metadata,  # type: ignore[arg-type]
         ["orders", "orders.retry.1"],
@@ -59,7 +68,8 @@ def rebalance(metadata: Metadata, governor: Governor, memory: WriteMemory | None
         governor,
         commit=lambda **_: None,
         call_timeout_s=1,
-        on_change=lambda *_: None,
+        on_change=on_change,
+        memory_log=memory_log,
     )
 
 
@@ -127,18 +137,11 @@ def test_partitions_whose_memory_is_being_restored_are_assigned_fetching() -> No
 
     changes: list[set[tuple[str, int]]] = []
     consumer = FakeConsumer()
-    r = Rebalance(
-        Metadata({"orders": 2}),  # type: ignore[arg-type]
-        ["orders"],
-        Leases(threading.Event()),
-        OffsetTracker(),
-        DueTimeHolds(),
-        WriteMemory(),
+    r = rebalance(
+        Metadata({"orders": 2}),
         Governor(4),
-        commit=lambda **_: None,
-        call_timeout_s=1,
-        on_change=lambda assigned: changes.append(set(assigned)),
-        memory_log=Restoring(),  # type: ignore[arg-type]
+        memory_log=Restoring(),
+        on_change=lambda a: changes.append(set(a)),
     )
     r.assign(consumer, parts(("orders", 0), ("orders", 1)))  # type: ignore[arg-type]
     assert consumer.paused == []
