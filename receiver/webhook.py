@@ -68,6 +68,10 @@ class Answer:
     body: bytes
     close: bool = False  # a refused or cut body: ask the client not to reuse the connection
 
+    @classmethod
+    def json(cls, status: int, body: dict[str, Any], close: bool = False) -> Answer:
+        return cls(status, _to_json(body).encode(), close)
+
     def headers(self) -> list[tuple[str, str]]:
         out = [("Content-Type", "application/json"), ("Content-Length", str(len(self.body)))]
         if self.close:  # (gunicorn keeps HTTP/1.1 connections regardless)
@@ -96,7 +100,7 @@ def webhook_response(ctx: ReceiverContext, environ: WSGIEnvironment, kind: str) 
 def webhook_answer(ctx: ReceiverContext, environ: WSGIEnvironment, kind: str) -> Answer:
     """The answer to a delivery on /webhook/woocommerce/<kind>, with its access log line and metrics."""
     if on_metrics_port(ctx, environ):  # the metrics port takes scrapes and probes, never a webhook
-        return Answer(404, _to_json({"error": "not_found"}).encode())
+        return Answer.json(404, {"error": "not_found"})
     started = time.perf_counter()
     ctx.metrics.in_flight.inc()
     try:
@@ -113,7 +117,7 @@ def webhook_answer(ctx: ReceiverContext, environ: WSGIEnvironment, kind: str) ->
             **result.log,
         }
         access_log.info("webhook", extra={"fields": fields})
-    return Answer(result.status, _to_json(result.body).encode(), result.close)
+    return Answer.json(result.status, result.body, result.close)
 
 
 def _handle(ctx: ReceiverContext, environ: WSGIEnvironment, default_topic: str) -> Outcome:
@@ -270,5 +274,5 @@ _to_json = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps would bu
 
 
 def json_response(body: dict[str, Any], status: int) -> Response:
-    """A small JSON answer (cheaper than `jsonify`, which matters on the hot path)."""
-    return Response(_to_json(body), status=status, mimetype="application/json")
+    """A small JSON answer as a werkzeug `Response` (cheaper than `jsonify`), for the Flask routes."""
+    return Answer.json(status, body).response()
