@@ -69,14 +69,15 @@ class WebhookFastPath:
         if kind is None or environ.get("REQUEST_METHOD") != "POST":
             return self.flask_wsgi(environ, start_response)
         try:
-            return webhook_answer(self._ctx, environ, kind).wsgi(start_response)
+            answer = webhook_answer(self._ctx, environ, kind)
         except Exception as exc:
             with self.app.request_context(environ):
                 try:  # Flask's own handling: the HTTPException handler, else a logged 500
                     response = self.app.finalize_request(self.app.handle_user_exception(exc))
                 except Exception as unhandled:
                     response = self.app.handle_exception(unhandled)
-        return response(environ, start_response)
+            return response(environ, start_response)
+        return answer.wsgi(start_response)  # outside the try: start_response is called once
 
 
 @dataclass

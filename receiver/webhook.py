@@ -74,7 +74,7 @@ class Answer:
 
     def headers(self) -> list[tuple[str, str]]:
         out = [("Content-Type", "application/json"), ("Content-Length", str(len(self.body)))]
-        if self.close:  # (gunicorn keeps HTTP/1.1 connections regardless)
+        if self.close:  # gunicorn drops it from the wire; receiver.worker closes the connection
             out.append(("Connection", "close"))
         return out
 

@@ -23,6 +23,11 @@ So here:
 * **Idle new connections** join the idle (keep-alive) queue at once and are closed after `keepalive`
   seconds without a byte, like idle kept-alive ones.
 * **Writes** wait at most `read_timeout_s` for the client to take each response.
+* **`Connection: close` from the app is kept.** gunicorn drops the hop-by-hop headers an app sets
+  (PEP 3333 leaves the connection to the server) and keeps an HTTP/1.1 connection after any answer.
+  After a 413 whose body was refused unread, its parser would read that body to its end (under a
+  fresh deadline) before the next request; after a 408, wait for it once more. The webhook asks for
+  the close on both (`receiver.webhook.Answer`); `close_when_asked` ends the connection with them.
 
 A buffering ingress in front (deploy/README.md, "Ingress") keeps slow clients off the pod altogether;
 this is the backstop. The worker reuses gthread's internals, hence gunicorn is pinned below 24.
@@ -34,12 +39,16 @@ import errno
 import selectors
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.http.errors import NoMoreData
+from gunicorn.http.wsgi import Response
 from gunicorn.workers.gthread import TConn, ThreadWorker
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 DEFAULT_READ_TIMEOUT_S = 5.0
 _LAST_CHANCE_S = 0.001  # past the deadline: take what is already there, wait for nothing more
@@ -129,6 +138,10 @@ class DeadlineWorker(ThreadWorker):  # type: ignore[misc]
         self.idle_s = max(float(self.cfg.keepalive), 1.0)
         super().init_process()
 
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        self.wsgi: WSGIApplication = close_when_asked(self.wsgi)
+
     def accept(self, server: Any, listener: socket.socket) -> None:
         """gthread's accept, with our socket and the new connection on the idle queue."""
         try:
@@ -163,6 +176,23 @@ class DeadlineWorker(ThreadWorker):  # type: ignore[misc]
         if isinstance(conn.sock, DeadlineSocket):
             conn.sock.start_request()  # from the first byte, not from when a thread is free
         super().enqueue_req(conn)
+
+
+def close_when_asked(app: WSGIApplication) -> WSGIApplication:
+    """`app`, whose `Connection: close` ends the connection: gunicorn hands the app its response's
+    bound `start_response`, and `force_close()` is how its own worker ends a connection."""
+
+    def app_closing(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if any(n.lower() == "connection" and v.lower() == "close" for n, v in headers):
+                response = getattr(start_response, "__self__", None)
+                if isinstance(response, Response):
+                    response.force_close()
+            return start_response(status, headers, exc_info)
+
+        return app(environ, start)
+
+    return app_closing
 
 
 def _nothing() -> None:

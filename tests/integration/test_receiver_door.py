@@ -235,3 +235,39 @@ def test_oversized_bodies_under_concurrent_load_all_get_their_413(door: Door) ->
     assert answers == ["413"] * 64, {a: answers.count(a) for a in set(answers)}
     assert door.metric('woo_receiver_requests_total{outcome="too_large"}') - before == 64
     assert requests.get(f"{door.url}/healthz", timeout=5).status_code == 200
+
+
+def answer_and_close(port: int, request: bytes, within_s: float) -> tuple[bytes, bool]:
+    """Send `request` and read until the server closes: (what it answered, closed within `within_s`)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(request)
+        sock.settimeout(within_s)
+        answer, closed = b"", False
+        try:
+            while chunk := sock.recv(65_536):
+                answer += chunk
+            closed = True
+        except TimeoutError:
+            pass
+    return answer, closed
+
+
+def test_a_refused_body_ends_its_connection_at_once(door: Door) -> None:
+    """A 413 over four times the limit is answered unread: the connection must end with it, or
+    gunicorn keeps it (HTTP/1.1) and reads the refused body to its end before the next request.
+    (gunicorn drops an app's `Connection: close`; receiver.worker makes it close.)"""
+    head = f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: {100 * MAX_BODY}\r\n\r\n".encode()
+    answer, closed = answer_and_close(door.port, head + b"x" * 1000, within_s=READ_TIMEOUT_S / 2)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+    assert b"\r\nConnection: close\r\n" in answer, answer[:400]
+    assert closed, "the connection stayed open after the 413"
+
+
+def test_a_body_cut_by_the_deadline_ends_its_connection_with_the_408(door: Door) -> None:
+    head = f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc".encode()
+    started = time.monotonic()
+    answer, closed = answer_and_close(door.port, head, within_s=READ_TIMEOUT_S + MARGIN_S)
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert b"\r\nConnection: close\r\n" in answer, answer[:400]
+    assert closed, "the connection stayed open after the 408"
+    assert time.monotonic() - started <= READ_TIMEOUT_S + MARGIN_S
