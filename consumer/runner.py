@@ -82,7 +82,9 @@ class Runner:
         self._commit_interval_s, self._drain_timeout_s = commit_interval_s, drain_timeout_s
         self._now_ms = now_ms
         self._memory_log, self._memory_restore_timeout_s = memory_log, memory_restore_timeout_s
-        self._pauses = Pauses(self._consumer, self._holds, memory_log.restoring if memory_log else None)
+        self._pauses = Pauses(
+            self._consumer, self._holds, memory_log.restoring if memory_log is not None else None
+        )
         self._fatal: BaseException | None = None
         self.assigned_event = threading.Event()
         self.last_turn = time.monotonic()  # liveness: the loop turns every ~0.1 s
