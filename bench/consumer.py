@@ -160,6 +160,7 @@ class Run:
     first_write_s: float | None = None  # after the join: the first customer or sales order written
     all_slots_s: float | None = None  # after the join: the first sample with every slot in use
     steady_writes_per_s: float | None = None  # records written per second from 10 % to 90 % of them
+    held: float = 0.0  # slots our governor had handed out, on average over the samples (ours only)
 
     @property
     def busy_s(self) -> float:
@@ -207,6 +208,16 @@ class Run:
         if self.steady_writes_per_s is None:
             return None
         return self.steady_writes_per_s * self.latency_s / self.limit
+
+    def losses(self) -> tuple[float, float, float] | None:
+        """Where the ceiling goes, as three factors whose product is about `ratio` (Little's law:
+        calls/s = NetSuite's mean in flight / its time per call): the share of the limit our governor
+        kept handed out (the start, the end, hand-overs), the share of a held slot NetSuite spent on
+        the request (the rest: the request on its way, the answer read back), and the configured
+        latency over NetSuite's time per call (the simulator's own work)."""
+        if not (self.held and self.service_s and self.limit):
+            return None
+        return self.held / self.limit, self.mean_in_flight / self.held, self.latency_s / self.service_s
 
     @property
     def steady_service_ratio(self) -> float | None:
@@ -374,12 +385,12 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         first_write_s=_first(sampler, joined, lambda written, _: written > 0),
         all_slots_s=_first(sampler, joined, lambda _, in_flight: in_flight >= args.limit),
         steady_writes_per_s=steady_window(sampler.written, customer_writes + so_writes),
+        held=statistics.fmean(sampler.held_samples) if sampler.held_samples else 0.0,
     )
-    held = statistics.fmean(sampler.held_samples) if sampler.held_samples else 0.0
     run.notes.append(
         f"customer upserts {customer_writes} for {work.customers} distinct customers, "
         f"sales-order upserts {so_writes}, lookups {lookups}; governor window min {sampler.min_window}; "
-        f"slots held by the governor {held:.1f} on average while NetSuite had {run.mean_in_flight:.1f} "
+        f"slots held by the governor {run.held:.1f} on average while NetSuite had {run.mean_in_flight:.1f} "
         "requests in flight (the rest: requests on their way, answers being read)"
     )
     return run
@@ -576,6 +587,7 @@ def verdict(ours: Run, naive: Run | None) -> list[str]:
         + ("met" if ours.service_ratio >= 0.95 else "MISSED"),
         f"ours in the steady state (10→90 % of the writes; no start, no end): {_ratio(ours.steady_ratio)} "
         f"of limit/latency, {_ratio(ours.steady_service_ratio)} at NetSuite's measured time per call",
+        *losses_line(ours),
         f"ours 429s: {ours.throttled} (target 0) {'met' if ours.throttled == 0 else 'MISSED'}",
         f"ours calls/order new {ours.calls_new:.3f} (≤ 2 besides the one-off item lookups, "
         f"{ours.lookups_per_order:.3f}/order), returning {ours.calls_returning:.3f} (< new): "
@@ -591,6 +603,19 @@ def verdict(ours: Run, naive: Run | None) -> list[str]:
             + (" (naive extrapolated)" if naive.extrapolated_rate else "")
         )
     return out
+
+
+def losses_line(run: Run) -> list[str]:
+    factors = run.losses()
+    if factors is None:
+        return []
+    used, on_netsuite, latency = factors
+    return [
+        f"where the ceiling goes: slots handed out {used:.3f} of the limit x share of a held slot "
+        f"spent at NetSuite {on_netsuite:.3f} x configured latency / NetSuite's time per call "
+        f"{latency:.3f} = {used * on_netsuite * latency:.3f} (ratio {run.ratio:.3f}; any difference: "
+        "sampling)"
+    ]
 
 
 def write_results(text: str, path: Path = RESULTS, marks: tuple[str, str] = (MARK_START, MARK_END)) -> None:
