@@ -3,7 +3,7 @@ writes) and where the ceiling goes."""
 
 from __future__ import annotations
 
-from bench.consumer import Run, losses_line, steady_window
+from bench.consumer_figures import Run, losses_line, steady_window
 
 
 def test_the_window_leaves_out_the_start_and_the_end() -> None:
