@@ -7,7 +7,7 @@ PodMonitor and PrometheusRule against their published CRD schemas vendored in de
 (jsonschema). Then what the schemas cannot know: the ScaledObject scales the consumer within the
 partitions on settings the consumer really has, the monitors select the pods and ports they scrape, the
 PrometheusRule is rules.yaml, and the components leave the topics Job, PDBs and probes as the base has
-them. The file-level checks of the same manifests are in test_deploy.py.
+them. The file-level checks of the same manifests: test_deploy_k8s.py, test_deploy_network.py.
 """
 
 from __future__ import annotations
