@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.machine import CpuTimes, describe, steal_share
+from bench.machine import CpuTimes, describe, disturbed, steal_share
 
 # cpu  user nice system idle iowait irq softirq steal guest guest_nice
 HEADER = "cpu  {user} 0 {system} {idle} 0 0 0 {steal} {guest} 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n"
@@ -37,3 +37,11 @@ def test_unknown_when_the_file_is_missing_or_not_proc_stat(tmp_path: Path) -> No
     assert CpuTimes.now(odd) is None
     assert steal_share(None, CpuTimes(10, 1)) is None
     assert describe(CpuTimes(10, 1), CpuTimes(10, 1)) == "CPU steal unknown"  # no time passed
+
+
+def test_a_run_is_disturbed_when_any_phase_lost_more_than_the_limit_to_the_hypervisor() -> None:
+    assert disturbed([0.03, 0.09]) is None
+    assert disturbed([None, None]) is None  # not Linux: unknown, not disturbed
+    warning = disturbed([0.08, 0.38, None])
+    assert warning is not None
+    assert warning.startswith("DISTURBED RUN: the hypervisor took 8% / 38% of the CPU (over 10%)")
