@@ -32,6 +32,7 @@ class Run:
     all_slots_s: float | None = None  # after the join: the first sample with every slot in use
     steady_writes_per_s: float | None = None  # records written per second from 10 % to 90 % of them
     held: float = 0.0  # slots our governor had handed out, on average over the samples (ours only)
+    steal: float | None = None  # the share of the machine's CPU the hypervisor took during the run
 
     @property
     def busy_s(self) -> float:
@@ -80,15 +81,30 @@ class Run:
             return None
         return self.steady_writes_per_s * self.latency_s / self.limit
 
-    def losses(self) -> tuple[float, float, float] | None:
-        """Where the ceiling goes, as three factors whose product is about `ratio` (Little's law:
-        calls/s = NetSuite's mean in flight / its time per call): the share of the limit our governor
-        kept handed out (the start, the end, hand-overs), the share of a held slot NetSuite spent on
-        the request (the rest: the request on its way, the answer read back), and the configured
-        latency over NetSuite's time per call (the simulator's own work)."""
-        if not (self.held and self.service_s and self.limit):
+    @property
+    def hold_s(self) -> float:
+        """How long one call held a slot of our governor, by Little's law on the slots it kept handed
+        out (`held`, sampled over the same time as the calls)."""
+        return self.held * self.busy_s / self.requests if self.requests else 0.0
+
+    def losses(self) -> tuple[float, float, float, float] | None:
+        """Where the ceiling goes: four factors whose product is `ratio`.
+
+        1. slots handed out / limit: less only while no call waits for a slot (the start, the end);
+        2. the request's time at the client / a slot's hold time: the rest is ours between granting
+           the slot and sending, and after the answer (the hand-over to a waiting thread: its wake-up
+           and the GIL; the pre-send check);
+        3. NetSuite's time per call / the request's time at the client: the rest is the request on its
+           way and the answer read back (Python HTTP on both sides);
+        4. the configured latency / NetSuite's time per call (the simulator's own work)."""
+        if not (self.held and self.hold_s and self.client_latency_s and self.service_s and self.limit):
             return None
-        return self.held / self.limit, self.mean_in_flight / self.held, self.latency_s / self.service_s
+        return (
+            self.held / self.limit,
+            self.client_latency_s / self.hold_s,
+            self.service_s / self.client_latency_s,
+            self.latency_s / self.service_s,
+        )
 
     @property
     def steady_service_ratio(self) -> float | None:
@@ -121,6 +137,7 @@ def table(runs: list[Run]) -> str:
         ("mean request time at the client, ms", *[f"{r.client_latency_s * 1000:.1f}" for r in runs]),
         ("process CPU, % of one core", *[f"{100 * r.cpu_s / r.wall_s:.0f}" for r in runs]),
         ("process CPU per order, ms", *[f"{1000 * r.cpu_s / r.orders:.1f}" for r in runs]),
+        ("CPU steal during the run (hypervisor)", *[_share(r.steal) for r in runs]),
         ("429s sent by the simulator", *[str(r.throttled) for r in runs]),
         ("max in flight (simulator)", *[str(r.max_in_flight) for r in runs]),
         ("mean in flight (simulator)", *[f"{r.mean_in_flight:.1f}" for r in runs]),
@@ -157,6 +174,10 @@ def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
+def _share(value: float | None) -> str:
+    return "?" if value is None else f"{value:.0%}"
+
+
 def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
@@ -190,10 +211,10 @@ def losses_line(run: Run) -> list[str]:
     factors = run.losses()
     if factors is None:
         return []
-    used, on_netsuite, latency = factors
+    used, sending, on_netsuite, latency = factors
     return [
-        f"where the ceiling goes: slots handed out {used:.3f} of the limit x share of a held slot "
-        f"spent at NetSuite {on_netsuite:.3f} x configured latency / NetSuite's time per call "
-        f"{latency:.3f} = {used * on_netsuite * latency:.3f} (ratio {run.ratio:.3f}; any difference: "
-        "sampling)"
+        f"where the ceiling goes: slots handed out {used:.3f} of the limit x share of a slot's "
+        f"{run.hold_s * 1000:.1f} ms the request was on its way or at NetSuite {sending:.3f} x share of "
+        f"that at NetSuite {on_netsuite:.3f} x configured latency / NetSuite's time per call "
+        f"{latency:.3f} = {used * sending * on_netsuite * latency:.3f} (ratio {run.ratio:.3f})"
     ]

@@ -18,34 +18,39 @@ def test_no_window_without_samples_or_time_between_its_ends() -> None:
     assert steady_window([(1.0, 20), (2.0, 50)], 100) is None  # never reached 90 %
 
 
-def test_the_ceiling_losses_multiply_to_the_ratio_by_littles_law() -> None:
-    """Calls/s = NetSuite's mean in flight / its time per call, so over the same samples the three
-    factors (slots handed out, share of a slot at NetSuite, latency over time per call) are the ratio."""
-    limit, latency_s, service_s, held, in_flight, calls = 15, 0.150, 0.155, 14.7, 14.0, 1.5
-    busy_s = 50.0
-    orders = round(in_flight / (calls * service_s) * busy_s)  # what Little's law gives in busy_s
+def test_the_ceiling_losses_multiply_to_the_ratio() -> None:
+    """Slots handed out, the request's share of a slot's hold time (the hold time from the slots held,
+    by Little's law), NetSuite's share of the request's time, latency over NetSuite's time per call."""
+    limit, latency_s, service_s, client_s, held, calls, busy_s = 15, 0.150, 0.157, 0.163, 14.76, 1.5, 50.0
+    hold_s = client_s / 0.98  # 2 % of each slot is ours: the hand-over and the pre-send check
+    requests = round(held * busy_s / hold_s)  # the calls that many slots, each held hold_s, make in busy_s
+    orders = round(requests / calls)
     run = Run(
         name="ours",
         orders=orders,
         total_orders=orders,
         wall_s=busy_s + 3.0,
         join_s=3.0,
-        requests=round(orders * calls),
+        requests=requests,
         throttled=0,
         max_in_flight=limit,
-        mean_in_flight=in_flight,
+        mean_in_flight=14.0,
         latency_s=latency_s,
         limit=limit,
         calls_new=2.0,
         calls_returning=1.0,
+        client_latency_s=client_s,
         service_s=service_s,
         held=held,
     )
-    used, on_netsuite, over = run.losses() or (0.0, 0.0, 0.0)
-    assert (used, on_netsuite, over) == (held / limit, in_flight / held, latency_s / service_s)
-    assert abs(used * on_netsuite * over - run.ratio) < 0.001
-    assert "0.980 of the limit" in losses_line(run)[0]
-    assert "= 0.903 (ratio 0.903;" in losses_line(run)[0]
+    assert abs(run.hold_s - hold_s) < 0.0005
+    used, sending, on_netsuite, over = run.losses() or (0.0, 0.0, 0.0, 0.0)
+    assert (used, on_netsuite, over) == (held / limit, service_s / client_s, latency_s / service_s)
+    assert abs(sending - 0.98) < 0.005
+    assert abs(used * sending * on_netsuite * over - run.ratio) < 1e-9
+    line = losses_line(run)[0]
+    assert "slots handed out 0.984 of the limit" in line
+    assert f"= {run.ratio:.3f} (ratio {run.ratio:.3f})" in line
 
 
 def test_no_losses_without_the_governor_or_the_simulator_figures() -> None:
