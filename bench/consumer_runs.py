@@ -170,21 +170,13 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         name="ours",
         orders=n,
         total_orders=n,
-        wall_s=finished - started,
-        join_s=(joined or started) - started,
-        requests=int(stats["requests"]),
-        throttled=int(stats["throttled"]),
-        max_in_flight=int(stats["max_in_flight"]),
-        mean_in_flight=statistics.fmean(sampler.in_flight) if sampler.in_flight else 0.0,
-        latency_s=args.latency_ms / 1000,
-        limit=args.limit,
+        **measured(stats, sampler, args, started=started, joined=joined, finished=finished),
         calls_new=calls_new,
         calls_returning=calls_ret,
         lookups_per_order=lookups / n,
         client_latency_s=latency,
         cpu_s=cpu_s,
         by_operation=ops,
-        service_s=service_time(stats),
         first_write_s=_first(sampler, joined, lambda written, _: written > 0),
         all_slots_s=_first(sampler, joined, lambda _, in_flight: in_flight >= args.limit),
         steady_writes_per_s=steady_window(sampler.written, customer_writes + so_writes),
@@ -197,6 +189,30 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         "requests in flight (the rest: requests on their way, answers being read)"
     )
     return run
+
+
+def measured(
+    stats: dict[str, Any],
+    sampler: Sampler,
+    args: argparse.Namespace,
+    *,
+    started: float,
+    joined: float | None,
+    finished: float,
+) -> dict[str, Any]:
+    """The fields of a `Run` that ours and the naive one measure alike: the clock, the simulator's
+    counts and time per call, the set-up."""
+    return {
+        "wall_s": finished - started,
+        "join_s": (joined or started) - started,
+        "requests": int(stats["requests"]),
+        "throttled": int(stats["throttled"]),
+        "max_in_flight": int(stats["max_in_flight"]),
+        "mean_in_flight": statistics.fmean(sampler.in_flight) if sampler.in_flight else 0.0,
+        "service_s": service_time(stats),
+        "latency_s": args.latency_ms / 1000,
+        "limit": args.limit,
+    }
 
 
 def _first(sampler: Sampler, since: float | None, test: Callable[[int, int], bool]) -> float | None:
@@ -271,21 +287,13 @@ def run_naive(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         name="naive",
         orders=done,
         total_orders=n,
-        wall_s=finished - started,
-        join_s=(joined or started) - started,
-        requests=int(stats["requests"]),
-        throttled=int(stats["throttled"]),
-        max_in_flight=int(stats["max_in_flight"]),
-        mean_in_flight=statistics.fmean(sampler.in_flight) if sampler.in_flight else 0.0,
-        latency_s=args.latency_ms / 1000,
-        limit=args.limit,
+        **measured(stats, sampler, args, started=started, joined=joined, finished=finished),
         calls_new=statistics.fmean(new_calls) if new_calls else 0.0,
         calls_returning=statistics.fmean(ret_calls) if ret_calls else 0.0,
         lookups_per_order=sum(v for k, v in ops.items() if not k.startswith("create:")) / max(1, done),
         client_latency_s=latency,
         cpu_s=cpu_s,
         by_operation=ops,
-        service_s=service_time(stats),
     )
     if naive.stats.create_conflicts:
         run.notes.append(
