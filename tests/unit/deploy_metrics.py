@@ -14,6 +14,7 @@ from prometheus_client.metrics import MetricWrapperBase
 
 import consumer.member  # every consumer module: some register their own metrics (refund detail)
 import consumer.metrics  # registers the consumer's metrics in the default registry
+from receiver import metrics as receiver_metrics
 from tests.unit.deploy_k8s import DASHBOARD, RULES, import_optional, load_yaml_docs
 
 # ---------------------------------------------------------------------------------------------------
@@ -40,32 +41,9 @@ OPTIONAL_METRIC_MODULES = (
     "consumer.pipeline.after_fulfilment",
     "consumer.reconcile.metrics",
 )
-RECEIVER_OUTCOMES = frozenset(
-    {
-        "accepted",
-        "duplicate",
-        "ping",
-        "unauthorized",
-        "invalid",
-        "too_large",
-        "unavailable",
-        "ignored",
-        "timeout",
-    }
-)
-# From the help text of consumer.metrics.OUTCOMES.
-CONSUMER_OUTCOMES = frozenset(
-    {
-        "written",
-        "skipped_unpaid",
-        "skipped_closed",
-        "skipped_stale",
-        "skipped_unchanged",
-        "closed",
-        "retried",
-        "dead_lettered",
-    }
-)
+# The outcome label values, as the code defines them (a copy here had already missed "booked").
+RECEIVER_OUTCOMES = frozenset(receiver_metrics.OUTCOMES)
+CONSUMER_OUTCOMES = frozenset(consumer.metrics.OUTCOME_NAMES)
 OUTCOME_VALUES = {
     "woo_receiver_requests_total": RECEIVER_OUTCOMES,
     "woo_consumer_outcomes_total": CONSUMER_OUTCOMES,
