@@ -34,7 +34,7 @@ from pathlib import Path
 from bench.consumer_figures import Run, table, verdict
 from bench.consumer_runs import SESSION_TIMEOUT_MS, run_naive, run_ours
 from bench.consumer_workload import Workload, build_workload
-from bench.machine import CpuTimes, describe, disturbed, steal_share
+from bench.machine import CpuTimes, describe, mark_disturbed, steal_share
 from devstack.broker import start_tansu
 
 log = logging.getLogger("bench.consumer")
@@ -56,14 +56,7 @@ def write_results(text: str, path: Path = RESULTS, marks: tuple[str, str] = (MAR
     path.write_text(new, encoding="utf-8")
 
 
-def report(
-    args: argparse.Namespace,
-    argv: list[str],
-    work: Workload,
-    runs: list[Run],
-    load: str,
-    warning: str | None = None,
-) -> str:
+def report(args: argparse.Namespace, argv: list[str], work: Workload, runs: list[Run], load: str) -> str:
     ours = runs[0]
     naive = runs[1] if len(runs) > 1 else None
     new, returning = work.new_and_returning()
@@ -83,7 +76,7 @@ def report(
         "",
         table(runs),
         "",
-        *[f"- {line}" for line in ([warning] if warning else []) + verdict(ours, naive)],
+        *[f"- {line}" for line in verdict(ours, naive)],
         *[f"- {r.name}: {note}" for r in runs for note in r.notes],
         *[f"- {r.name} calls by operation: {json.dumps(r.by_operation)}" for r in runs],
         "- orders/s are measured from the partitions' assignment to the last sales order; calls/order "
@@ -168,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     load_end = os.getloadavg()
     cpu_end = CpuTimes.now()
     load = f"{load_start[0]:.2f} at start, {load_end[0]:.2f} at end (1 min); {describe(cpu_start, cpu_end)}"
-    text = report(args, argv, work, runs, load, disturbed([r.steal for r in runs]))
+    text = mark_disturbed(report(args, argv, work, runs, load), [r.steal for r in runs])
     print()
     print(text)
     if not args.no_write:

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.consumer import RESULTS
-from bench.machine import CpuTimes, describe, disturbed, steal_share
+from bench.machine import CpuTimes, describe, mark_disturbed, steal_share
 from bench.mix import CATEGORIES, Mix
 from bench.send import Sent, send_all
 from bench.stack import SECRET, Stack, WriteClock, broker_delivery, build_stack, scrape
@@ -300,10 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu_end = CpuTimes.now()
     steal = describe(cpu_start, cpu_end)
     load = f"{load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end (1 min); {steal}"
-    text = report(args, argv, result, load)
-    warning = disturbed([steal_share(cpu_start, cpu_end)])
-    if warning is not None:
-        text += f"- {warning}\n"
+    text = mark_disturbed(report(args, argv, result, load), [steal_share(cpu_start, cpu_end)])
     print()
     print(text)
     if not args.no_write:

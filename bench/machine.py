@@ -63,3 +63,9 @@ def disturbed(shares: Sequence[float | None]) -> str | None:
         f"DISTURBED RUN: the hypervisor took {taken} of the CPU (over {STEAL_LIMIT:.0%}); "
         "these figures say more about the host than about the code - run again when it is quiet"
     )
+
+
+def mark_disturbed(report: str, shares: Sequence[float | None]) -> str:
+    """A Markdown `report` with the `disturbed` warning as its last bullet, when there is one."""
+    warning = disturbed(shares)
+    return report if warning is None else f"{report}- {warning}\n"

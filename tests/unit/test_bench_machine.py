@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.machine import CpuTimes, describe, disturbed, steal_share
+from bench.machine import CpuTimes, describe, disturbed, mark_disturbed, steal_share
 
 # cpu  user nice system idle iowait irq softirq steal guest guest_nice
 HEADER = "cpu  {user} 0 {system} {idle} 0 0 0 {steal} {guest} 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n"
@@ -45,3 +45,14 @@ def test_a_run_is_disturbed_when_any_phase_lost_more_than_the_limit_to_the_hyper
     warning = disturbed([0.08, 0.38, None])
     assert warning is not None
     assert warning.startswith("DISTURBED RUN: the hypervisor took 8% / 38% of the CPU (over 10%)")
+
+
+def test_a_disturbed_report_ends_with_the_warning_and_a_quiet_one_is_unchanged() -> None:
+    report = "## Run\n\n- ratio 0.9\n"
+    assert mark_disturbed(report, [0.02]) == report
+    marked = mark_disturbed(report, [0.25])
+    assert marked.startswith(report)
+    assert marked.endswith(
+        "- DISTURBED RUN: the hypervisor took 25% of the CPU (over 10%); these figures say "
+        "more about the host than about the code - run again when it is quiet\n"
+    )
