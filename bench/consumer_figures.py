@@ -30,7 +30,7 @@ class Run:
     service_s: float = 0.0  # NetSuite's own time per call: how long an admitted request held its slot
     first_write_s: float | None = None  # after the join: the first customer or sales order written
     all_slots_s: float | None = None  # after the join: the first sample with every slot in use
-    steady_writes_per_s: float | None = None  # records written per second from 10 % to 90 % of them
+    steady_calls_per_s: float | None = None  # NetSuite calls per second from 10 % to 90 % of them
     held: float = 0.0  # slots our governor had handed out, on average over the samples (ours only)
     steal: float | None = None  # the share of the machine's CPU the hypervisor took during the run
 
@@ -75,11 +75,11 @@ class Run:
 
     @property
     def steady_ratio(self) -> float | None:
-        """Writes/s in the steady state (`steady_window`) over limit / latency: the same ceiling
+        """NetSuite calls/s in the steady state (`steady_window`) over limit / latency: the same ceiling
         without the start (join → every slot busy) and the end (the last calls, fewer than the limit)."""
-        if self.steady_writes_per_s is None:
+        if self.steady_calls_per_s is None:
             return None
-        return self.steady_writes_per_s * self.latency_s / self.limit
+        return self.steady_calls_per_s * self.latency_s / self.limit
 
     @property
     def hold_s(self) -> float:
@@ -108,14 +108,16 @@ class Run:
 
     @property
     def steady_service_ratio(self) -> float | None:
-        if self.steady_writes_per_s is None or not self.service_s:
+        if self.steady_calls_per_s is None or not self.service_s:
             return None
-        return self.steady_writes_per_s * self.service_s / self.limit
+        return self.steady_calls_per_s * self.service_s / self.limit
 
 
-def steady_window(written: list[tuple[float, int]], total: int) -> float | None:
-    """Records written per second between the first samples at 10 % and at 90 % of `total`."""
-    start, end = (next(((t, w) for t, w in written if w >= share * total), None) for share in (0.1, 0.9))
+def steady_window(counts: list[tuple[float, int]], total: int) -> float | None:
+    """Per second, between the first samples at 10 % and at 90 % of `total`, of a growing count
+    sampled as (time, count) — the NetSuite calls made. Calls, not records written: a returning
+    customer's rewrite is a call that writes no new record."""
+    start, end = (next(((t, c) for t, c in counts if c >= share * total), None) for share in (0.1, 0.9))
     if start is None or end is None or end[0] <= start[0]:
         return None
     return (end[1] - start[1]) / (end[0] - start[0])
@@ -146,7 +148,7 @@ def table(runs: list[Run]) -> str:
         ("NetSuite's time per call (simulator), ms", *[f"{r.service_s * 1000:.1f}" for r in runs]),
         ("ceiling at that time, orders/s", *[f"{r.service_ceiling:.2f}" for r in runs]),
         ("ratio to the ceiling at that time", *[f"{r.service_ratio:.3f}" for r in runs]),
-        ("steady state (10→90 % written): writes/s", *[_rate(r.steady_writes_per_s) for r in runs]),
+        ("steady state (10→90 % of the calls): calls/s", *[_rate(r.steady_calls_per_s) for r in runs]),
         ("  ratio to limit/latency", *[_ratio(r.steady_ratio) for r in runs]),
         ("  ratio at NetSuite's time per call", *[_ratio(r.steady_service_ratio) for r in runs]),
     ]
@@ -187,7 +189,7 @@ def verdict(ours: Run, naive: Run | None) -> list[str]:
         f"ours / ceiling: {ours.ratio:.3f} (issue 16: ≥ 0.95) {'met' if ours.ratio >= 0.95 else 'MISSED'}; "
         f"at NetSuite's measured time per call ({ours.service_s * 1000:.1f} ms): {ours.service_ratio:.3f} "
         + ("met" if ours.service_ratio >= 0.95 else "MISSED"),
-        f"ours in the steady state (10→90 % of the writes; no start, no end): {_ratio(ours.steady_ratio)} "
+        f"ours in the steady state (10→90 % of the calls; no start, no end): {_ratio(ours.steady_ratio)} "
         f"of limit/latency, {_ratio(ours.steady_service_ratio)} at NetSuite's measured time per call",
         *losses_line(ours),
         f"ours 429s: {ours.throttled} (target 0) {'met' if ours.throttled == 0 else 'MISSED'}",

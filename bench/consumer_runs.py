@@ -38,6 +38,7 @@ class Sampler:
     held: Callable[[], int] | None = None  # slots our governor has handed out
     in_flight: list[int] = field(default_factory=list)
     written: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, records written) per sample
+    calls: list[tuple[float, int]] = field(default_factory=list)  # (monotonic, NetSuite requests so far)
     held_samples: list[int] = field(default_factory=list)
     min_window: int | None = None
 
@@ -46,7 +47,9 @@ class Sampler:
         self.in_flight.append(int(stats["in_flight"]))
         records = stats["records"]
         written = int(records.get("customer", 0)) + int(records.get("salesOrder", 0))
-        self.written.append((time.monotonic(), written))
+        now = time.monotonic()
+        self.written.append((now, written))
+        self.calls.append((now, int(stats["requests"])))
         if self.held is not None:
             self.held_samples.append(self.held())
         if self.window is not None:
@@ -142,6 +145,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
                     sampler.in_flight.clear()
                     sampler.held_samples.clear()
                     sampler.written.clear()
+                    sampler.calls.clear()
                 done = sampler.sales_orders()
                 if done >= n:
                     break
@@ -179,7 +183,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         by_operation=ops,
         first_write_s=_first(sampler, joined, lambda written, _: written > 0),
         all_slots_s=_first(sampler, joined, lambda _, in_flight: in_flight >= args.limit),
-        steady_writes_per_s=steady_window(sampler.written, customer_writes + so_writes),
+        steady_calls_per_s=steady_window(sampler.calls, int(stats["requests"])),
         held=statistics.fmean(sampler.held_samples) if sampler.held_samples else 0.0,
     )
     run.notes.append(

@@ -1,5 +1,5 @@
-"""bench.consumer's figures: the steady-state window (writes/s between the samples at 10 % and 90 % of the
-writes) and where the ceiling goes."""
+"""bench.consumer's figures: the steady-state window (calls/s between the samples at 10 % and 90 % of the
+calls) and where the ceiling goes."""
 
 from __future__ import annotations
 
