@@ -9,7 +9,12 @@ tree — each run with its own tree's benchmark code, whose ratio (orders after 
 `limit / (calls per order x latency)`) has kept its definition since the first one (90541b4) — and reads
 the steal around each run from /proc/stat. Alternating spreads the steal over both; a straight line
 through each tree's (steal, ratio) points (least squares) then gives its ratio at 0 % steal, with the
-standard error of that intercept, so two trees compare at the same (no) disturbance.
+standard error of that intercept, so two trees compare at the same (no) disturbance. Each pair
+swaps which tree runs first (REV, this, this, REV, ...), so a drift within a pair favours neither.
+
+The older tree runs on this tree's installed dependencies (its own packages and modules come first on
+the path: it runs with its worktree as the working directory). The steal is read around the whole
+benchmark process, its broker's start included.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -73,6 +79,7 @@ def fit(points: Sequence[Point]) -> Fit | None:
 
 
 def report(points: Sequence[Point], trees: Sequence[str]) -> str:
+    """Every run in order, then each tree's line (`fit`), as Markdown."""
     lines = ["| run | tree | CPU steal | ratio to the ceiling |", "|---|---|---|---|"]
     for i, p in enumerate(points, 1):
         steal = "?" if p.steal is None else f"{p.steal:.0%}"
@@ -92,14 +99,23 @@ def report(points: Sequence[Point], trees: Sequence[str]) -> str:
 
 @contextmanager
 def worktree(rev: str) -> Iterator[Path]:
-    """REV checked out in a temporary git worktree, removed afterwards."""
+    """REV checked out in a temporary git worktree, removed afterwards — after Ctrl-C or a SIGTERM (a
+    job's timeout) too: the signal ends the run as an exception, and `git worktree prune` forgets a
+    worktree whose directory is gone, however it went."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
     with tempfile.TemporaryDirectory(prefix="bench-trees-") as tmp:
         path = Path(tmp) / "tree"
-        subprocess.run(["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True)
         try:
+            subprocess.run(["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True)
             yield path
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT, check=False)
+            subprocess.run(["git", "worktree", "prune"], cwd=ROOT, check=False)
+            signal.signal(signal.SIGTERM, previous)
 
 
 def run_once(tree: Path, extra: Sequence[str]) -> tuple[float | None, float]:
@@ -114,7 +130,11 @@ def run_once(tree: Path, extra: Sequence[str]) -> tuple[float | None, float]:
     return steal_share(before, CpuTimes.now()), ratio_of(done.stdout)
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """(options, bench.consumer's arguments): everything after the first `--` goes to the benchmark
+    as it is (argparse alone would take it for positionals, and drop every `--`)."""
+    argv = list(argv)
+    cut = argv.index("--") if "--" in argv else len(argv)
     parser = argparse.ArgumentParser(
         prog="python -m bench.trees",
         description=__doc__,
@@ -122,16 +142,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("rev", help="the older tree: a commit, tag or branch")
     parser.add_argument("--pairs", type=int, default=4, help="runs of each tree, alternated (default 4)")
-    parser.add_argument("extra", nargs="*", help="after --: arguments for both trees' bench.consumer")
-    args = parser.parse_args(argv)
-    if args.pairs < 2:
-        parser.error("--pairs must be at least 2")
+    args = parser.parse_args(argv[:cut])
+    if args.pairs < 3:
+        parser.error("--pairs must be at least 3 (a line through each tree's runs needs three)")
+    return args, argv[cut + 1 :]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, extra = parse(sys.argv[1:] if argv is None else argv)
     points: list[Point] = []
     with worktree(args.rev) as older:
         trees = [(args.rev, older), ("this tree", ROOT)]
         for i in range(args.pairs):
-            for name, path in trees:
-                steal, ratio = run_once(path, args.extra)
+            for name, path in trees if i % 2 == 0 else trees[::-1]:
+                steal, ratio = run_once(path, extra)
                 points.append(Point(name, steal, ratio))
                 shown = "?" if steal is None else f"{steal:.0%}"
                 print(f"pair {i + 1}/{args.pairs}: {name} {ratio:.3f} (CPU steal {shown})", flush=True)

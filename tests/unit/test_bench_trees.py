@@ -5,24 +5,27 @@ from __future__ import annotations
 
 import pytest
 
-from bench.trees import Fit, Point, fit, ratio_of, report
+from bench.consumer_figures import Run, table
+from bench.trees import Point, fit, parse, ratio_of, report
 
-# The rows as the first benchmark (90541b4) and today's print them; today's has a second ratio row
-# (at NetSuite's measured time) that must not be read instead.
+# The rows as the first benchmark (90541b4, frozen: an older tree prints them so) printed them.
 OLD_REPORT = """\
 | ceiling: limit/(callsxlatency), orders/s | 66.06     |
 | ratio to the ceiling                     | 0.937     |
 """
-NEW_REPORT = """\
-|                                              | ours      | naive     |
-| ratio to the ceiling at that time            | 0.937     | 0.399     |
-| ratio to the ceiling                         | 0.912     | 0.386     |
-"""
+
+
+def run(name: str, orders: int, service_s: float) -> Run:
+    return Run(
+        name, orders, orders, 11.0, 1.0, 2 * orders, 0, 15, 14.0, 0.15, 15, 2.0, 2.0, service_s=service_s
+    )
 
 
 def test_the_ratio_is_read_from_either_report_format() -> None:
     assert ratio_of(OLD_REPORT) == 0.937
-    assert ratio_of(NEW_REPORT) == 0.912  # ours, not the naive column, not the other ratio
+    # today's table: ours first, then the naive one; a second ratio row (at NetSuite's measured time)
+    ours, naive = run("ours", 900, 0.155), run("naive", 300, 0.160)
+    assert ratio_of(table([ours, naive])) == round(ours.ratio, 3) != round(ours.service_ratio, 3)
 
 
 def test_a_report_without_the_row_is_an_error() -> None:
@@ -72,4 +75,17 @@ def test_the_report_lists_every_run_and_each_tree_line() -> None:
     assert "| 4 | this tree | ? | 0.900 |" in text
     assert "- old: 0.950 ± 0.000 at 0 % steal (3 runs; -0.100 per 10 points of steal)" in text
     assert "- this tree: too few runs" in text
-    assert isinstance(fit(points[:3]), Fit)
+
+
+def test_what_follows_the_first_double_dash_goes_to_the_benchmark_as_it_is() -> None:
+    args, extra = parse(["6033c6c", "--pairs", "5", "--", "--orders", "500", "--", "x"])
+    assert (args.rev, args.pairs) == ("6033c6c", 5)
+    assert extra == ["--orders", "500", "--", "x"]
+    args, extra = parse(["--pairs", "3", "HEAD~1"])
+    assert (args.rev, args.pairs, extra) == ("HEAD~1", 3, [])
+
+
+def test_fewer_than_three_pairs_are_refused() -> None:
+    """Each tree's line needs three runs."""
+    with pytest.raises(SystemExit):
+        parse(["HEAD~1", "--pairs", "2"])
