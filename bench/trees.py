@@ -35,6 +35,7 @@ from pathlib import Path
 from bench.machine import CpuTimes, steal_share
 
 ROOT = Path(__file__).resolve().parent.parent
+STOP_S = 60  # for an interrupted benchmark to stop its member and its broker
 RATIO_ROW = re.compile(r"^\|\s*ratio to the ceiling\s*\|\s*([0-9.]+)\s*\|", re.MULTILINE)
 
 
@@ -119,15 +120,39 @@ def worktree(rev: str) -> Iterator[Path]:
 
 
 def run_once(tree: Path, extra: Sequence[str]) -> tuple[float | None, float]:
-    """One bench.consumer run (our member only) from `tree`: (steal during it, ratio)."""
+    """One bench.consumer run (our member only) from `tree`: (steal during it, ratio). Stopped early
+    (Ctrl-C, SIGTERM), the benchmark gets a Ctrl-C of its own and time to stop its broker."""
     before = CpuTimes.now()
-    done = subprocess.run(
+    child = subprocess.Popen(
         [sys.executable, "-m", "bench.consumer", "--skip-naive", "--no-write", *extra],
-        cwd=tree, capture_output=True, text=True, check=False,
+        cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    if done.returncode != 0:
-        raise RuntimeError(f"bench.consumer failed in {tree}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-    return steal_share(before, CpuTimes.now()), ratio_of(done.stdout)
+    try:
+        out, err = child.communicate()
+    except BaseException as exc:
+        stop(child, already_told=isinstance(exc, KeyboardInterrupt))
+        raise
+    if child.returncode != 0:
+        raise RuntimeError(f"bench.consumer failed in {tree}:\n{out[-2000:]}{err[-2000:]}")
+    return steal_share(before, CpuTimes.now()), ratio_of(out)
+
+
+def stop(child: subprocess.Popen[str], *, already_told: bool) -> None:
+    """Let an interrupted benchmark stop its member and broker. A Ctrl-C in a terminal reached it with
+    us (one process group), and a second one could cut its clean-up short: it gets a moment first."""
+    if already_told and exited(child, 2.0):
+        return
+    child.send_signal(signal.SIGINT)
+    if not exited(child, STOP_S):
+        child.kill()
+
+
+def exited(child: subprocess.Popen[str], seconds: float) -> bool:
+    try:
+        child.wait(seconds)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
