@@ -104,10 +104,10 @@ def worktree(rev: str) -> Iterator[Path]:
     job's timeout) too: the signal ends the run as an exception, and `git worktree prune` forgets a
     worktree whose directory is gone, however it went."""
 
-    def stop(signum: int, _frame: object) -> None:
+    def on_sigterm(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
     with tempfile.TemporaryDirectory(prefix="bench-trees-") as tmp:
         path = Path(tmp) / "tree"
         try:
