@@ -128,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the simulator in a process of its own (off the consumer's GIL, as NetSuite is)",
     )
+    parser.add_argument(
+        "--wakeups",
+        action="store_true",
+        help="probe how late a thread wakes up during our run (the wait for the GIL; bench/wakeups.py)",
+    )
     parser.add_argument("--vary-returning-profiles", action="store_true", help="factory data as is")
     parser.add_argument("--timeout-s", type=float, default=900.0, help="give up on a run after this long")
     parser.add_argument("--no-write", action="store_true", help=f"do not update {RESULTS.name}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bench.wakeups import Delays
+
 
 @dataclass
 class Run:
@@ -33,6 +35,8 @@ class Run:
     steady_calls_per_s: float | None = None  # NetSuite calls per second from 10 % to 90 % of them
     held: float = 0.0  # slots our governor had handed out, on average over the samples (ours only)
     steal: float | None = None  # the share of the machine's CPU the hypervisor took during the run
+    wakeups: Delays | None = None  # bench.wakeups during the run (`--wakeups`)
+    idle_wakeups: Delays | None = None  # the same for a second before the member started
 
     @property
     def busy_s(self) -> float:
@@ -152,6 +156,9 @@ def table(runs: list[Run]) -> str:
         ("  ratio to limit/latency", *[_ratio(r.steady_ratio) for r in runs]),
         ("  ratio at NetSuite's time per call", *[_ratio(r.steady_service_ratio) for r in runs]),
     ]
+    if any(r.wakeups is not None for r in runs):
+        rows.append(("a thread's wake-up delay p50/p90/p99, ms", *[str(r.wakeups or "-") for r in runs]))
+        rows.append(("  the same, idle before the run", *[str(r.idle_wakeups or "-") for r in runs]))
     if any(r.extrapolated_rate is not None for r in runs):
         rows.append(
             (

@@ -18,6 +18,7 @@ from bench.consumer_figures import Run, steady_window
 from bench.consumer_workload import Workload, create_topic, produce
 from bench.naive_consumer import NaiveConsumer
 from bench.sim_process import SimProcess
+from bench.wakeups import WakeupProbe, idle_delays
 from consumer.member import build_member
 from consumer.netsuite.client import REQUEST_SECONDS
 from consumer.settings import ConsumerSettings
@@ -122,6 +123,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         settings = ConsumerSettings(**values)
         ensure_topics(settings)
         produce(bootstrap, settings.orders_topic, work.events)
+        idle = idle_delays() if args.wakeups else None
         before = request_counts()
         member = build_member(settings)
         sampler = Sampler(sim, lambda: member.governor.window, lambda: member.governor.in_flight)
@@ -134,6 +136,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
                 crashed.append(exc)
 
         thread = threading.Thread(target=target, name="bench-member", daemon=True)
+        probe = WakeupProbe().start() if args.wakeups else None
         cpu_started, started = time.process_time(), time.monotonic()
         thread.start()
         joined: float | None = None
@@ -156,6 +159,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
                 time.sleep(SAMPLE_S)
             finished, cpu_s = time.monotonic(), time.process_time() - cpu_started
             stats = sim.stats()
+            wakeups = probe.stop() if probe is not None else None
         finally:
             member.stop.set()
             thread.join(60)
@@ -185,6 +189,8 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         all_slots_s=_first(sampler, joined, lambda _, in_flight: in_flight >= args.limit),
         steady_calls_per_s=steady_window(sampler.calls, int(stats["requests"])),
         held=statistics.fmean(sampler.held_samples) if sampler.held_samples else 0.0,
+        wakeups=wakeups,
+        idle_wakeups=idle,
     )
     run.notes.append(
         f"customer upserts {customer_writes} for {work.customers} distinct customers, "

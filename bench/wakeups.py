@@ -1,0 +1,88 @@
+"""How late a thread of the benchmark's process wakes up: the time it waits for the GIL (and a core).
+
+`bench.consumer --wakeups` runs this probe beside our member: every 5 ms a thread sleeps 1 ms and
+notes how much longer the sleep took. A sleeping thread gives the GIL up, so the overshoot is the
+operating system's timer slack (~0.1 ms, measured for a second before the member starts) plus the
+wait to get the GIL back — the same wait every request of the consumer and the simulator pays after
+each blocking call (a send, a read, a lock). It makes the README's account of the lost ceiling
+checkable: the time a call loses between NetSuite's slots is this wait, several times per call.
+
+Off by default: its own 200 wake-ups a second are little next to the run's, but not nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+SLEEP_S = 0.001
+EVERY_S = 0.005
+
+
+@dataclass(frozen=True)
+class Delays:
+    """Wake-up delays past the requested sleep, in ms."""
+
+    p50: float
+    p90: float
+    p99: float
+    mean: float
+    count: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.p50:.2f} / {self.p90:.2f} / {self.p99:.2f} (mean {self.mean:.2f}, {self.count} wake-ups)"
+        )
+
+
+def delays(overshoots_s: Sequence[float]) -> Delays | None:
+    """Nearest-rank percentiles of the overshoots (seconds in, ms out); None without any."""
+    if not overshoots_s:
+        return None
+    ordered = sorted(max(0.0, s) * 1000 for s in overshoots_s)
+
+    def rank(p: float) -> float:
+        return ordered[min(len(ordered) - 1, max(0, -(-len(ordered) * p // 100) - 1))]
+
+    return Delays(rank(50), rank(90), rank(99), sum(ordered) / len(ordered), len(ordered))
+
+
+class WakeupProbe:
+    """A daemon thread noting each 1 ms sleep's overshoot until `stop()`."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.perf_counter,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._clock, self._sleep = clock, sleep
+        self._stop = threading.Event()
+        self._overshoots: list[float] = []
+        self._thread = threading.Thread(target=self._run, name="bench-wakeups", daemon=True)
+
+    def start(self) -> WakeupProbe:
+        self._thread.start()
+        return self
+
+    def stop(self) -> Delays | None:
+        self._stop.set()
+        if self._thread.ident is not None:  # started
+            self._thread.join(5)
+        return delays(self._overshoots)
+
+    def _run(self) -> None:
+        while True:
+            started = self._clock()
+            self._sleep(SLEEP_S)
+            self._overshoots.append(self._clock() - started - SLEEP_S)
+            if self._stop.wait(EVERY_S - SLEEP_S):
+                return
+
+
+def idle_delays(seconds: float = 1.0) -> Delays | None:
+    """The same probe for `seconds` with nothing else running: the machine's own timer slack."""
+    probe = WakeupProbe().start()
+    time.sleep(seconds)
+    return probe.stop()
