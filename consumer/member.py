@@ -5,14 +5,11 @@ Kept apart from `__main__` so tests build a member in-process with the same wiri
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from common.publisher import KafkaPublisher
-from consumer.errors import SyncError
 from consumer.netsuite.client import NetSuiteClient
 from consumer.netsuite.governor import Governor
 from consumer.pipeline.calls import CallRetry
@@ -30,8 +27,6 @@ from consumer.runner import Runner
 from consumer.settings import ConsumerSettings
 from schemas.serde import make_serde
 
-log = logging.getLogger(__name__)
-
 
 @dataclass
 class Member:
@@ -43,24 +38,12 @@ class Member:
     producer: KafkaPublisher
     stop: threading.Event
     stuck_after_s: float
-    warm_up: Callable[[], None]  # look-ups every order needs first, made while the group is joined
 
     def run(self) -> None:
-        # Beside the poll loop, not before it: a NetSuite outage must not hold the group join.
-        threading.Thread(target=self._warm_up, name="netsuite-warm-up", daemon=True).start()
         try:
             self.runner.run()
         finally:
             self.producer.close(30.0)
-
-    def _warm_up(self) -> None:
-        try:
-            self.warm_up()
-        except SyncError as exc:  # the first order then meets it, and its route decides
-            log.warning(
-                "warming up failed (%s); the first order looks the currency table up itself",
-                type(exc).__name__,
-            )
 
     def problems(self) -> list[str]:
         """Liveness: what only a restart fixes (see `consumer.health`)."""
@@ -143,4 +126,4 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
         memory_restore_timeout_s=settings.consumer_memory_restore_timeout_s,
     )
     stuck_after_s = max(120.0, call_timeout_s + 60)
-    return Member(runner, client, governor, halts, checks, producer, stop, stuck_after_s, writer.warm_up)
+    return Member(runner, client, governor, halts, checks, producer, stop, stuck_after_s)

@@ -6,8 +6,7 @@ dollars. WooCommerce sends the ISO 4217 code, which is the currency record's `sy
 "Currency", section_0818023012 / section_N3201267; `currencyprecision` is 0 or 2 — JPY has none).
 The whole (small) table of active currencies is read in one query and cached for `ttl_s`; a code
 it lacks is asked for again at most every `missing_ttl_s` (a currency created meanwhile is found),
-and an order in a code NetSuite does not have is `Unmappable` with that reason. `warm` loads it while
-the member joins its group (an order's look-ups run one after the other: items, then currency).
+and an order in a code NetSuite does not have is `Unmappable` with that reason.
 """
 
 from __future__ import annotations
@@ -67,15 +66,6 @@ class CurrencyResolver:
                 self._table = self._load()
                 self._loaded_at = self._clock()
             return self._table.get(wanted)
-
-    def warm(self) -> None:
-        """Load the table if it never was: a member does it while it joins its group, so the first
-        orders after a start do not wait for it. A loaded table, even a stale one, is left to the next
-        order's refresh."""
-        with self._lock:
-            if self._loaded_at is None:
-                self._table = self._load()
-                self._loaded_at = self._clock()
 
     def _load(self) -> dict[str, CurrencyRef]:
         table: dict[str, CurrencyRef] = {}

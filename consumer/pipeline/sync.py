@@ -87,12 +87,6 @@ class OrderWriter:
         self._cancelled = CancelledOrders(store, self.memory, policy, currencies)
         self.itemiser: Itemiser | None = None  # set when the WooCommerce API is configured
 
-    def warm_up(self) -> None:
-        """Load the currency table before the first order needs it (`consumer.member`); raises what
-        the call raises."""
-        if self._currencies is not None:
-            self._currencies.warm()
-
     def write(
         self, event: OrderEvent, *, from_retry: bool, lease: Lease | None = None, redriven: bool = False
     ) -> Outcome:
