@@ -136,7 +136,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
                 crashed.append(exc)
 
         thread = threading.Thread(target=target, name="bench-member", daemon=True)
-        probe = WakeupProbe().start() if args.wakeups else None
+        probe: WakeupProbe | None = None  # from the join on, as the ratio is counted
         cpu_started, started = time.process_time(), time.monotonic()
         thread.start()
         joined: float | None = None
@@ -149,6 +149,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
                     sampler.held_samples.clear()
                     sampler.written.clear()
                     sampler.calls.clear()
+                    probe = WakeupProbe().start() if args.wakeups else None
                 done = sampler.sales_orders()
                 if done >= n:
                     break
@@ -159,8 +160,8 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
                 time.sleep(SAMPLE_S)
             finished, cpu_s = time.monotonic(), time.process_time() - cpu_started
             stats = sim.stats()
-            wakeups = probe.stop() if probe is not None else None
         finally:
+            wakeups = probe.stop() if probe is not None else None
             member.stop.set()
             thread.join(60)
         ops, latency = split_seconds(request_counts() - before)
