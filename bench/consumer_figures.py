@@ -36,7 +36,7 @@ class Run:
     held: float = 0.0  # slots our governor had handed out, on average over the samples (ours only)
     steal: float | None = None  # the share of the machine's CPU the hypervisor took during the run
     wakeups: Delays | None = None  # bench.wakeups during the run (`--wakeups`)
-    idle_wakeups: Delays | None = None  # the same for a second before the member started
+    idle_wakeups: Delays | None = None  # the same for two seconds before the member started
 
     @property
     def busy_s(self) -> float:
