@@ -33,19 +33,13 @@ from typing import Any
 from bench.consumer import RESULTS
 from bench.machine import CpuTimes, describe, mark_disturbed, steal_share
 from bench.mix import CATEGORIES, Mix
+from bench.percentiles import pct
 from bench.send import Sent, send_all
 from bench.stack import SECRET, Stack, WriteClock, broker_delivery, build_stack, scrape
 from devstack.netsuite_sim import Faults, NetSuiteSimulator, SimulatorConfig
 
 MARK_START, MARK_END = "<!-- bench.latency:start -->", "<!-- bench.latency:end -->"
 STAGES = ("delivery", "queue", "slot", "call", "work")
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

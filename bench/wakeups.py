@@ -14,11 +14,12 @@ run's, but not nothing (one run with it 0.842, the next without 0.856, both at 1
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from bench.percentiles import pct
 
 SLEEP_S = 0.001
 EVERY_S = 0.005
@@ -41,15 +42,11 @@ class Delays:
 
 
 def delays(overshoots_s: Sequence[float]) -> Delays | None:
-    """Nearest-rank percentiles of the overshoots (seconds in, ms out); None without any."""
+    """Percentiles of the overshoots (seconds in, ms out; `bench.percentiles`); None without any."""
     if not overshoots_s:
         return None
-    ordered = sorted(max(0.0, s) * 1000 for s in overshoots_s)
-
-    def rank(p: int) -> float:
-        return ordered[max(0, math.ceil(len(ordered) * p / 100) - 1)]
-
-    return Delays(rank(50), rank(90), rank(99), sum(ordered) / len(ordered), len(ordered))
+    ms = [max(0.0, s) * 1000 for s in overshoots_s]
+    return Delays(pct(ms, 0.50), pct(ms, 0.90), pct(ms, 0.99), sum(ms) / len(ms), len(ms))
 
 
 class WakeupProbe:

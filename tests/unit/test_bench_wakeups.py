@@ -6,7 +6,7 @@ from bench.consumer_figures import Run, table
 from bench.wakeups import Delays, WakeupProbe, delays
 
 
-def test_percentiles_are_nearest_rank_in_ms() -> None:
+def test_percentiles_are_ranks_in_ms() -> None:
     overshoots = [i / 1000 / 10 for i in range(1, 101)]  # 0.1 ... 10.0 ms
     assert delays(overshoots) == Delays(p50=5.0, p90=9.0, p99=9.9, mean=5.05, count=100)
 
