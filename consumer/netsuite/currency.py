@@ -37,7 +37,22 @@ class CurrencyRef:
 
 
 class CurrencyResolver:
-    """Thread-safe: one refresh at a time; readers use the last table meanwhile."""
+    """Thread-safe; NetSuite is never asked under the lock.
+
+    Every order needs its currency, so a refresh is on every worker's path. Who waits for one:
+
+    | the caller's table                  | a refresh under way | the caller                           |
+    |-------------------------------------|---------------------|--------------------------------------|
+    | fresh (and knows the code, or the   | -                   | answers from it                      |
+    |   code was missing < missing_ttl)   |                     |                                      |
+    | stale, knows the code               | yes                 | answers from it (the old table)      |
+    | stale, or lacks the code            | no                  | refreshes; its error is its own      |
+    | none yet, or lacks the code         | yes                 | waits for it, then looks again       |
+
+    A failed refresh caches nothing and keeps the old table: the next caller that needs one tries
+    again, and a waiter whose refresh failed tries itself (so the error reaches every caller that
+    had nothing to answer from).
+    """
 
     def __init__(
         self,
@@ -54,18 +69,44 @@ class CurrencyResolver:
         self._lock = threading.Lock()
         self._table: dict[str, CurrencyRef] = {}
         self._loaded_at: float | None = None
+        self._refreshing: threading.Event | None = None  # set when the refresh under way ends
 
     def resolve(self, code: str) -> CurrencyRef | None:
         """The active NetSuite currency whose symbol is `code` (any case), or None."""
         wanted = code.strip().upper()
-        with self._lock:
-            now = self._clock()
-            age = None if self._loaded_at is None else now - self._loaded_at
-            stale = age is None or age >= self._ttl
-            if stale or (wanted not in self._table and age is not None and age >= self._missing_ttl):
-                self._table = self._load()
-                self._loaded_at = self._clock()
-            return self._table.get(wanted)
+        while True:
+            with self._lock:
+                if not self._due(wanted):
+                    return self._table.get(wanted)
+                under_way = self._refreshing
+                if under_way is None:
+                    self._refreshing = threading.Event()
+                elif wanted in self._table:
+                    return self._table[wanted]
+            if under_way is None:
+                return self._refresh().get(wanted)
+            under_way.wait()
+
+    def _due(self, wanted: str) -> bool:
+        """A refresh is due: no table yet, the table is stale, or it lacks `wanted` since long enough."""
+        now = self._clock()
+        if self._loaded_at is None:
+            return True
+        age = now - self._loaded_at
+        return age >= self._ttl or (wanted not in self._table and age >= self._missing_ttl)
+
+    def _refresh(self) -> dict[str, CurrencyRef]:
+        table: dict[str, CurrencyRef] | None = None
+        try:
+            table = self._load()
+            return table
+        finally:
+            with self._lock:
+                if table is not None:
+                    self._table, self._loaded_at = table, self._clock()
+                done, self._refreshing = self._refreshing, None
+            assert done is not None
+            done.set()
 
     def _load(self) -> dict[str, CurrencyRef]:
         table: dict[str, CurrencyRef] = {}

@@ -21,8 +21,11 @@ SKUs are quoted SQL-style (single quotes doubled). A SKU that cannot be quoted s
 blank, longer than `MAX_SKU_LENGTH`, or holding control characters — is never sent and counts as unknown.
 
 Thread-safe: several workers resolve at once, and a SKU already being fetched by another thread is
-waited for (a per-SKU latch) instead of queried twice. A failed query caches nothing; its waiters
-then query themselves, so the error (Transient, Throttled, AuthFailure) reaches every caller.
+waited for (a per-SKU latch) instead of queried twice — unless the cache still holds its expired id:
+an hourly refresh must not stall every order holding a popular SKU for a call (or a read timeout
+when NetSuite is slow), so they use that id while one caller refreshes it. A failed query caches
+nothing; its waiters then query themselves, so the error (Transient, Throttled, AuthFailure) reaches
+every caller that had no id.
 """
 
 from __future__ import annotations
@@ -128,7 +131,10 @@ class ItemResolver:
                     if cached[0] is not None:
                         result[sku] = cached[0]
                 elif sku in self._fetching:
-                    theirs[sku] = self._fetching[sku]
+                    if cached is not None and cached[0] is not None:
+                        result[sku] = cached[0]  # expired: its refresh is under way, the id holds meanwhile
+                    else:
+                        theirs[sku] = self._fetching[sku]
                 else:
                     mine.append(sku)
             if not mine:

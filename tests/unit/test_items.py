@@ -237,3 +237,65 @@ def test_waiter_queries_itself_when_the_fetch_it_waited_for_failed() -> None:
     assert isinstance(first, Transient)
     assert second == {"A": "1"}
     assert client.asked == [["A"], ["A"]]
+
+
+def test_an_expired_id_answers_while_another_caller_refreshes_it(clock: FakeClock) -> None:
+    """A SKU's hourly refresh must not stall every order holding it for a call: one caller asks
+    NetSuite, the others use the id they had (a stale id NetSuite refuses is invalidated, sync.py)."""
+    client = BlockingSuiteQL({"A": "1"})
+    client.release.set()
+    resolver = ItemResolver(client, ttl_s=60, clock=clock)
+    assert resolver.resolve(["A"]) == {"A": "1"}
+    clock.now = 61
+    client.catalog["A"] = "7"
+    client.started.clear()
+    client.release.clear()
+    refreshed: list[Any] = []
+    refresher = threading.Thread(target=lambda: refreshed.append(resolver.resolve(["A"])), daemon=True)
+    refresher.start()
+    assert client.started.wait(WAIT)
+    answered: list[Any] = []
+    other = threading.Thread(target=lambda: answered.append(resolver.resolve(["A"])), daemon=True)
+    other.start()
+    other.join(WAIT)
+    alive = other.is_alive()
+    client.release.set()
+    refresher.join(WAIT)
+    assert not alive, "a caller waited for another caller's refresh of an id it had"
+    assert answered == [{"A": "1"}]
+    assert refreshed == [{"A": "7"}]
+    assert resolver.resolve(["A"]) == {"A": "7"}
+    assert client.asked == [["A"], ["A"]]
+
+
+def test_an_expired_unknown_sku_waits_for_the_refresh_under_way() -> None:
+    """Unknown is not an answer to give from a stale cache: the item may exist now."""
+    now, waiter_checking = [0.0], threading.Event()
+
+    def clock() -> float:
+        if threading.current_thread().name == "waiter":
+            waiter_checking.set()
+        return now[0]
+
+    client = BlockingSuiteQL({})
+    client.release.set()
+    resolver = ItemResolver(client, ttl_s=60, negative_ttl_s=10, clock=clock)
+    assert resolver.resolve(["A"]) == {}
+    now[0] = 11
+    client.catalog["A"] = "3"
+    client.started.clear()
+    client.release.clear()
+    results: list[Any] = []
+    refresher = threading.Thread(target=lambda: results.append(resolver.resolve(["A"])), daemon=True)
+    refresher.start()
+    assert client.started.wait(WAIT)
+    waiter = threading.Thread(
+        target=lambda: results.append(resolver.resolve(["A"])), name="waiter", daemon=True
+    )
+    waiter.start()
+    assert waiter_checking.wait(WAIT)  # it looked at the cache while the refresh was under way
+    client.release.set()
+    refresher.join(WAIT)
+    waiter.join(WAIT)
+    assert results == [{"A": "3"}, {"A": "3"}]  # not {} from the expired "unknown"
+    assert client.asked == [["A"], ["A"]]  # and no query of its own

@@ -1,0 +1,178 @@
+"""CurrencyResolver: one query for the whole table, its TTL on a fake clock, and who waits for a refresh.
+
+Every order needs its currency, so the table's refresh is on every worker's path: a stale table must
+be refreshed by one caller while the others answer from the table they have (the hourly refresh
+would otherwise stall every worker for a call — for a read timeout when NetSuite is slow).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from consumer.errors import Transient
+from consumer.netsuite.currency import QUERY, CurrencyRef, CurrencyResolver
+
+WAIT = 5.0  # a bound on waits that end at once when the code is right
+
+
+class FakeClock:
+    """`checked` is set once the thread named "waiter" reads the clock (under the resolver's lock)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.checked = threading.Event()
+
+    def __call__(self) -> float:
+        if threading.current_thread().name == "waiter":
+            self.checked.set()
+        return self.now
+
+
+class FakeSuiteQL:
+    """Answers the currency query from `rows`; `hold` makes the next queries block until released."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.queries = 0
+        self.fail_with: Exception | None = None
+        self.hold: threading.Event | None = None
+        self.entered = threading.Event()
+
+    def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        assert query == QUERY
+        self.queries += 1
+        self.entered.set()
+        if self.hold is not None:
+            assert self.hold.wait(WAIT), "the test never released the query"
+        if self.fail_with is not None:
+            raise self.fail_with
+        yield from list(self.rows)
+
+
+def row(currency_id: str, symbol: str, places: int = 2) -> dict[str, Any]:
+    return {"links": [], "id": currency_id, "symbol": symbol, "currencyprecision": places}
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def in_thread(call: Any, name: str | None = None) -> tuple[threading.Event, list[Any]]:
+    """Run `call` on a thread; (set when it returned or raised, [its result or exception])."""
+    done, out = threading.Event(), []
+
+    def target() -> None:
+        try:
+            out.append(call())
+        except Exception as exc:
+            out.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name=name, daemon=True).start()
+    return done, out
+
+
+def test_one_query_answers_every_code_until_the_ttl(clock: FakeClock) -> None:
+    client = FakeSuiteQL([row("1", "USD"), row("2", "eur"), row("3", "JPY", 0)])
+    resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
+    assert resolver.resolve(" usd ") == CurrencyRef("USD", 2, "1")
+    assert resolver.resolve("EUR") == CurrencyRef("EUR", 2, "2")
+    assert resolver.resolve("JPY") == CurrencyRef("JPY", 0, "3")
+    assert client.queries == 1
+    clock.now = 60
+    assert resolver.resolve("USD") == CurrencyRef("USD", 2, "1")
+    assert client.queries == 2
+
+
+def test_an_unknown_code_is_asked_again_only_after_missing_ttl(clock: FakeClock) -> None:
+    client = FakeSuiteQL([row("1", "USD")])
+    resolver = CurrencyResolver(client, ttl_s=3600, missing_ttl_s=60, clock=clock)
+    assert resolver.resolve("CHF") is None
+    clock.now = 59
+    assert resolver.resolve("CHF") is None
+    assert client.queries == 1
+    client.rows.append(row("7", "CHF"))
+    clock.now = 60
+    assert resolver.resolve("CHF") == CurrencyRef("CHF", 2, "7")
+    assert client.queries == 2
+
+
+def test_others_answer_from_the_stale_table_while_one_caller_refreshes(clock: FakeClock) -> None:
+    client = FakeSuiteQL([row("1", "USD"), row("2", "EUR")])
+    resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
+    resolver.resolve("USD")
+    clock.now = 61
+    client.rows = [row("1", "USD"), row("9", "EUR")]  # what the refresh will read
+    client.hold, client.entered = threading.Event(), threading.Event()
+    refreshing, refreshed = in_thread(lambda: resolver.resolve("EUR"))
+    assert client.entered.wait(WAIT)
+    other, answer = in_thread(lambda: resolver.resolve("EUR"))
+    assert other.wait(WAIT), "a caller waited for another caller's refresh of a table it could answer from"
+    assert answer == [CurrencyRef("EUR", 2, "2")]
+    client.hold.set()
+    assert refreshing.wait(WAIT)
+    assert refreshed == [CurrencyRef("EUR", 2, "9")]
+    assert resolver.resolve("EUR") == CurrencyRef("EUR", 2, "9")
+    assert client.queries == 2
+
+
+def test_a_code_the_table_lacks_waits_for_the_refresh_under_way(clock: FakeClock) -> None:
+    client = FakeSuiteQL([row("1", "USD")])
+    resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
+    resolver.resolve("USD")
+    clock.now = 61
+    client.rows = [row("1", "USD"), row("4", "GBP")]
+    client.hold, client.entered = threading.Event(), threading.Event()
+    refreshing, _ = in_thread(lambda: resolver.resolve("USD"))
+    assert client.entered.wait(WAIT)
+    waiting, answer = in_thread(lambda: resolver.resolve("GBP"), name="waiter")
+    assert clock.checked.wait(WAIT)  # it saw the refresh under way, with nothing to answer from
+    client.hold.set()
+    assert refreshing.wait(WAIT)
+    assert waiting.wait(WAIT)
+    assert answer == [CurrencyRef("GBP", 2, "4")]
+    assert client.queries == 2  # the waiter asked nothing itself
+
+
+def test_concurrent_first_callers_share_one_query(clock: FakeClock) -> None:
+    client = FakeSuiteQL([row("1", "USD")])
+    client.hold = threading.Event()
+    resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
+    first, first_answer = in_thread(lambda: resolver.resolve("USD"))
+    assert client.entered.wait(WAIT)
+    second, second_answer = in_thread(lambda: resolver.resolve("USD"), name="waiter")
+    assert clock.checked.wait(WAIT)
+    client.hold.set()
+    assert first.wait(WAIT)
+    assert second.wait(WAIT)
+    assert first_answer == second_answer == [CurrencyRef("USD", 2, "1")]
+    assert client.queries == 1
+
+
+def test_a_failed_refresh_reaches_its_caller_and_keeps_the_old_table(clock: FakeClock) -> None:
+    client = FakeSuiteQL([row("1", "USD")])
+    resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
+    resolver.resolve("USD")
+    clock.now = 61
+    client.fail_with = Transient("suiteql: timed out")
+    with pytest.raises(Transient):
+        resolver.resolve("USD")
+    client.fail_with = None
+    assert resolver.resolve("USD") == CurrencyRef("USD", 2, "1")  # the next caller refreshes again
+    assert client.queries == 3
+
+
+def test_a_failed_first_load_reaches_every_caller(clock: FakeClock) -> None:
+    client = FakeSuiteQL([row("1", "USD")])
+    client.fail_with = Transient("suiteql: 503")
+    resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
+    for _ in range(2):
+        with pytest.raises(Transient):
+            resolver.resolve("USD")
+    assert client.queries == 2  # nothing was cached, not even "unknown"
