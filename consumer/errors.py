@@ -26,6 +26,8 @@ rather than crash-looping every member that is given its partition.
 
 from __future__ import annotations
 
+import copy
+
 
 class SyncError(Exception):
     """Base of every expected failure.
@@ -65,6 +67,12 @@ class SyncError(Exception):
         if self.path:
             parts.append(f"path={self.path}")
         return " ".join(parts)
+
+    def for_another_caller(self) -> SyncError:
+        """The same error (type, message, status, code) to raise in another thread: callers that
+        waited for one shared look-up all get its failure, and one exception object raised in several
+        threads would mix their tracebacks."""
+        return copy.copy(self)
 
 
 class RetryableError(SyncError):

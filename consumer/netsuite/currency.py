@@ -14,8 +14,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from consumer.errors import SyncError
 from consumer.netsuite.items import SuiteQLClient
 from consumer.netsuite.money import minor_digits
 
@@ -36,6 +37,14 @@ class CurrencyRef:
         return cls(code.strip().upper(), minor_digits(code))
 
 
+@dataclass
+class _Refresh:
+    """The refresh under way; `done` is set when it ends, `error` first if NetSuite refused it."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    error: SyncError | None = None
+
+
 class CurrencyResolver:
     """Thread-safe; NetSuite is never asked under the lock.
 
@@ -47,11 +56,13 @@ class CurrencyResolver:
     |   code was missing < missing_ttl)   |                     |                                      |
     | stale, knows the code               | yes                 | answers from it (the old table)      |
     | stale, or lacks the code            | no                  | refreshes; its error is its own      |
-    | none yet, or lacks the code         | yes                 | waits for it, then looks again       |
+    | none yet, or lacks the code         | yes                 | waits for it, then looks again, or   |
+    |                                     |                     | gets its error (NetSuite's answer)   |
 
     A failed refresh caches nothing and keeps the old table: the next caller that needs one tries
-    again, and a waiter whose refresh failed tries itself (so the error reaches every caller that
-    had nothing to answer from).
+    again. Its waiters get NetSuite's error at once — each then backs off in its own retry — rather
+    than trying one after another (the k-th would sit through k timeouts); a refresh that ended
+    without NetSuite's answer (its record's lease ended) leaves its waiters to try themselves.
     """
 
     def __init__(
@@ -69,7 +80,7 @@ class CurrencyResolver:
         self._lock = threading.Lock()
         self._table: dict[str, CurrencyRef] = {}
         self._loaded_at: float | None = None
-        self._refreshing: threading.Event | None = None  # set when the refresh under way ends
+        self._refreshing: _Refresh | None = None
 
     def resolve(self, code: str) -> CurrencyRef | None:
         """The active NetSuite currency whose symbol is `code` (any case), or None."""
@@ -78,14 +89,15 @@ class CurrencyResolver:
             with self._lock:
                 if not self._due(wanted):
                     return self._table.get(wanted)
-                under_way = self._refreshing
-                if under_way is None:
-                    self._refreshing = threading.Event()
-                elif wanted in self._table:
-                    return self._table[wanted]
-            if under_way is None:
-                return self._refresh().get(wanted)
-            under_way.wait()
+                mine = self._refreshing is None
+                refresh = self._refreshing = self._refreshing or _Refresh()
+                if not mine and wanted in self._table:
+                    return self._table[wanted]  # stale, while another caller refreshes it
+            if mine:
+                return self._refresh(refresh).get(wanted)
+            refresh.done.wait()
+            if refresh.error is not None:
+                raise refresh.error.for_another_caller()
 
     def _due(self, wanted: str) -> bool:
         """A refresh is due: no table yet, the table is stale, or it lacks `wanted` since long enough."""
@@ -95,18 +107,20 @@ class CurrencyResolver:
         age = now - self._loaded_at
         return age >= self._ttl or (wanted not in self._table and age >= self._missing_ttl)
 
-    def _refresh(self) -> dict[str, CurrencyRef]:
+    def _refresh(self, refresh: _Refresh) -> dict[str, CurrencyRef]:
         table: dict[str, CurrencyRef] | None = None
         try:
             table = self._load()
             return table
+        except SyncError as exc:
+            refresh.error = exc
+            raise
         finally:
             with self._lock:
                 if table is not None:
                     self._table, self._loaded_at = table, self._clock()
-                done, self._refreshing = self._refreshing, None
-            assert done is not None
-            done.set()
+                self._refreshing = None
+            refresh.done.set()
 
     def _load(self) -> dict[str, CurrencyRef]:
         table: dict[str, CurrencyRef] = {}

@@ -24,8 +24,10 @@ Thread-safe: several workers resolve at once, and a SKU already being fetched by
 waited for (a per-SKU latch) instead of queried twice — unless the cache still holds its expired id:
 an hourly refresh must not stall every order holding a popular SKU for a call (or a read timeout
 when NetSuite is slow), so they use that id while one caller refreshes it. A failed query caches
-nothing; its waiters then query themselves, so the error (Transient, Throttled, AuthFailure) reaches
-every caller that had no id.
+nothing, and its waiters raise its error (Transient, Throttled, AuthFailure) at once — each then
+backs off in its own retry — instead of querying one after another (the k-th would sit through k
+timeouts); a query that ended without NetSuite's answer (its record's lease ended) leaves its
+waiters to query themselves.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from consumer.errors import SyncError
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,7 @@ class _Fetch:
     done: threading.Event = field(default_factory=threading.Event)
     found: dict[str, str] = field(default_factory=dict)
     ok: bool = False
+    error: SyncError | None = None  # NetSuite refused the query: what its waiters raise too
 
 
 class ItemResolver:
@@ -104,8 +109,10 @@ class ItemResolver:
             retry: list[str] = []
             for sku, fetch in theirs.items():
                 fetch.done.wait()
+                if fetch.error is not None:
+                    raise fetch.error.for_another_caller()
                 if not fetch.ok:
-                    retry.append(sku)  # their query failed: try ourselves (and surface the error)
+                    retry.append(sku)  # their query ended without NetSuite's answer: try ourselves
                 elif sku in fetch.found:
                     result[sku] = fetch.found[sku]
             pending = retry
@@ -151,6 +158,9 @@ class ItemResolver:
             for start in range(0, len(wanted), self._batch_size):
                 found.update(self._query(wanted[start : start + self._batch_size]))
             fetch.ok = True
+        except SyncError as exc:
+            fetch.error = exc
+            raise
         finally:
             fetch.found = found
             with self._lock:

@@ -45,11 +45,12 @@ class FakeSuiteQL:
     def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
         assert query == QUERY
         self.queries += 1
+        fail = self.fail_with  # as it was when the query was made
         self.entered.set()
         if self.hold is not None:
             assert self.hold.wait(WAIT), "the test never released the query"
-        if self.fail_with is not None:
-            raise self.fail_with
+        if fail is not None:
+            raise fail
         yield from list(self.rows)
 
 
@@ -176,3 +177,45 @@ def test_a_failed_first_load_reaches_every_caller(clock: FakeClock) -> None:
         with pytest.raises(Transient):
             resolver.resolve("USD")
     assert client.queries == 2  # nothing was cached, not even "unknown"
+
+
+def test_waiters_get_the_error_of_the_refresh_they_waited_for(clock: FakeClock) -> None:
+    """One after another, the k-th waiter of a failing refresh would sit through k timeouts."""
+    client = FakeSuiteQL([row("1", "USD")])
+    client.hold, client.fail_with = threading.Event(), Transient("suiteql: timed out", status=504)
+    resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
+    first, first_out = in_thread(lambda: resolver.resolve("USD"))
+    assert client.entered.wait(WAIT)
+    second, second_out = in_thread(lambda: resolver.resolve("USD"), name="waiter")
+    assert clock.checked.wait(WAIT)
+    client.hold.set()
+    assert first.wait(WAIT)
+    assert second.wait(WAIT)
+    (error,), (again,) = first_out, second_out
+    assert isinstance(error, Transient)
+    assert isinstance(again, Transient)
+    assert again is not error
+    assert (again.message, again.status) == ("suiteql: timed out", 504)
+    assert client.queries == 1
+
+
+def test_a_waiter_refreshes_itself_when_the_refresh_ended_without_an_answer(clock: FakeClock) -> None:
+    """The refresher's record lost its lease (GaveUp): nothing about NetSuite was learnt."""
+
+    class Revoked(Exception):
+        pass
+
+    client = FakeSuiteQL([row("1", "USD")])
+    client.hold, client.fail_with = threading.Event(), Revoked()
+    resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
+    first, first_out = in_thread(lambda: resolver.resolve("USD"))
+    assert client.entered.wait(WAIT)
+    second, second_out = in_thread(lambda: resolver.resolve("USD"), name="waiter")
+    assert clock.checked.wait(WAIT)
+    client.fail_with = None  # for the waiter's own query
+    client.hold.set()
+    assert first.wait(WAIT)
+    assert second.wait(WAIT)
+    assert isinstance(first_out[0], Revoked)
+    assert second_out == [CurrencyRef("USD", 2, "1")]
+    assert client.queries == 2

@@ -222,7 +222,9 @@ def test_concurrent_caller_queries_only_what_nobody_is_fetching() -> None:
     assert sorted(map(tuple, client.asked)) == [("A",), ("B",)]
 
 
-def test_waiter_queries_itself_when_the_fetch_it_waited_for_failed() -> None:
+def test_waiters_get_the_error_of_the_query_they_waited_for() -> None:
+    """One after another, the k-th waiter of a failing query would sit through k timeouts."""
+
     class FailsFirst(BlockingSuiteQL):
         def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
             if not self.asked:
@@ -235,6 +237,30 @@ def test_waiter_queries_itself_when_the_fetch_it_waited_for_failed() -> None:
     client = FailsFirst({"A": "1"})
     first, second = _concurrent_pair(client, ["A"])
     assert isinstance(first, Transient)
+    assert isinstance(second, Transient)
+    assert second is not first  # its own object: a traceback is per raise
+    assert (second.message, second.status) == ("down", 503)
+    assert client.asked == [["A"]]
+
+
+def test_a_waiter_queries_itself_when_the_query_ended_without_an_answer() -> None:
+    """The fetcher's record lost its lease (GaveUp): nothing about NetSuite was learnt."""
+
+    class Revoked(Exception):
+        pass
+
+    class EndsFirst(BlockingSuiteQL):
+        def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+            if not self.asked:
+                self.asked.append(["A"])
+                self.started.set()
+                assert self.release.wait(WAIT)
+                raise Revoked
+            yield from super().suiteql(query)
+
+    client = EndsFirst({"A": "1"})
+    first, second = _concurrent_pair(client, ["A"])
+    assert isinstance(first, Revoked)
     assert second == {"A": "1"}
     assert client.asked == [["A"], ["A"]]
 
