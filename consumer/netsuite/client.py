@@ -70,7 +70,8 @@ _INTERNAL_ID = re.compile(r"[0-9]+")  # str.isdigit() would take "²" and other 
 
 # Set by the caller for the calls of one record (`CallRetry.run`): asked once a governor slot is
 # held, right before the request goes out, so a record that waited for a slot while its partition
-# was revoked sends nothing (it raises, e.g. `GaveUp`). A context variable: per thread, no plumbing.
+# was revoked sends nothing (it raises, e.g. `GaveUp`), and the revoke waits only for requests that
+# went out (the lease counts them from here). A context variable: per thread, no plumbing.
 BEFORE_SEND: ContextVar[Callable[[], None] | None] = ContextVar("netsuite_before_send", default=None)
 
 

@@ -114,6 +114,11 @@ class Governor:
     def in_flight(self) -> int:
         return self._slots.used
 
+    @property
+    def waiting(self) -> int:
+        """Requests queued for a slot."""
+        return self._slots.waiting
+
     @contextmanager
     def slot(self, timeout: float | None = None) -> Iterator[None]:
         """Hold one in-flight slot for the body; block while the window is full.

@@ -40,20 +40,20 @@ class CallRetry:
         return float(ceiling * self.jitter())
 
     def run(self, call: Callable[[], T], lease: Lease | None = None) -> T:
-        """`call`, retried; each attempt runs under `lease.call()` (`GaveUp` once it ended), and the
-        client asks the lease again once it holds a governor slot, right before sending."""
+        """`call`, retried; each attempt runs under `lease.request()` (`GaveUp` once it ended), and
+        the client asks the lease again once it holds a governor slot, right before sending."""
         lease = lease or FreeLease()
-        token = BEFORE_SEND.set(lease.ensure_active)
-        try:
-            for failures in range(1, self.attempts + 1):
-                try:
-                    with lease.call():
+        for failures in range(1, self.attempts + 1):
+            try:
+                with lease.request() as sending:
+                    token = BEFORE_SEND.set(sending)
+                    try:
                         return call()
-                except RetryableError as exc:
-                    if failures >= self.attempts:
-                        raise
-                    metrics.CALL_RETRIES.labels(type(exc).__name__).inc()
-                    self.sleep(self.delay(failures))
-            raise AssertionError("unreachable")  # pragma: no cover
-        finally:
-            BEFORE_SEND.reset(token)
+                    finally:
+                        BEFORE_SEND.reset(token)
+            except RetryableError as exc:
+                if failures >= self.attempts:
+                    raise
+                metrics.CALL_RETRIES.labels(type(exc).__name__).inc()
+                self.sleep(self.delay(failures))
+        raise AssertionError("unreachable")  # pragma: no cover

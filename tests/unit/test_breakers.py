@@ -97,6 +97,34 @@ class TestLeases:
         assert leases.wait_for_calls([TP], 5)
         worker.join(5)
 
+    def test_a_request_is_on_the_wire_from_its_first_send_until_it_returns(self) -> None:
+        leases = Leases(threading.Event())
+        leases.grant([TP])
+        lease = leases.lease(TP)
+        with lease.request() as sending:
+            assert leases.calls_on_wire([TP]) == 0  # queued for a slot: nothing went out yet
+            sending()
+            assert leases.calls_on_wire([TP]) == 1
+            sending()  # its second request (a page, the id read after a 204): still one call
+            assert leases.calls_on_wire([TP]) == 1
+            leases.revoke([TP])
+            with pytest.raises(GaveUp):
+                sending()  # no further request after the revoke
+            assert not leases.wait_for_calls([TP], 0.01)  # the first one may still land
+        assert leases.wait_for_calls([TP], 0)
+
+    def test_a_request_of_a_revoked_lease_never_counts(self) -> None:
+        leases = Leases(threading.Event())
+        leases.grant([TP])
+        lease = leases.lease(TP)
+        with lease.request() as sending:
+            leases.revoke([TP])
+            with pytest.raises(GaveUp):
+                sending()
+            assert leases.calls_on_wire([TP]) == 0
+        with pytest.raises(GaveUp), lease.request():
+            pass
+
 
 class TestProber:
     def test_survives_any_exception_and_counts_it(self, stop: threading.Event) -> None:

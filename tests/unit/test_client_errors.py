@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -463,6 +464,46 @@ def test_a_record_revoked_while_it_waits_for_a_slot_sends_nothing(server: tuple[
     thread.join(5)
     assert [type(e) for e in outcome] == [GaveUp]
     assert canned.seen == []  # nothing went out
+    client.close()
+
+
+def test_a_revoke_does_not_wait_for_a_record_still_queued_for_a_slot(server: tuple[Canned, str]) -> None:
+    """Only a request that went out can land after a revoke; one still waiting for a governor slot
+    sends nothing once it gets one (the test above). So the revoke — the poll thread, the group's
+    rebalance — waits for the requests on the wire, not for every record of the partition that
+    queued behind the window (half the workers under load, for as long as the slots stay busy)."""
+    from consumer.pipeline.calls import CallRetry
+    from consumer.pipeline.lease import GaveUp, Leases
+
+    canned, url = server
+    governor = Governor(1)
+    client = NetSuiteClient(make_settings(url), governor)
+    leases = Leases(threading.Event())
+    tp = ("orders", 0)
+    leases.grant([tp])
+    lease = leases.lease(tp)
+    outcome: list[BaseException | None] = []
+
+    def worker() -> None:
+        try:
+            CallRetry().run(lambda: client.get("salesOrder", external_id="WOO_ORDER_1"), lease)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=worker)
+    with governor.slot():  # another record holds the only slot
+        thread.start()
+        deadline = time.monotonic() + 5
+        while governor.waiting < 1 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert governor.waiting == 1  # the record queued for the slot
+        leases.revoke([tp])
+        assert leases.calls_on_wire([tp]) == 0
+        assert leases.wait_for_calls([tp], 5)  # at once, with the slot still held
+    thread.join(5)
+    assert [type(e) for e in outcome] == [GaveUp]
+    assert canned.seen == []
     client.close()
 
 

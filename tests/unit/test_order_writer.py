@@ -279,7 +279,7 @@ def test_an_older_copy_behind_a_parked_version_is_stale(ns: FakeNetSuite) -> Non
 
 
 class ScriptedLease(FreeLease):
-    """Active for as many calls as `active` says, then ended (revoked)."""
+    """Active for as many steps (NetSuite calls, memory updates) as `active` says, then ended."""
 
     def __init__(self, *active: bool) -> None:
         super().__init__()
@@ -289,6 +289,11 @@ class ScriptedLease(FreeLease):
         if not next(self._script):
             raise GaveUp
         return super().call()
+
+    def request(self):  # type: ignore[no-untyped-def]
+        if not next(self._script):
+            raise GaveUp
+        return super().request()
 
 
 def test_a_record_revoked_between_two_calls_makes_no_further_call(ns: FakeNetSuite) -> None:
