@@ -26,8 +26,6 @@ rather than crash-looping every member that is given its partition.
 
 from __future__ import annotations
 
-import copy
-
 
 class SyncError(Exception):
     """Base of every expected failure.
@@ -69,10 +67,14 @@ class SyncError(Exception):
         return " ".join(parts)
 
     def for_another_caller(self) -> SyncError:
-        """The same error (type, message, status, code) to raise in another thread: callers that
-        waited for one shared look-up all get its failure, and one exception object raised in several
-        threads would mix their tracebacks."""
-        return copy.copy(self)
+        """The same error (type, message, status, code, cause) to raise in another thread: callers
+        that waited for one shared look-up all get its failure, and one exception object raised in
+        several threads would mix their tracebacks. Built without `__init__` (a subclass may take
+        other arguments)."""
+        clone = type(self).__new__(type(self), *self.args)
+        clone.__dict__.update(self.__dict__)
+        clone.__cause__ = self.__cause__
+        return clone
 
 
 class RetryableError(SyncError):

@@ -25,6 +25,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from typing import Any, Protocol
 from urllib.parse import urlparse
@@ -68,11 +69,13 @@ _EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]+")
 _INTERNAL_ID = re.compile(r"[0-9]+")  # str.isdigit() would take "²" and other Unicode digits
 
 
-# Set by the caller for the calls of one record (`CallRetry.run`): asked once a governor slot is
-# held, right before the request goes out, so a record that waited for a slot while its partition
-# was revoked sends nothing (it raises, e.g. `GaveUp`), and the revoke waits only for requests that
-# went out (the lease counts them from here). A context variable: per thread, no plumbing.
-BEFORE_SEND: ContextVar[Callable[[], None] | None] = ContextVar("netsuite_before_send", default=None)
+# Set by the caller for the calls of one record (`CallRetry.run`: its lease's `call`): entered once a
+# governor slot is held, right before the request goes out, and left when its answer is read. So a
+# record that waited for a slot while its partition was revoked sends nothing (it raises, e.g.
+# `GaveUp`), and the revoke waits only for requests that went out. A context variable: per thread.
+ON_WIRE: ContextVar[Callable[[], AbstractContextManager[None]] | None] = ContextVar(
+    "netsuite_on_wire", default=None
+)
 
 
 class CallHealth(Protocol):
@@ -237,24 +240,13 @@ class NetSuiteClient:
         prepared, prepared_at = self._prepare(request, operation), time.monotonic()
         send = self._session.merge_environment_settings(prepared.url, {}, None, None, None)
         with self._governor.slot(self._slot_timeout):  # held only while the request is on the wire
-            before_send = BEFORE_SEND.get()
-            if before_send is not None:
-                before_send()
-            if time.monotonic() - prepared_at > RESIGN_AFTER_S:
-                prepared = self._prepare(request, operation)
-            started = time.perf_counter()
-            resp: requests.Response | None = None
-            err: SyncError | None = None
-            try:
-                resp = self._session.send(prepared, timeout=self._timeout, allow_redirects=False, **send)
-                label, err = str(resp.status_code), error_for(operation, resp)
-            except requests.Timeout as exc:
-                label, err = "timeout", Transient(f"{operation}: timed out")
-                err.__cause__ = exc
-            except requests.RequestException as exc:  # connection, broken or undecodable body, ...
-                label, err = "connection_error", Transient(f"{operation}: {type(exc).__name__}")
-                err.__cause__ = exc
-            elapsed = time.perf_counter() - started
+            on_wire = ON_WIRE.get()
+            with on_wire() if on_wire is not None else nullcontext():
+                if time.monotonic() - prepared_at > RESIGN_AFTER_S:
+                    prepared = self._prepare(request, operation)
+                started = time.perf_counter()
+                resp, label, err = self._send(prepared, send, operation)
+                elapsed = time.perf_counter() - started
             # the governor learns of a 429 before this slot goes to the next waiter
             if isinstance(err, Throttled):
                 self._governor.on_throttled()
@@ -278,6 +270,23 @@ class NetSuiteClient:
             *(operation, label, err.error_code, err.path, elapsed, type(err).__name__),
         )
         raise err
+
+    def _send(
+        self, prepared: requests.PreparedRequest, send: Mapping[str, Any], operation: str
+    ) -> tuple[requests.Response | None, str, SyncError | None]:
+        """(the answer, its status label, the error it means) — no answer on a timeout or a broken
+        connection, which are `Transient`."""
+        try:
+            resp = self._session.send(prepared, timeout=self._timeout, allow_redirects=False, **send)
+        except requests.Timeout as exc:
+            err = Transient(f"{operation}: timed out")
+            err.__cause__ = exc
+            return None, "timeout", err
+        except requests.RequestException as exc:  # connection, broken or undecodable body, ...
+            err = Transient(f"{operation}: {type(exc).__name__}")
+            err.__cause__ = exc
+            return None, "connection_error", err
+        return resp, str(resp.status_code), error_for(operation, resp)
 
 
 RESIGN_AFTER_S = 30.0  # well inside TBA's timestamp window (its width is not documented)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from consumer.errors import SyncError
 from consumer.netsuite.items import SuiteQLClient
+from consumer.netsuite.latch import Latch
 from consumer.netsuite.money import minor_digits
 
 QUERY = "SELECT id, symbol, currencyprecision FROM currency WHERE isinactive = 'F' ORDER BY id"
@@ -37,14 +37,6 @@ class CurrencyRef:
         return cls(code.strip().upper(), minor_digits(code))
 
 
-@dataclass
-class _Refresh:
-    """The refresh under way; `done` is set when it ends, `error` first if NetSuite refused it."""
-
-    done: threading.Event = field(default_factory=threading.Event)
-    error: SyncError | None = None
-
-
 class CurrencyResolver:
     """Thread-safe; NetSuite is never asked under the lock.
 
@@ -56,13 +48,11 @@ class CurrencyResolver:
     |   code was missing < missing_ttl)   |                     |                                      |
     | stale, knows the code               | yes                 | answers from it (the old table)      |
     | stale, or lacks the code            | no                  | refreshes; its error is its own      |
-    | none yet, or lacks the code         | yes                 | waits for it, then looks again, or   |
-    |                                     |                     | gets its error (NetSuite's answer)   |
+    | none yet, or lacks the code         | yes                 | waits for it, then looks again (or   |
+    |                                     |                     | raises its error: `latch.py`'s table)|
 
     A failed refresh caches nothing and keeps the old table: the next caller that needs one tries
-    again. Its waiters get NetSuite's error at once — each then backs off in its own retry — rather
-    than trying one after another (the k-th would sit through k timeouts); a refresh that ended
-    without NetSuite's answer (its record's lease ended) leaves its waiters to try themselves.
+    again.
     """
 
     def __init__(
@@ -80,7 +70,7 @@ class CurrencyResolver:
         self._lock = threading.Lock()
         self._table: dict[str, CurrencyRef] = {}
         self._loaded_at: float | None = None
-        self._refreshing: _Refresh | None = None
+        self._refreshing: Latch | None = None
 
     def resolve(self, code: str) -> CurrencyRef | None:
         """The active NetSuite currency whose symbol is `code` (any case), or None."""
@@ -90,14 +80,12 @@ class CurrencyResolver:
                 if not self._due(wanted):
                     return self._table.get(wanted)
                 mine = self._refreshing is None
-                refresh = self._refreshing = self._refreshing or _Refresh()
+                refresh = self._refreshing = self._refreshing or Latch()
                 if not mine and wanted in self._table:
                     return self._table[wanted]  # stale, while another caller refreshes it
             if mine:
                 return self._refresh(refresh).get(wanted)
-            refresh.done.wait()
-            if refresh.error is not None:
-                raise refresh.error.for_another_caller()
+            refresh.wait()
 
     def _due(self, wanted: str) -> bool:
         """A refresh is due: no table yet, the table is stale, or it lacks `wanted` since long enough."""
@@ -107,20 +95,21 @@ class CurrencyResolver:
         age = now - self._loaded_at
         return age >= self._ttl or (wanted not in self._table and age >= self._missing_ttl)
 
-    def _refresh(self, refresh: _Refresh) -> dict[str, CurrencyRef]:
+    def _refresh(self, refresh: Latch) -> dict[str, CurrencyRef]:
         table: dict[str, CurrencyRef] | None = None
+        error: BaseException | None = None
         try:
             table = self._load()
             return table
-        except SyncError as exc:
-            refresh.error = exc
+        except BaseException as exc:
+            error = exc
             raise
         finally:
             with self._lock:
                 if table is not None:
                     self._table, self._loaded_at = table, self._clock()
                 self._refreshing = None
-            refresh.done.set()
+            refresh.end(error)
 
     def _load(self) -> dict[str, CurrencyRef]:
         table: dict[str, CurrencyRef] = {}

@@ -24,10 +24,8 @@ Thread-safe: several workers resolve at once, and a SKU already being fetched by
 waited for (a per-SKU latch) instead of queried twice — unless the cache still holds its expired id:
 an hourly refresh must not stall every order holding a popular SKU for a call (or a read timeout
 when NetSuite is slow), so they use that id while one caller refreshes it. A failed query caches
-nothing, and its waiters raise its error (Transient, Throttled, AuthFailure) at once — each then
-backs off in its own retry — instead of querying one after another (the k-th would sit through k
-timeouts); a query that ended without NetSuite's answer (its record's lease ended) leaves its
-waiters to query themselves.
+nothing; what its waiters do then is `consumer.netsuite.latch`'s table (NetSuite unavailable: its
+error at once; a refusal of that query, or no answer: they query themselves).
 """
 
 from __future__ import annotations
@@ -41,7 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from consumer.errors import SyncError
+from consumer.netsuite.latch import Latch
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +51,11 @@ class SuiteQLClient(Protocol):
 
 
 @dataclass
-class _Fetch:
-    """One in-flight lookup of `skus`; threads wanting one of them wait on `done`."""
+class _Fetch(Latch):
+    """One in-flight lookup of `skus`; threads wanting one of them wait on it."""
 
-    skus: list[str]
-    done: threading.Event = field(default_factory=threading.Event)
+    skus: list[str] = field(default_factory=list)
     found: dict[str, str] = field(default_factory=dict)
-    ok: bool = False
-    error: SyncError | None = None  # NetSuite refused the query: what its waiters raise too
 
 
 class ItemResolver:
@@ -108,11 +103,8 @@ class ItemResolver:
                 result.update(mine.found)
             retry: list[str] = []
             for sku, fetch in theirs.items():
-                fetch.done.wait()
-                if fetch.error is not None:
-                    raise fetch.error.for_another_caller()
-                if not fetch.ok:
-                    retry.append(sku)  # their query ended without NetSuite's answer: try ourselves
+                if not fetch.wait():
+                    retry.append(sku)  # their query got no answer we can use: ask ourselves
                 elif sku in fetch.found:
                     result[sku] = fetch.found[sku]
             pending = retry
@@ -146,7 +138,7 @@ class ItemResolver:
                     mine.append(sku)
             if not mine:
                 return None, theirs
-            fetch = _Fetch(mine)
+            fetch = _Fetch(skus=mine)
             for sku in mine:
                 self._fetching[sku] = fetch
         return fetch, theirs
@@ -154,12 +146,12 @@ class ItemResolver:
     def _fetch(self, fetch: _Fetch) -> None:
         wanted = fetch.skus
         found: dict[str, str] = {}
+        error: BaseException | None = None
         try:
             for start in range(0, len(wanted), self._batch_size):
                 found.update(self._query(wanted[start : start + self._batch_size]))
-            fetch.ok = True
-        except SyncError as exc:
-            fetch.error = exc
+        except BaseException as exc:
+            error = exc
             raise
         finally:
             fetch.found = found
@@ -167,11 +159,11 @@ class ItemResolver:
                 now = self._clock()
                 for sku in wanted:
                     del self._fetching[sku]
-                    if fetch.ok:
+                    if error is None:
                         item_id = found.get(sku)
                         ttl = self._ttl if item_id is not None else self._negative_ttl
                         self._cache[sku] = (item_id, now + ttl)
-            fetch.done.set()
+            fetch.end(error)
         unknown = len(wanted) - len(found)
         log.debug("item lookup: %d SKUs queried, %d unknown", len(wanted), unknown)
 

@@ -5,9 +5,9 @@ Only idempotent calls pass through here (upsert by externalId, GET, SuiteQL, and
 closes a cancelled order's lines and sets its version: it sets the same values again), so repeating
 one is safe even when the first attempt was written and only its answer was lost. Full-jitter backoff
 spreads the retries of many workers; the sleep is injected so tests never sleep (the member passes
-its stop event's `wait`, so a stop wakes a backoff at once). Every attempt goes out under the
+its stop event's `wait`, so a stop wakes a backoff at once). Every request goes out under the
 record's lease (`consumer.pipeline.lease`): once the record is no longer this member's (revoked, or
-the member is stopping) no further call starts and `GaveUp` tells the handler to give it back.
+the member is stopping) no further request starts and `GaveUp` tells the handler to give it back.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from consumer import metrics
 from consumer.errors import RetryableError
-from consumer.netsuite.client import BEFORE_SEND
+from consumer.netsuite.client import ON_WIRE
 from consumer.pipeline.lease import FreeLease, Lease
 
 T = TypeVar("T")
@@ -40,20 +40,22 @@ class CallRetry:
         return float(ceiling * self.jitter())
 
     def run(self, call: Callable[[], T], lease: Lease | None = None) -> T:
-        """`call`, retried; each attempt runs under `lease.request()` (`GaveUp` once it ended), and
-        the client asks the lease again once it holds a governor slot, right before sending."""
+        """`call`, retried while the lease holds (`GaveUp` once it ended); the client holds each of
+        its requests under `lease.call()` once it has a governor slot (`ON_WIRE`), so a record still
+        queued for a slot or for another record's look-up is not on the wire. Not nested: an inner
+        `run` would hold the requests under its own lease."""
         lease = lease or FreeLease()
-        for failures in range(1, self.attempts + 1):
-            try:
-                with lease.request() as sending:
-                    token = BEFORE_SEND.set(sending)
-                    try:
-                        return call()
-                    finally:
-                        BEFORE_SEND.reset(token)
-            except RetryableError as exc:
-                if failures >= self.attempts:
-                    raise
-                metrics.CALL_RETRIES.labels(type(exc).__name__).inc()
-                self.sleep(self.delay(failures))
-        raise AssertionError("unreachable")  # pragma: no cover
+        token = ON_WIRE.set(lease.call)
+        try:
+            for failures in range(1, self.attempts + 1):
+                try:
+                    lease.ensure_active()
+                    return call()
+                except RetryableError as exc:
+                    if failures >= self.attempts:
+                        raise
+                    metrics.CALL_RETRIES.labels(type(exc).__name__).inc()
+                    self.sleep(self.delay(failures))
+            raise AssertionError("unreachable")  # pragma: no cover
+        finally:
+            ON_WIRE.reset(token)

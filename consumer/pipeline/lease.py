@@ -7,26 +7,24 @@ record is dispatched with a `Lease`: the partition and the *epoch* of the assign
 
 * `lease.active` — the one predicate: the member is not stopping and the partition is still assigned
   in that same assignment. Every step asks it before acting (call NetSuite, forward, wait on).
-* `with lease.request() as sending:` — wraps one NetSuite call (`CallRetry`): it refuses (`GaveUp`)
-  when the lease is no longer active; the client calls `sending()` once it holds a governor slot,
-  right before each request goes out, which asks again and counts the call as *on the wire* for
-  that partition until the call returns. A record still queued for a slot (or for another record's
-  look-up) is not on the wire: it sends nothing once it gets one, so a revoke need not wait for it.
-* `with lease.call():` — the same check and count around a step that is not a request but must not
-  run after a revoke (memory updates, a forward).
-  Each check and count happens under one lock, and `Leases.revoke` flips ownership under the same
-  lock, so after a revoke no new request of that partition can start.
+* `with lease.call():` — wraps each NetSuite request from the moment it holds a governor slot until
+  its answer is read (the client's `ON_WIRE` hook, set by `CallRetry`), and each step that must not
+  run after a revoke (memory updates, forwards): it refuses (`GaveUp`) when the lease is no longer
+  active, else counts the step as *on the wire* for that partition until it ends. The check and the
+  count happen under one lock, and `Leases.revoke` flips ownership under the same lock, so after a
+  revoke no new request of that partition can start.
 * `Leases.revoke(tps)` marks partitions as not ours *first*, then `wait_for_calls` waits only for
   requests already on the wire — the true bound of the zombie window (one request per record in
   flight, at most the NetSuite read timeout) instead of every queued record starting its calls
-  during a drain, or every record queued for a governor slot getting one first.
+  during a drain, or every record queued for a governor slot (or for another record's look-up)
+  getting there first only to send nothing.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 TopicPartitionKey = tuple[str, int]
@@ -96,49 +94,18 @@ class Leases:
 
     @contextmanager
     def _call(self, tp: TopicPartitionKey, epoch: int) -> Iterator[None]:
-        self._count(tp, epoch)
-        try:
-            yield
-        finally:
-            self._uncount(tp)
-
-    @contextmanager
-    def _request(self, tp: TopicPartitionKey, epoch: int) -> Iterator[Callable[[], None]]:
-        counted = False
-
-        def sending() -> None:
-            nonlocal counted
-            if counted:
-                self._ensure(tp, epoch)
-            else:
-                self._count(tp, epoch)
-                counted = True
-
-        self._ensure(tp, epoch)
-        try:
-            yield sending
-        finally:
-            if counted:
-                self._uncount(tp)
-
-    def _ensure(self, tp: TopicPartitionKey, epoch: int) -> None:
-        """`GaveUp` unless the lease still holds."""
-        with self._cond:
-            if not self._active(tp, epoch):
-                raise GaveUp
-
-    def _count(self, tp: TopicPartitionKey, epoch: int) -> None:
         with self._cond:
             if not self._active(tp, epoch):
                 raise GaveUp
             self._on_wire[tp] = self._on_wire.get(tp, 0) + 1
-
-    def _uncount(self, tp: TopicPartitionKey) -> None:
-        with self._cond:
-            self._on_wire[tp] -= 1
-            if not self._on_wire[tp]:
-                del self._on_wire[tp]
-                self._cond.notify_all()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._on_wire[tp] -= 1
+                if not self._on_wire[tp]:
+                    del self._on_wire[tp]
+                    self._cond.notify_all()
 
     def _active(self, tp: TopicPartitionKey, epoch: int) -> bool:
         return not self._stop.is_set() and tp in self._assigned and self._epochs.get(tp) == epoch
@@ -157,14 +124,14 @@ class Lease:
         return self._leases.active(self.tp, self.epoch)
 
     def call(self) -> AbstractContextManager[None]:
-        """Hold for a step that must not run after a revoke: `GaveUp` when the lease ended, else
-        counted on the wire until it ends."""
+        """Hold for one NetSuite request or one step that must not outlive the lease: `GaveUp` when
+        the lease ended, else counted on the wire until it ends."""
         return self._leases._call(self.tp, self.epoch)
 
-    def request(self) -> AbstractContextManager[Callable[[], None]]:
-        """Hold for one NetSuite call: `GaveUp` when the lease ended; the `sending()` it gives is
-        called right before each request goes out (`GaveUp`, or counted on the wire from then on)."""
-        return self._leases._request(self.tp, self.epoch)
+    def ensure_active(self) -> None:
+        """`GaveUp` unless the lease still holds (asked before each attempt of a call)."""
+        if not self.active:
+            raise GaveUp
 
     def wait(self, seconds: float) -> bool:
         """Sleep up to `seconds`, waking at least every 0.2 s; False as soon as the lease ended (a
@@ -191,9 +158,6 @@ class FreeLease(Lease):
     def call(self) -> AbstractContextManager[None]:
         return _nothing()
 
-    def request(self) -> AbstractContextManager[Callable[[], None]]:
-        return _sending_freely()
-
     def wait(self, seconds: float) -> bool:
         time.sleep(seconds)
         return True
@@ -202,8 +166,3 @@ class FreeLease(Lease):
 @contextmanager
 def _nothing() -> Iterator[None]:
     yield
-
-
-@contextmanager
-def _sending_freely() -> Iterator[Callable[[], None]]:
-    yield lambda: None

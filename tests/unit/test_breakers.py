@@ -14,6 +14,8 @@ import pytest
 from prometheus_client import REGISTRY
 
 from consumer.errors import AuthFailure, Transient
+from consumer.netsuite.client import ON_WIRE
+from consumer.pipeline.calls import CallRetry
 from consumer.pipeline.credentials import Credentials
 from consumer.pipeline.dead_letters import DeadLetterBreaker, DeadLetterLimit
 from consumer.pipeline.halt import HaltReason, Halts, Prober
@@ -97,33 +99,34 @@ class TestLeases:
         assert leases.wait_for_calls([TP], 5)
         worker.join(5)
 
-    def test_a_request_is_on_the_wire_from_its_first_send_until_it_returns(self) -> None:
+    def test_a_call_is_on_the_wire_only_while_one_of_its_requests_is(self) -> None:
+        """CallRetry gives the client the lease's `call` (ON_WIRE): between two requests of one call
+        (a SuiteQL page, the id read after a 204) and while it waits for a slot, it is not on the
+        wire; after a revoke its next request raises `GaveUp`."""
         leases = Leases(threading.Event())
         leases.grant([TP])
         lease = leases.lease(TP)
-        with lease.request() as sending:
-            assert leases.calls_on_wire([TP]) == 0  # queued for a slot: nothing went out yet
-            sending()
-            assert leases.calls_on_wire([TP]) == 1
-            sending()  # its second request (a page, the id read after a 204): still one call
-            assert leases.calls_on_wire([TP]) == 1
-            leases.revoke([TP])
-            with pytest.raises(GaveUp):
-                sending()  # no further request after the revoke
-            assert not leases.wait_for_calls([TP], 0.01)  # the first one may still land
-        assert leases.wait_for_calls([TP], 0)
+        seen: list[int] = []
 
-    def test_a_request_of_a_revoked_lease_never_counts(self) -> None:
-        leases = Leases(threading.Event())
-        leases.grant([TP])
-        lease = leases.lease(TP)
-        with lease.request() as sending:
+        def call() -> None:
+            hook = ON_WIRE.get()
+            assert hook is not None
+            seen.append(leases.calls_on_wire([TP]))  # queued for a slot
+            with hook():
+                seen.append(leases.calls_on_wire([TP]))  # the first request
+            seen.append(leases.calls_on_wire([TP]))  # between two requests
             leases.revoke([TP])
-            with pytest.raises(GaveUp):
-                sending()
-            assert leases.calls_on_wire([TP]) == 0
-        with pytest.raises(GaveUp), lease.request():
-            pass
+            assert leases.wait_for_calls([TP], 0)  # nothing to wait for
+            with hook():
+                seen.append(-1)  # never: no request after the revoke
+
+        with pytest.raises(GaveUp):
+            CallRetry().run(call, lease)
+        assert seen == [0, 1, 0]
+        assert ON_WIRE.get() is None  # reset after the run
+        with pytest.raises(GaveUp):  # a revoked lease starts no attempt at all
+            CallRetry().run(lambda: seen.append(-2), lease)
+        assert seen == [0, 1, 0]
 
 
 class TestProber:

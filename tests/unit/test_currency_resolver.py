@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from consumer.errors import Transient
+from consumer.errors import Rejected, Transient
 from consumer.netsuite.currency import QUERY, CurrencyRef, CurrencyResolver
 
 WAIT = 5.0  # a bound on waits that end at once when the code is right
@@ -217,5 +217,23 @@ def test_a_waiter_refreshes_itself_when_the_refresh_ended_without_an_answer(cloc
     assert first.wait(WAIT)
     assert second.wait(WAIT)
     assert isinstance(first_out[0], Revoked)
+    assert second_out == [CurrencyRef("USD", 2, "1")]
+    assert client.queries == 2
+
+
+def test_a_waiter_refreshes_itself_when_netsuite_refused_the_refresh(clock: FakeClock) -> None:
+    """A 400 to the refresher's query is its own; the waiter asks again (latch.py's table)."""
+    client = FakeSuiteQL([row("1", "USD")])
+    client.hold, client.fail_with = threading.Event(), Rejected("suiteql: refused", status=400)
+    resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
+    first, first_out = in_thread(lambda: resolver.resolve("USD"))
+    assert client.entered.wait(WAIT)
+    second, second_out = in_thread(lambda: resolver.resolve("USD"), name="waiter")
+    assert clock.checked.wait(WAIT)
+    client.fail_with = None
+    client.hold.set()
+    assert first.wait(WAIT)
+    assert second.wait(WAIT)
+    assert isinstance(first_out[0], Rejected)
     assert second_out == [CurrencyRef("USD", 2, "1")]
     assert client.queries == 2

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from consumer.errors import Transient
+from consumer.errors import Rejected, Transient
 from consumer.netsuite.items import ItemResolver
 
 WAIT = 5.0
@@ -241,6 +241,25 @@ def test_waiters_get_the_error_of_the_query_they_waited_for() -> None:
     assert second is not first  # its own object: a traceback is per raise
     assert (second.message, second.status) == ("down", 503)
     assert client.asked == [["A"]]
+
+
+def test_a_waiter_queries_itself_when_netsuite_refused_the_query_it_waited_for() -> None:
+    """A 400 about another record's batch is not this record's error (latch.py's table)."""
+
+    class RefusesFirst(BlockingSuiteQL):
+        def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+            if not self.asked:
+                self.asked.append(["A"])
+                self.started.set()
+                assert self.release.wait(WAIT)
+                raise Rejected("suiteql: invalid search query", status=400, detail="about that batch")
+            yield from super().suiteql(query)
+
+    client = RefusesFirst({"A": "1"})
+    first, second = _concurrent_pair(client, ["A"])
+    assert isinstance(first, Rejected)
+    assert second == {"A": "1"}
+    assert client.asked == [["A"], ["A"]]
 
 
 def test_a_waiter_queries_itself_when_the_query_ended_without_an_answer() -> None:

@@ -279,21 +279,19 @@ def test_an_older_copy_behind_a_parked_version_is_stale(ns: FakeNetSuite) -> Non
 
 
 class ScriptedLease(FreeLease):
-    """Active for as many steps (NetSuite calls, memory updates) as `active` says, then ended."""
+    """Active for as many steps (a call's attempt, a memory update) as `active` says, then ended."""
 
     def __init__(self, *active: bool) -> None:
         super().__init__()
         self._script = iter(active)
 
-    def call(self):  # type: ignore[no-untyped-def]
+    def ensure_active(self) -> None:
         if not next(self._script):
             raise GaveUp
-        return super().call()
 
-    def request(self):  # type: ignore[no-untyped-def]
-        if not next(self._script):
-            raise GaveUp
-        return super().request()
+    def call(self):  # type: ignore[no-untyped-def]
+        self.ensure_active()
+        return super().call()
 
 
 def test_a_record_revoked_between_two_calls_makes_no_further_call(ns: FakeNetSuite) -> None:
