@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,9 +40,22 @@ def tansu_binary() -> Path:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int, make: Callable[[], socket.socket] = socket.socket) -> list[int]:
+    """`count` distinct free loopback ports. Each socket stays bound until all are picked: a port
+    released at once may be the kernel's very next answer (two processes were given one port)."""
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            s = make()
+            sockets.append(s)
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def wait_for_port(host: str, port: int, timeout_s: float) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 
 import requests
 
-from devstack.broker import free_port, start_tansu, wait_for_port
+from devstack.broker import free_ports, start_tansu, wait_for_port
 from devstack.demo_orders import TAX_RATE_ID, OrderFactory
 from devstack.netsuite_sim.config import DEFAULT_ITEMS_FILE, SimulatorConfig, load_items
 from devstack.netsuite_sim.simulator import DEMO_BANK_ACCOUNT_ID, SPECIAL_ITEMS
@@ -70,8 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         if not bootstrap:
             broker = start_tansu(log_path=run_dir / "broker.log")
             bootstrap = broker.bootstrap
-        sim_port, receiver_port, metrics_port = free_port(), free_port(), free_port()
-        shop_port, reconcile_port = free_port(), free_port()
+        sim_port, receiver_port, metrics_port, shop_port, reconcile_port = free_ports(5)
         sim = SimulatorConfig()
         env = {
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap,

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from devstack.broker import free_port, wait_for_port
+from devstack.broker import free_ports, wait_for_port
 from devstack.netsuite_sim import NetSuiteSimulator, SimulatorConfig
 from devstack.processes import Children
 from receiver.testing import SAMPLE_SECRET, sample_body, signed_headers
@@ -50,7 +50,7 @@ def stack(broker: Broker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     with NetSuiteSimulator(SimulatorConfig(seed=11)) as sim:
         settings = consumer_settings(broker.bootstrap, sim.env(), prefix)
         create_topics(settings)
-        receiver_port, metrics_port = free_port(), free_port()
+        receiver_port, metrics_port = free_ports(2)
         common = {
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
             "ORDERS_TOPIC": settings.orders_topic,
