@@ -470,8 +470,8 @@ def test_a_record_revoked_while_it_waits_for_a_slot_sends_nothing(server: tuple[
 def test_a_revoke_does_not_wait_for_a_record_still_queued_for_a_slot(server: tuple[Canned, str]) -> None:
     """Only a request that went out can land after a revoke; one still waiting for a governor slot
     sends nothing once it gets one (the test above). So the revoke — the poll thread, the group's
-    rebalance — waits for the requests on the wire, not for every record of the partition that
-    queued behind the window (half the workers under load, for as long as the slots stay busy)."""
+    rebalance — counts and waits for the requests on the wire, not for the records of the partition
+    queued behind the window (each would get a slot only to pass it on)."""
     from consumer.pipeline.calls import CallRetry
     from consumer.pipeline.lease import GaveUp, Leases
 
