@@ -434,44 +434,14 @@ def test_logs_hold_no_detail_body_or_secret(
         assert secret not in caplog.text, secret
 
 
-def test_a_record_revoked_while_it_waits_for_a_slot_sends_nothing(server: tuple[Canned, str]) -> None:
+def test_a_record_revoked_while_it_waits_for_a_slot_sends_nothing_and_is_not_waited_for(
+    server: tuple[Canned, str],
+) -> None:
     """The lease is asked again once the governor slot is held, right before sending: a record that
-    queued for a slot while its partition moved on must not write after the new owner."""
-    from consumer.pipeline.calls import CallRetry
-    from consumer.pipeline.lease import GaveUp, Leases
-
-    canned, url = server
-    governor = Governor(1)
-    client = NetSuiteClient(make_settings(url), governor)
-    leases = Leases(threading.Event())
-    leases.grant([("orders", 0)])
-    lease = leases.lease(("orders", 0))
-    outcome: list[BaseException | None] = []
-
-    def worker() -> None:
-        try:
-            CallRetry().run(lambda: client.get("salesOrder", external_id="WOO_ORDER_1"), lease)
-            outcome.append(None)
-        except BaseException as exc:
-            outcome.append(exc)
-
-    with governor.slot():  # another record holds the only slot
-        thread = threading.Thread(target=worker)
-        thread.start()
-        while governor.in_flight < 1:
-            pass
-        leases.revoke([("orders", 0)])  # the partition moves on while the record waits for a slot
-    thread.join(5)
-    assert [type(e) for e in outcome] == [GaveUp]
-    assert canned.seen == []  # nothing went out
-    client.close()
-
-
-def test_a_revoke_does_not_wait_for_a_record_still_queued_for_a_slot(server: tuple[Canned, str]) -> None:
-    """Only a request that went out can land after a revoke; one still waiting for a governor slot
-    sends nothing once it gets one (the test above). So the revoke — the poll thread, the group's
-    rebalance — counts and waits for the requests on the wire, not for the records of the partition
-    queued behind the window (each would get a slot only to pass it on)."""
+    queued for a slot while its partition moved on must not write after the new owner. Only a request
+    that went out can land after a revoke, so the revoke — the poll thread, the group's rebalance —
+    counts and waits for those, not for the records queued behind the window (each would get a slot
+    only to pass it on)."""
     from consumer.pipeline.calls import CallRetry
     from consumer.pipeline.lease import GaveUp, Leases
 
@@ -498,12 +468,12 @@ def test_a_revoke_does_not_wait_for_a_record_still_queued_for_a_slot(server: tup
         while governor.waiting < 1 and time.monotonic() < deadline:
             time.sleep(0.001)
         assert governor.waiting == 1  # the record queued for the slot
-        leases.revoke([tp])
+        leases.revoke([tp])  # the partition moves on while the record waits
         assert leases.calls_on_wire([tp]) == 0
         assert leases.wait_for_calls([tp], 5)  # at once, with the slot still held
     thread.join(5)
     assert [type(e) for e in outcome] == [GaveUp]
-    assert canned.seen == []
+    assert canned.seen == []  # nothing went out
     client.close()
 
 

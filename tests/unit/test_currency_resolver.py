@@ -179,34 +179,15 @@ def test_a_failed_first_load_reaches_every_caller(clock: FakeClock) -> None:
     assert client.queries == 2  # nothing was cached, not even "unknown"
 
 
-def test_waiters_get_the_error_of_the_refresh_they_waited_for(clock: FakeClock) -> None:
-    """One after another, the k-th waiter of a failing refresh would sit through k timeouts."""
+class Revoked(Exception):
+    """The refresher's record lost its lease (as `GaveUp`): nothing about NetSuite was learnt."""
+
+
+def first_load_with_a_waiter(clock: FakeClock, error: Exception) -> tuple[list[Any], list[Any], int]:
+    """A first load that fails with `error` while a second caller waits for it; the waiter's own
+    query (if it makes one) answers. (what the loader got, what the waiter got, queries made)"""
     client = FakeSuiteQL([row("1", "USD")])
-    client.hold, client.fail_with = threading.Event(), Transient("suiteql: timed out", status=504)
-    resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
-    first, first_out = in_thread(lambda: resolver.resolve("USD"))
-    assert client.entered.wait(WAIT)
-    second, second_out = in_thread(lambda: resolver.resolve("USD"), name="waiter")
-    assert clock.checked.wait(WAIT)
-    client.hold.set()
-    assert first.wait(WAIT)
-    assert second.wait(WAIT)
-    (error,), (again,) = first_out, second_out
-    assert isinstance(error, Transient)
-    assert isinstance(again, Transient)
-    assert again is not error
-    assert (again.message, again.status) == ("suiteql: timed out", 504)
-    assert client.queries == 1
-
-
-def test_a_waiter_refreshes_itself_when_the_refresh_ended_without_an_answer(clock: FakeClock) -> None:
-    """The refresher's record lost its lease (GaveUp): nothing about NetSuite was learnt."""
-
-    class Revoked(Exception):
-        pass
-
-    client = FakeSuiteQL([row("1", "USD")])
-    client.hold, client.fail_with = threading.Event(), Revoked()
+    client.hold, client.fail_with = threading.Event(), error
     resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
     first, first_out = in_thread(lambda: resolver.resolve("USD"))
     assert client.entered.wait(WAIT)
@@ -216,24 +197,27 @@ def test_a_waiter_refreshes_itself_when_the_refresh_ended_without_an_answer(cloc
     client.hold.set()
     assert first.wait(WAIT)
     assert second.wait(WAIT)
-    assert isinstance(first_out[0], Revoked)
-    assert second_out == [CurrencyRef("USD", 2, "1")]
-    assert client.queries == 2
+    return first_out, second_out, client.queries
 
 
-def test_a_waiter_refreshes_itself_when_netsuite_refused_the_refresh(clock: FakeClock) -> None:
-    """A 400 to the refresher's query is its own; the waiter asks again (latch.py's table)."""
-    client = FakeSuiteQL([row("1", "USD")])
-    client.hold, client.fail_with = threading.Event(), Rejected("suiteql: refused", status=400)
-    resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
-    first, first_out = in_thread(lambda: resolver.resolve("USD"))
-    assert client.entered.wait(WAIT)
-    second, second_out = in_thread(lambda: resolver.resolve("USD"), name="waiter")
-    assert clock.checked.wait(WAIT)
-    client.fail_with = None
-    client.hold.set()
-    assert first.wait(WAIT)
-    assert second.wait(WAIT)
-    assert isinstance(first_out[0], Rejected)
-    assert second_out == [CurrencyRef("USD", 2, "1")]
-    assert client.queries == 2
+def test_waiters_get_the_error_of_the_refresh_they_waited_for(clock: FakeClock) -> None:
+    """One after another, the k-th waiter of a failing refresh would sit through k timeouts."""
+    (error,), (again,), queries = first_load_with_a_waiter(clock, Transient("suiteql: timed out", status=504))
+    assert isinstance(error, Transient)
+    assert isinstance(again, Transient)
+    assert again is not error
+    assert (again.message, again.status) == ("suiteql: timed out", 504)
+    assert queries == 1
+
+
+@pytest.mark.parametrize(
+    "error", [Revoked(), Rejected("suiteql: refused", status=400)], ids=["revoked", "400"]
+)
+def test_a_waiter_refreshes_itself_when_the_refresh_told_it_nothing(
+    clock: FakeClock, error: Exception
+) -> None:
+    """A 400 to the refresher's query is that query's; a lost lease learnt nothing (latch.py's table)."""
+    (failed,), answer, queries = first_load_with_a_waiter(clock, error)
+    assert failed is error
+    assert answer == [CurrencyRef("USD", 2, "1")]
+    assert queries == 2

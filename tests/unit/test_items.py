@@ -222,19 +222,29 @@ def test_concurrent_caller_queries_only_what_nobody_is_fetching() -> None:
     assert sorted(map(tuple, client.asked)) == [("A",), ("B",)]
 
 
+class FailsFirst(BlockingSuiteQL):
+    """Its first query blocks until released, then raises `error`; later ones answer."""
+
+    def __init__(self, catalog: dict[str, str], error: Exception) -> None:
+        super().__init__(catalog)
+        self.error = error
+
+    def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        if not self.asked:
+            self.asked.append(["A"])
+            self.started.set()
+            assert self.release.wait(WAIT)
+            raise self.error
+        yield from super().suiteql(query)
+
+
+class Revoked(Exception):
+    """The fetcher's record lost its lease (as `GaveUp`): nothing about NetSuite was learnt."""
+
+
 def test_waiters_get_the_error_of_the_query_they_waited_for() -> None:
     """One after another, the k-th waiter of a failing query would sit through k timeouts."""
-
-    class FailsFirst(BlockingSuiteQL):
-        def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
-            if not self.asked:
-                self.asked.append(["A"])
-                self.started.set()
-                assert self.release.wait(WAIT)
-                raise Transient("down", status=503)
-            yield from super().suiteql(query)
-
-    client = FailsFirst({"A": "1"})
+    client = FailsFirst({"A": "1"}, Transient("down", status=503))
     first, second = _concurrent_pair(client, ["A"])
     assert isinstance(first, Transient)
     assert isinstance(second, Transient)
@@ -243,43 +253,16 @@ def test_waiters_get_the_error_of_the_query_they_waited_for() -> None:
     assert client.asked == [["A"]]
 
 
-def test_a_waiter_queries_itself_when_netsuite_refused_the_query_it_waited_for() -> None:
-    """A 400 about another record's batch is not this record's error (latch.py's table)."""
-
-    class RefusesFirst(BlockingSuiteQL):
-        def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
-            if not self.asked:
-                self.asked.append(["A"])
-                self.started.set()
-                assert self.release.wait(WAIT)
-                raise Rejected("suiteql: invalid search query", status=400, detail="about that batch")
-            yield from super().suiteql(query)
-
-    client = RefusesFirst({"A": "1"})
+@pytest.mark.parametrize(
+    "error",
+    [Revoked(), Rejected("suiteql: invalid search query", status=400, detail="about that batch")],
+    ids=["revoked", "400"],
+)
+def test_a_waiter_queries_itself_when_the_query_told_it_nothing(error: Exception) -> None:
+    """A 400 about another record's batch is not this record's error; a lost lease learnt nothing."""
+    client = FailsFirst({"A": "1"}, error)
     first, second = _concurrent_pair(client, ["A"])
-    assert isinstance(first, Rejected)
-    assert second == {"A": "1"}
-    assert client.asked == [["A"], ["A"]]
-
-
-def test_a_waiter_queries_itself_when_the_query_ended_without_an_answer() -> None:
-    """The fetcher's record lost its lease (GaveUp): nothing about NetSuite was learnt."""
-
-    class Revoked(Exception):
-        pass
-
-    class EndsFirst(BlockingSuiteQL):
-        def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
-            if not self.asked:
-                self.asked.append(["A"])
-                self.started.set()
-                assert self.release.wait(WAIT)
-                raise Revoked
-            yield from super().suiteql(query)
-
-    client = EndsFirst({"A": "1"})
-    first, second = _concurrent_pair(client, ["A"])
-    assert isinstance(first, Revoked)
+    assert first is error
     assert second == {"A": "1"}
     assert client.asked == [["A"], ["A"]]
 
