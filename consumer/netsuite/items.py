@@ -155,17 +155,22 @@ class ItemResolver:
             raise
         finally:
             fetch.found = found
-            with self._lock:
-                now = self._clock()
-                for sku in wanted:
-                    del self._fetching[sku]
+            try:
+                with self._lock:
+                    for sku in wanted:
+                        del self._fetching[sku]
                     if error is None:
-                        item_id = found.get(sku)
-                        ttl = self._ttl if item_id is not None else self._negative_ttl
-                        self._cache[sku] = (item_id, now + ttl)
-            fetch.end(error)
+                        self._remember(wanted, found)
+            finally:
+                fetch.end(error)  # whatever happened above: a waiter must never wait forever
         unknown = len(wanted) - len(found)
         log.debug("item lookup: %d SKUs queried, %d unknown", len(wanted), unknown)
+
+    def _remember(self, wanted: list[str], found: dict[str, str]) -> None:
+        now = self._clock()
+        for sku in wanted:
+            item_id = found.get(sku)
+            self._cache[sku] = (item_id, now + (self._ttl if item_id is not None else self._negative_ttl))
 
     def _query(self, skus: list[str]) -> dict[str, str]:
         quoted = ", ".join(_quote(sku) for sku in skus)

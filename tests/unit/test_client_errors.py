@@ -474,6 +474,46 @@ def test_a_record_revoked_while_it_waits_for_a_slot_sends_nothing_and_is_not_wai
     thread.join(5)
     assert [type(e) for e in outcome] == [GaveUp]
     assert canned.seen == []  # nothing went out
+    assert governor.in_flight == 0  # and its slot went back
+    client.close()
+
+
+def test_a_request_that_went_out_is_waited_for_by_the_revoke(server: tuple[Canned, str]) -> None:
+    """The zombie window's bound: a request on its way or at NetSuite when its partition is revoked
+    may still land, so the revoke waits until its answer is read."""
+    from consumer.pipeline.calls import CallRetry
+    from consumer.pipeline.lease import Leases
+
+    canned, url = server
+    arrived, answer = threading.Event(), threading.Event()
+
+    def held(seen: Seen) -> Answer:
+        arrived.set()
+        assert answer.wait(5)
+        return ok_json({"id": "7"})
+
+    canned.answer = held
+    governor = Governor(1)
+    client = NetSuiteClient(make_settings(url), governor)
+    leases = Leases(threading.Event())
+    tp = ("orders", 0)
+    leases.grant([tp])
+    lease = leases.lease(tp)
+    outcome: list[object] = []
+    thread = threading.Thread(
+        target=lambda: outcome.append(CallRetry().run(lambda: client.get("customer", internal_id="7"), lease))
+    )
+    thread.start()
+    assert arrived.wait(5)  # at the server, which holds it
+    leases.revoke([tp])
+    assert leases.calls_on_wire([tp]) == 1
+    assert not leases.wait_for_calls([tp], 0.05)
+    answer.set()
+    assert leases.wait_for_calls([tp], 5)
+    thread.join(5)
+    assert outcome == [{"id": "7"}]  # it landed; the record's next step meets the revoke
+    assert leases.calls_on_wire([tp]) == 0
+    assert governor.in_flight == 0
     client.close()
 
 

@@ -45,6 +45,13 @@ def test_ports_picked_together_are_distinct_even_when_the_kernel_reuses_a_releas
     assert FakeSocket.held == set()  # all released again, for the processes to bind
 
 
+def test_a_port_handed_out_before_is_avoided() -> None:
+    """`bench.stack` starts members one after another, each binding its port a moment later."""
+    FakeSocket.held = set()
+    assert broker.free_ports(2, FakeSocket, avoid={40000, 40002}) == [40001, 40003]  # type: ignore[arg-type]
+    assert FakeSocket.held == set()
+
+
 def test_free_ports_on_the_real_kernel() -> None:
     ports = broker.free_ports(5)
     assert len(set(ports)) == 5
