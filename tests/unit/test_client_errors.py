@@ -31,6 +31,7 @@ from consumer.errors import (
 from consumer.netsuite.client import NetSuiteClient
 from consumer.netsuite.governor import Governor
 from consumer.netsuite.settings import NetSuiteSettings
+from consumer.pipeline.lease import Lease, Leases
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -434,6 +435,14 @@ def test_logs_hold_no_detail_body_or_secret(
         assert secret not in caplog.text, secret
 
 
+def one_slot_leased(url: str) -> tuple[Governor, NetSuiteClient, Leases, Lease]:
+    """A client whose governor has one slot, and the lease of a record of partition ("orders", 0)."""
+    governor = Governor(1)
+    leases = Leases(threading.Event())
+    leases.grant([("orders", 0)])
+    return governor, NetSuiteClient(make_settings(url), governor), leases, leases.lease(("orders", 0))
+
+
 def test_a_record_revoked_while_it_waits_for_a_slot_sends_nothing_and_is_not_waited_for(
     server: tuple[Canned, str],
 ) -> None:
@@ -443,15 +452,11 @@ def test_a_record_revoked_while_it_waits_for_a_slot_sends_nothing_and_is_not_wai
     counts and waits for those, not for the records queued behind the window (each would get a slot
     only to pass it on)."""
     from consumer.pipeline.calls import CallRetry
-    from consumer.pipeline.lease import GaveUp, Leases
+    from consumer.pipeline.lease import GaveUp
 
     canned, url = server
-    governor = Governor(1)
-    client = NetSuiteClient(make_settings(url), governor)
-    leases = Leases(threading.Event())
-    tp = ("orders", 0)
-    leases.grant([tp])
-    lease = leases.lease(tp)
+    governor, client, leases, lease = one_slot_leased(url)
+    tp = lease.tp
     outcome: list[BaseException | None] = []
 
     def worker() -> None:
@@ -482,7 +487,6 @@ def test_a_request_that_went_out_is_waited_for_by_the_revoke(server: tuple[Canne
     """The zombie window's bound: a request on its way or at NetSuite when its partition is revoked
     may still land, so the revoke waits until its answer is read."""
     from consumer.pipeline.calls import CallRetry
-    from consumer.pipeline.lease import Leases
 
     canned, url = server
     arrived, answer = threading.Event(), threading.Event()
@@ -493,12 +497,8 @@ def test_a_request_that_went_out_is_waited_for_by_the_revoke(server: tuple[Canne
         return ok_json({"id": "7"})
 
     canned.answer = held
-    governor = Governor(1)
-    client = NetSuiteClient(make_settings(url), governor)
-    leases = Leases(threading.Event())
-    tp = ("orders", 0)
-    leases.grant([tp])
-    lease = leases.lease(tp)
+    governor, client, leases, lease = one_slot_leased(url)
+    tp = lease.tp
     outcome: list[object] = []
     thread = threading.Thread(
         target=lambda: outcome.append(CallRetry().run(lambda: client.get("customer", internal_id="7"), lease))
