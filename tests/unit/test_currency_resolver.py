@@ -104,19 +104,32 @@ def test_an_unknown_code_is_asked_again_only_after_missing_ttl(clock: FakeClock)
     assert client.queries == 2
 
 
-def test_others_answer_from_the_stale_table_while_one_caller_refreshes(clock: FakeClock) -> None:
-    client = FakeSuiteQL([row("1", "USD"), row("2", "EUR")])
+def refresh_under_way(
+    clock: FakeClock, before: list[dict[str, Any]], after: list[dict[str, Any]], code: str
+) -> tuple[FakeSuiteQL, CurrencyResolver, threading.Event, threading.Event, list[Any]]:
+    """A table read from `before`, gone stale, and a caller of `code` refreshing it from `after`,
+    held inside its query: (client, resolver, the hold to release, set when that caller returned,
+    what it got)."""
+    client = FakeSuiteQL(before)
     resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
-    resolver.resolve("USD")
+    resolver.resolve(code)
     clock.now = 61
-    client.rows = [row("1", "USD"), row("9", "EUR")]  # what the refresh will read
-    client.hold, client.entered = threading.Event(), threading.Event()
-    refreshing, refreshed = in_thread(lambda: resolver.resolve("EUR"))
+    client.rows = after
+    hold = client.hold = threading.Event()
+    client.entered = threading.Event()
+    refreshing, refreshed = in_thread(lambda: resolver.resolve(code))
     assert client.entered.wait(WAIT)
+    return client, resolver, hold, refreshing, refreshed
+
+
+def test_others_answer_from_the_stale_table_while_one_caller_refreshes(clock: FakeClock) -> None:
+    client, resolver, hold, refreshing, refreshed = refresh_under_way(
+        clock, [row("1", "USD"), row("2", "EUR")], [row("1", "USD"), row("9", "EUR")], "EUR"
+    )
     other, answer = in_thread(lambda: resolver.resolve("EUR"))
     assert other.wait(WAIT), "a caller waited for another caller's refresh of a table it could answer from"
     assert answer == [CurrencyRef("EUR", 2, "2")]
-    client.hold.set()
+    hold.set()
     assert refreshing.wait(WAIT)
     assert refreshed == [CurrencyRef("EUR", 2, "9")]
     assert resolver.resolve("EUR") == CurrencyRef("EUR", 2, "9")
@@ -124,17 +137,12 @@ def test_others_answer_from_the_stale_table_while_one_caller_refreshes(clock: Fa
 
 
 def test_a_code_the_table_lacks_waits_for_the_refresh_under_way(clock: FakeClock) -> None:
-    client = FakeSuiteQL([row("1", "USD")])
-    resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
-    resolver.resolve("USD")
-    clock.now = 61
-    client.rows = [row("1", "USD"), row("4", "GBP")]
-    client.hold, client.entered = threading.Event(), threading.Event()
-    refreshing, _ = in_thread(lambda: resolver.resolve("USD"))
-    assert client.entered.wait(WAIT)
+    client, resolver, hold, refreshing, _ = refresh_under_way(
+        clock, [row("1", "USD")], [row("1", "USD"), row("4", "GBP")], "USD"
+    )
     waiting, answer = in_thread(lambda: resolver.resolve("GBP"), name="waiter")
     assert clock.checked.wait(WAIT)  # it saw the refresh under way, with nothing to answer from
-    client.hold.set()
+    hold.set()
     assert refreshing.wait(WAIT)
     assert waiting.wait(WAIT)
     assert answer == [CurrencyRef("GBP", 2, "4")]
@@ -142,18 +150,9 @@ def test_a_code_the_table_lacks_waits_for_the_refresh_under_way(clock: FakeClock
 
 
 def test_concurrent_first_callers_share_one_query(clock: FakeClock) -> None:
-    client = FakeSuiteQL([row("1", "USD")])
-    client.hold = threading.Event()
-    resolver = CurrencyResolver(client, ttl_s=60, clock=clock)
-    first, first_answer = in_thread(lambda: resolver.resolve("USD"))
-    assert client.entered.wait(WAIT)
-    second, second_answer = in_thread(lambda: resolver.resolve("USD"), name="waiter")
-    assert clock.checked.wait(WAIT)
-    client.hold.set()
-    assert first.wait(WAIT)
-    assert second.wait(WAIT)
+    first_answer, second_answer, queries = first_load_with_a_waiter(clock, None)
     assert first_answer == second_answer == [CurrencyRef("USD", 2, "1")]
-    assert client.queries == 1
+    assert queries == 1
 
 
 def test_a_failed_refresh_reaches_its_caller_and_keeps_the_old_table(clock: FakeClock) -> None:
@@ -183,9 +182,9 @@ class Revoked(Exception):
     """The refresher's record lost its lease (as `GaveUp`): nothing about NetSuite was learnt."""
 
 
-def first_load_with_a_waiter(clock: FakeClock, error: Exception) -> tuple[list[Any], list[Any], int]:
-    """A first load that fails with `error` while a second caller waits for it; the waiter's own
-    query (if it makes one) answers. (what the loader got, what the waiter got, queries made)"""
+def first_load_with_a_waiter(clock: FakeClock, error: Exception | None) -> tuple[list[Any], list[Any], int]:
+    """A first load that fails with `error` (None: answers) while a second caller waits for it; the
+    waiter's own query (if it makes one) answers. (what the loader got, what the waiter got, queries)"""
     client = FakeSuiteQL([row("1", "USD")])
     client.hold, client.fail_with = threading.Event(), error
     resolver = CurrencyResolver(client, ttl_s=60, clock=clock)

@@ -267,6 +267,20 @@ def test_a_waiter_queries_itself_when_the_query_told_it_nothing(error: Exception
     assert client.asked == [["A"], ["A"]]
 
 
+def refresh_of_a_under_way(
+    client: BlockingSuiteQL, resolver: ItemResolver, item_id: str, out: list[Any]
+) -> threading.Thread:
+    """SKU "A" (its cache entry expired) becomes item `item_id` in NetSuite, and a caller's query for
+    it is held inside NetSuite until `client.release`; what that caller gets goes to `out`."""
+    client.catalog["A"] = item_id
+    client.started.clear()
+    client.release.clear()
+    refresher = threading.Thread(target=lambda: out.append(resolver.resolve(["A"])), daemon=True)
+    refresher.start()
+    assert client.started.wait(WAIT)
+    return refresher
+
+
 def test_an_expired_id_answers_while_another_caller_refreshes_it(clock: FakeClock) -> None:
     """A SKU's hourly refresh must not stall every order holding it for a call: one caller asks
     NetSuite, the others use the id they had (a stale id NetSuite refuses is invalidated, sync.py)."""
@@ -275,13 +289,8 @@ def test_an_expired_id_answers_while_another_caller_refreshes_it(clock: FakeCloc
     resolver = ItemResolver(client, ttl_s=60, clock=clock)
     assert resolver.resolve(["A"]) == {"A": "1"}
     clock.now = 61
-    client.catalog["A"] = "7"
-    client.started.clear()
-    client.release.clear()
     refreshed: list[Any] = []
-    refresher = threading.Thread(target=lambda: refreshed.append(resolver.resolve(["A"])), daemon=True)
-    refresher.start()
-    assert client.started.wait(WAIT)
+    refresher = refresh_of_a_under_way(client, resolver, "7", refreshed)
     answered: list[Any] = []
     other = threading.Thread(target=lambda: answered.append(resolver.resolve(["A"])), daemon=True)
     other.start()
@@ -310,13 +319,8 @@ def test_an_expired_unknown_sku_waits_for_the_refresh_under_way() -> None:
     resolver = ItemResolver(client, ttl_s=60, negative_ttl_s=10, clock=clock)
     assert resolver.resolve(["A"]) == {}
     now[0] = 11
-    client.catalog["A"] = "3"
-    client.started.clear()
-    client.release.clear()
     results: list[Any] = []
-    refresher = threading.Thread(target=lambda: results.append(resolver.resolve(["A"])), daemon=True)
-    refresher.start()
-    assert client.started.wait(WAIT)
+    refresher = refresh_of_a_under_way(client, resolver, "3", results)
     waiter = threading.Thread(
         target=lambda: results.append(resolver.resolve(["A"])), name="waiter", daemon=True
     )
