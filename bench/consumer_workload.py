@@ -44,15 +44,18 @@ def build_workload(n: int, *, seed: int, repeat_customers: float, vary_profiles:
             )
             order["billing"], order["shipping"] = dict(billing), dict(shipping)
         orders.append(order)
-        events.append(
-            OrderEvent(
-                order=WooOrder.model_validate(order),
-                webhook_topic="order.created",
-                received_at_ms=now_ms,
-                raw_body=php_json(order),
-            )
-        )
+        events.append(order_event(order, now_ms))
     return Workload(orders, events)
+
+
+def order_event(order: dict[str, Any], received_at_ms: int) -> OrderEvent:
+    """An order.created event for `order`, as the receiver would publish its webhook."""
+    return OrderEvent(
+        order=WooOrder.model_validate(order),
+        webhook_topic="order.created",
+        received_at_ms=received_at_ms,
+        raw_body=php_json(order),
+    )
 
 
 def produce(bootstrap: str, topic: str, events: list[OrderEvent]) -> None:

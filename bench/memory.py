@@ -17,14 +17,18 @@ from typing import Any
 from confluent_kafka import Producer
 from prometheus_client import REGISTRY
 
+from bench.consumer_runs import SESSION_TIMEOUT_MS
+from bench.consumer_workload import order_event, produce
 from common.kafka_settings import KafkaSettings
 from consumer.pipeline.changelog import MemoryLog
 from consumer.pipeline.codec import encode_customer, encode_order
 from consumer.pipeline.memory import WriteMemory
 from consumer.pipeline.versions import CustomerMemory, OrderMemory, Placed
+from consumer.settings import ConsumerSettings
 from consumer.topics import ensure_topics
 from devstack.broker import start_tansu
 from devstack.demo_orders import OrderFactory
+from devstack.member_thread import running_member
 from devstack.netsuite_sim import NetSuiteSimulator, SimulatorConfig
 
 
@@ -63,22 +67,24 @@ def restore_times(bootstrap: str, sizes: list[int]) -> list[tuple[int, float, fl
 
 
 def calls_after_restart(bootstrap: str, orders: int, memory_topics: bool) -> dict[str, float]:
-    from tests.integration.pipeline_harness import consumer_settings, event_for, produce, running_member
-
     with NetSuiteSimulator(SimulatorConfig(concurrency_limit=15, seed=3)) as sim:
         prefix = f"bench-{uuid.uuid4().hex[:8]}"
-        settings = consumer_settings(
-            bootstrap,
-            sim.env(),
-            prefix,
+        values: dict[str, Any] = {k.lower(): v for k, v in sim.env().items()}
+        values.update(
+            kafka_bootstrap_servers=bootstrap,
+            orders_topic=f"{prefix}.orders",
+            consumer_group=f"{prefix}-group",
+            kafka_session_timeout_ms=SESSION_TIMEOUT_MS,
+            metrics_port=0,
             consumer_memory_topics=memory_topics,
             netsuite_concurrency=15,
             netsuite_payment_records=False,  # the sales order's calls (payments add one per paid order)
         )
+        settings = ConsumerSettings(**values)
         ensure_topics(settings)
         factory = OrderFactory(seed=5, repeat_customers=0)
         first = [factory.order(n) for n in range(1, orders + 1)]
-        produce(bootstrap, settings.orders_topic, [event_for(o) for o in first])
+        produce(bootstrap, settings.orders_topic, [order_event(o, _now_ms()) for o in first])
         with running_member(settings):
             _wait(lambda: len(sim.records("salesOrder")) >= orders)
         again = []
@@ -87,7 +93,7 @@ def calls_after_restart(bootstrap: str, orders: int, memory_topics: bool) -> dic
             order.update({k: previous[k] for k in ("customer_id", "billing", "shipping")})
             again.append(order)
         before = sim.stats()["requests"]
-        produce(bootstrap, settings.orders_topic, [event_for(o) for o in again])
+        produce(bootstrap, settings.orders_topic, [order_event(o, _now_ms()) for o in again])
         with running_member(settings):
             _wait(lambda: len(sim.records("salesOrder")) >= 2 * orders)
         made = sim.stats()["requests"] - before
@@ -102,6 +108,10 @@ def _suiteql_since_start() -> float:
         for s in m.samples
         if s.name == "woo_netsuite_request_seconds_count" and s.labels.get("operation") == "suiteql"
     )
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def _wait(condition: Any, timeout_s: float = 300) -> None:

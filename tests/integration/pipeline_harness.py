@@ -6,18 +6,16 @@ Waiting is always "poll a condition until a deadline", never a bare sleep.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from consumer.member import Member, build_member
 from consumer.settings import ConsumerSettings
 from consumer.topics import ensure_topics
 from devstack.demo_orders import OrderFactory
+from devstack.member_thread import running_member
 from devstack.netsuite_sim import NetSuiteSimulator
 from schemas import OrderEvent, WooOrder
 from schemas.serde import SingleObjectSerde
@@ -99,30 +97,6 @@ def produce_raw(bootstrap: str, topic: str, key: bytes, value: bytes) -> None:
     assert producer.flush(30) == 0
 
 
-@contextmanager
-def running_member(settings: ConsumerSettings) -> Iterator[Member]:
-    """A member on a thread; stopped (gracefully) and joined on exit. Its crash fails the test."""
-    member = build_member(settings)
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            member.run()
-        except BaseException as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=target, name="member", daemon=True)
-    thread.start()
-    try:
-        yield member
-    finally:
-        member.stop.set()
-        thread.join(60)
-        assert not thread.is_alive(), "member did not stop within 60 s"
-    if errors:
-        raise errors[0]
-
-
 def committed_offsets(bootstrap: str, group: str, topic: str, partitions: int) -> dict[int, int]:
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
     try:
@@ -132,7 +106,7 @@ def committed_offsets(bootstrap: str, group: str, topic: str, partitions: int) -
         consumer.close()
 
 
-__all__ = ["OrderFactory"]
+__all__ = ["OrderFactory", "running_member"]
 
 
 def by_external_id(sim: NetSuiteSimulator, record_type: str = "salesOrder") -> dict[str, dict[str, Any]]:
