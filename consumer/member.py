@@ -119,6 +119,7 @@ def build_member(settings: ConsumerSettings, stop: threading.Event | None = None
         workers=settings.consumer_workers,
         max_buffered=settings.consumer_max_buffered,
         max_buffered_bytes=settings.consumer_max_buffered_bytes,
+        max_uncommitted=settings.consumer_max_uncommitted,
         commit_interval_s=settings.consumer_commit_interval_s,
         call_timeout_s=call_timeout_s,
         lag_interval_s=settings.consumer_lag_interval_s,

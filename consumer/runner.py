@@ -1,7 +1,7 @@
 """The poll loop of one group member: the only thread that touches the Kafka consumer.
 
-Each turn: surface a member failure, apply pauses (retry-topic due times, halts, backpressure by
-records and bytes), consume a batch, hand each record to the keyed executor (parallel across orders,
+Each turn: surface a member failure, apply pauses (retry-topic due times, halts, partitions over
+their uncommitted window, backpressure by records and bytes), consume a batch, hand each record to the keyed executor (parallel across orders,
 sequential within one) under a lease on its partition, and every `commit_interval` commit the
 contiguous prefix of finished offsets. On revoke it first ends the revoked partitions' leases (no new
 NetSuite call can start), waits only for calls already on the wire, commits what finished and
@@ -60,6 +60,7 @@ class Runner:
         workers: int,
         max_buffered: int,
         max_buffered_bytes: int,
+        max_uncommitted: int = 5000,
         commit_interval_s: float = 1.0,
         drain_timeout_s: float = 30.0,
         call_timeout_s: float = 70.0,
@@ -78,6 +79,7 @@ class Runner:
         self._tracker, self._holds = OffsetTracker(), DueTimeHolds()
         self.leases = Leases(stop)
         self._max_buffered, self._max_bytes = max_buffered, max_buffered_bytes
+        self._max_uncommitted, self._behind = max_uncommitted, set[TP]()
         self._bytes_lock, self._buffered_bytes = threading.Lock(), 0
         self._commit_interval_s, self._drain_timeout_s = commit_interval_s, drain_timeout_s
         self._now_ms = now_ms
@@ -139,7 +141,17 @@ class Runner:
         with self._bytes_lock:
             full = self._buffered_bytes >= self._max_bytes
         backpressure = self._halts.halted or full or self._tracker.in_flight() >= self._max_buffered
-        self._pauses.apply(self._rebalance.assigned, all_of_them=backpressure, now_ms=self._now_ms())
+        behind = self._tracker.over_window(self._max_uncommitted)
+        for topic, partition in behind - self._behind:
+            log.warning(
+                "%s/%s paused: %d or more records handed on since its last commit "
+                "(CONSUMER_MAX_UNCOMMITTED); it fetches again once its commit catches up",
+                topic, partition, self._max_uncommitted,
+            )  # fmt: skip
+        self._behind = behind
+        self._pauses.apply(
+            self._rebalance.assigned, all_of_them=backpressure, behind=behind, now_ms=self._now_ms()
+        )
         fetched = self._fetched()
         restoring = self._memory_log.restoring() if self._memory_log is not None else set()
         for msg in fetched:

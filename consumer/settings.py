@@ -36,6 +36,12 @@ class ConsumerSettings(KafkaSettings, NetSuiteSettings):
     consumer_max_buffered_bytes: int = Field(
         64 * 1024 * 1024, ge=1024 * 1024, description="record bytes held in memory before pausing"
     )
+    consumer_max_uncommitted: int = Field(
+        5000,
+        ge=1,
+        description="records of one partition handed on since its last acknowledged commit "
+        "(what a crash redoes) before that partition pauses",
+    )
     consumer_commit_interval_s: float = Field(
         1.0, gt=0, description="how often finished offsets are committed"
     )

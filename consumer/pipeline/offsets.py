@@ -84,6 +84,12 @@ class OffsetTracker:
                 return len(state.pending) if state else 0
             return sum(len(s.pending) for s in self._parts.values())
 
+    def over_window(self, limit: int) -> set[TopicPartitionKey]:
+        """Partitions with `limit` or more records handed on since their last acknowledged commit
+        (unfinished, or finished past the first unfinished one): what a crash would redo."""
+        with self._lock:
+            return {tp for tp, s in self._parts.items() if len(s.pending) + len(s.finished) >= limit}
+
     def forget(self, tps: list[TopicPartitionKey]) -> None:
         """Drop revoked partitions: late finishes for them are ignored."""
         with self._lock:

@@ -4,11 +4,13 @@
 |---------------|----------------------------------------------------|--------------------------------------|
 | due-time hold | a retry topic's, at a record not yet due           | its due time (`DueTimeHolds`)        |
 | gate          | one whose memory is restoring, at its first record | the memory is read (`restoring`)     |
+| window        | one with `CONSUMER_MAX_UNCOMMITTED` records handed | the broker acknowledged a commit     |
+|               | on since its last acknowledged commit              | below that (`OffsetTracker`)         |
 | backpressure  | every assigned one                                 | halt lifted, buffers below their caps |
 
 A hold or a gate pauses the partition *at a record*: paused, and sought back to that record, so the
-records fetched beyond it are dropped (`stopped`) and come again once it is resumed. Backpressure
-pauses without a seek: what was fetched runs. librdkafka keeps a partition's pause flag across a
+records fetched beyond it are dropped (`stopped`) and come again once it is resumed. The window and
+backpressure pause without a seek: what was fetched runs. librdkafka keeps a partition's pause flag across a
 revoke and a re-assignment; `Rebalance.assign` resumes what it assigns, and `keep_only` forgets the
 partitions that left.
 """
@@ -16,6 +18,7 @@ partitions that left.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from typing import Protocol
 
 from confluent_kafka import TopicPartition
@@ -60,14 +63,17 @@ class Pauses:
         self._pause_at(tp, offset)
         self.gated.add(tp)
 
-    def apply(self, assigned: set[TP], *, all_of_them: bool, now_ms: int) -> None:
+    def apply(
+        self, assigned: set[TP], *, all_of_them: bool, now_ms: int, behind: AbstractSet[TP] = frozenset()
+    ) -> None:
         """Tell the client what to pause and resume this turn: due holds released, gates whose memory
-        is read lifted, and every assigned partition paused while `all_of_them` (backpressure)."""
+        is read lifted, the partitions `behind` (over their uncommitted window) paused, and every
+        assigned partition paused while `all_of_them` (backpressure)."""
         self._holds.release_due(now_ms)
         if self.gated and self._restoring is not None:
             restoring = self._restoring()
             self.gated = {tp for tp in self.gated if tp[1] in restoring}
-        want = set(assigned) if all_of_them else (self._holds.held() | self.gated) & assigned
+        want = set(assigned) if all_of_them else (self._holds.held() | self.gated | behind) & assigned
         pause, resume = want - self.paused, (self.paused - want) & assigned
         if pause:
             self._client.pause([TopicPartition(t, p) for t, p in pause])
