@@ -207,12 +207,14 @@ class TestRetryPolicy:
     def test_403_with_a_failing_probe_halts(self) -> None:
         assert self.decide(AuthFailure("x", status=403), token_works=False) == Wait(HaltReason.CREDENTIALS)
 
-    @pytest.mark.parametrize("attempts", [0, 2])
+    @pytest.mark.parametrize(("attempts", "header"), [(0, 1), (2, 2)])
     def test_403_with_a_working_token_is_parked_in_the_last_retry_topic_keeping_its_count(
-        self, attempts: int
+        self, attempts: int, header: int
     ) -> None:
+        """The count is the `x-attempt` header, 1-based by the contract: a record parked at its first
+        try carries 1, not 0 (so one attempt of its chain is spent)."""
         assert self.decide(AuthFailure("x", status=403), attempts) == Forward(
-            "orders.retry.3", attempts, 301000, "permission"
+            "orders.retry.3", header, 301000, "permission"
         )
 
     def test_a_registry_that_does_not_answer_halts_and_is_never_a_dead_letter(self) -> None:

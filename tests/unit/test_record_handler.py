@@ -182,7 +182,7 @@ def test_a_403_with_a_working_token_parks_the_record_and_halts_nothing(stop: thr
     m = Member(stop, FakeWriter([AuthFailure("no", status=403, error_code="INSUFFICIENT_PERMISSION")]))
     assert m.handle() is True
     [(topic, headers)] = m.forwarder.sent
-    assert (topic, headers[h.ATTEMPT]) == ("orders.retry.2", b"0")  # the last retry topic, no attempt spent
+    assert (topic, headers[h.ATTEMPT]) == ("orders.retry.2", b"1")  # the last retry topic; 1-based
     assert not m.halts.halted
     assert sample("woo_consumer_permission_parked_total") == before + 1
 
