@@ -1,12 +1,12 @@
 """The poll loop of one group member: the only thread that touches the Kafka consumer.
 
 Each turn: surface a member failure, apply pauses (retry-topic due times, halts, partitions over
-their uncommitted window, backpressure by records and bytes), consume a batch, hand each record to the keyed executor (parallel across orders,
-sequential within one) under a lease on its partition, and every `commit_interval` commit the
-contiguous prefix of finished offsets. On revoke it first ends the revoked partitions' leases (no new
-NetSuite call can start), waits only for calls already on the wire, commits what finished and
-forgets the partitions; on shutdown it stops fetching, lets in-flight work finish (bounded), commits
-and leaves the group.
+their uncommitted window, backpressure by records and bytes), consume a batch, hand each record to
+the keyed executor (parallel across orders, sequential within one) under a lease on its partition,
+and every `commit_interval` commit the contiguous prefix of finished offsets. On revoke it first ends
+the revoked partitions' leases (no new NetSuite call can start), waits only for calls already on the
+wire, commits what finished and forgets the partitions; on shutdown it stops fetching, lets in-flight
+work finish (bounded), commits and leaves the group.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@
 | `SchemaRegistryDown`          | always                                 | wait: halt `schema_registry`   |
 
 (1) with its attempt count kept: neither a permission nor NetSuite's concurrency limit (another
-integration may hold it) is the record's fault — but at least 1, as `x-attempt` is 1-based. (2) `Rejected`, `NotFound`,
-`Unmappable`, `Undecodable`, `RecordBug`. (3) tried again after a growing backoff.
+integration may hold it) is the record's fault — but at least 1, as `x-attempt` is 1-based.
+(2) `Rejected`, `NotFound`, `Unmappable`, `Undecodable`, `RecordBug`. (3) tried again after a growing backoff.
 
 "Then again" means the same record from the top, with no attempt spent. The checks that need I/O
 (the probes) are asked only in the row that needs them, through the injected `Checks`.
