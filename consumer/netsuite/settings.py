@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 from common.kafka_settings import ENV_FILE_CONFIG
 from consumer.netsuite.mapping_settings import MappingSettings
 from consumer.netsuite.policy import MappingPolicy
+from consumer.plain_http import scheme_allowed
 
 # As NetSuite shows it (Setup > Company > Company Information): 1234567, 1234567_SB1, TSTDRV1234567.
 # It becomes part of a host name, so nothing else (no '.', '/', '@', ':') may pass.
@@ -27,9 +28,11 @@ class NetSuiteSettings(MappingSettings):
     netsuite_token_id: SecretStr = Field(description="TBA token id (access token)")
     netsuite_token_secret: SecretStr = Field(description="TBA token secret")
     netsuite_allow_http: bool = Field(
-        False, description="accept an http:// NETSUITE_BASE_URL (a local simulator only)"
+        False, description="accept http:// to a NETSUITE_BASE_URL host other than loopback (a simulator)"
     )
-    netsuite_base_url: str = Field("", description="root URL (https); default from the account id")
+    netsuite_base_url: str = Field(
+        "", description="root URL (https, or http to a loopback host); default from the account id"
+    )
     netsuite_concurrency: int = Field(5, ge=1, description="most requests in flight for the whole group")
     netsuite_subsidiary_id: str | None = Field(None, description="set on new customers (OneWorld accounts)")
     netsuite_version_field: str = Field(
@@ -70,13 +73,15 @@ class NetSuiteSettings(MappingSettings):
     @classmethod
     def _https_only(cls, value: str, info: ValidationInfo) -> str:
         """TBA signs each request but does not encrypt it: orders and customers' data travel in the
-        body, so plain http is refused unless `NETSUITE_ALLOW_HTTP` opts in (the local simulator)."""
+        body, so plain http is refused unless it stays on this machine (a loopback host) or
+        `NETSUITE_ALLOW_HTTP` opts in (a simulator elsewhere)."""
         if not value:
             return value
         parts = urlsplit(value)
-        allowed = ("https", "http") if info.data.get("netsuite_allow_http") else ("https",)
-        if parts.scheme not in allowed:
-            raise ValueError("must start with https:// (http:// only with NETSUITE_ALLOW_HTTP=true)")
+        if not scheme_allowed(parts, bool(info.data.get("netsuite_allow_http"))):
+            raise ValueError(
+                "must start with https:// (http:// only to a loopback host or with NETSUITE_ALLOW_HTTP=true)"
+            )
         if not parts.hostname or parts.username or parts.query or parts.fragment:
             raise ValueError("must be a root URL: scheme and host, no user, query or fragment")
         return value

@@ -8,16 +8,17 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings
 
 from common.kafka_settings import ENV_FILE_CONFIG
+from consumer.plain_http import scheme_allowed
 
 
 class WooCommerceSettings(BaseSettings):
     model_config = ENV_FILE_CONFIG
 
     woocommerce_allow_http: bool = Field(
-        False, description="accept an http:// WOOCOMMERCE_API_URL (a local simulator only)"
+        False, description="accept http:// to a WOOCOMMERCE_API_URL host other than loopback (a simulator)"
     )
     woocommerce_api_url: str = Field(
-        description="the shop's root URL (https); /wp-json/wc/v3/... is appended"
+        description="the shop's root URL (https, or http to a loopback host); /wp-json/wc/v3/... is appended"
     )
     woocommerce_consumer_key: SecretStr = Field(description="REST API key (ck_...), read permission")
     woocommerce_consumer_secret: SecretStr = Field(description="REST API secret (cs_...)")
@@ -27,11 +28,14 @@ class WooCommerceSettings(BaseSettings):
     @classmethod
     def _https_root(cls, value: str, info: ValidationInfo) -> str:
         """Basic auth sends the key and secret with every request, readable on plain http — and
-        WooCommerce refuses Basic auth there anyway (it wants OAuth 1.0a without TLS)."""
+        WooCommerce refuses Basic auth there anyway (it wants OAuth 1.0a without TLS). A loopback host
+        never puts them on the network (a mock shop), anything else needs `WOOCOMMERCE_ALLOW_HTTP`."""
         parts = urlsplit(value)
-        allowed = ("https", "http") if info.data.get("woocommerce_allow_http") else ("https",)
-        if parts.scheme not in allowed:
-            raise ValueError("must start with https:// (http:// only with WOOCOMMERCE_ALLOW_HTTP=true)")
+        if not scheme_allowed(parts, bool(info.data.get("woocommerce_allow_http"))):
+            raise ValueError(
+                "must start with https:// "
+                "(http:// only to a loopback host or with WOOCOMMERCE_ALLOW_HTTP=true)"
+            )
         if not parts.hostname or parts.username or parts.query or parts.fragment:
             raise ValueError("must be the shop's root URL: scheme, host and path, no user, query or fragment")
         return value.rstrip("/")

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from common.kafka_settings import KafkaSettings
 from consumer.__main__ import main as consumer_main
 from consumer.settings import ConsumerSettings
+from tests.unit.loopback_cases import LOOPBACK_URLS, NOT_LOOPBACK_URLS
 
 NETSUITE_ENV = {
     "NETSUITE_ACCOUNT_ID": "1234567_SB1",
@@ -138,14 +139,31 @@ def test_an_account_id_that_is_not_one_never_becomes_a_host_name(
 def test_plain_http_base_url_is_refused_unless_explicitly_allowed(
     netsuite_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("NETSUITE_BASE_URL", "http://127.0.0.1:9999")
+    monkeypatch.setenv("NETSUITE_BASE_URL", "http://netsuite-sim.example.com:9999")
     with pytest.raises(ValidationError, match=r"netsuite_base_url[\s\S]*NETSUITE_ALLOW_HTTP"):
         ConsumerSettings()
     monkeypatch.setenv("NETSUITE_ALLOW_HTTP", "false")
     with pytest.raises(ValidationError, match="netsuite_base_url"):
         ConsumerSettings()
     monkeypatch.setenv("NETSUITE_ALLOW_HTTP", "true")
-    assert ConsumerSettings().netsuite_base_url == "http://127.0.0.1:9999"
+    assert ConsumerSettings().netsuite_base_url == "http://netsuite-sim.example.com:9999"
+
+
+@pytest.mark.parametrize("url", LOOPBACK_URLS)
+def test_plain_http_to_a_loopback_host_needs_no_opt_in(
+    netsuite_env: None, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("NETSUITE_BASE_URL", url + "/")
+    assert ConsumerSettings().netsuite_base_url == url
+
+
+@pytest.mark.parametrize("url", NOT_LOOPBACK_URLS)
+def test_plain_http_to_any_other_host_still_needs_the_opt_in(
+    netsuite_env: None, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("NETSUITE_BASE_URL", url)
+    with pytest.raises(ValidationError, match=r"netsuite_base_url[\s\S]*NETSUITE_ALLOW_HTTP"):
+        ConsumerSettings()
 
 
 @pytest.mark.parametrize(

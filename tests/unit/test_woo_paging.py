@@ -23,6 +23,7 @@ from consumer.woocommerce.settings import WooCommerceSettings
 from devstack.demo_orders import OrderFactory
 from devstack.woo_sim import Faults, WooSimConfig, WooSimulator
 from devstack.woo_sim.messages import Request
+from tests.unit.loopback_cases import LOOPBACK_URLS, NOT_LOOPBACK_URLS
 
 T0 = datetime(2026, 12, 1, 10, 0, 0, tzinfo=UTC)
 BEFORE = T0 - timedelta(hours=1)
@@ -160,3 +161,17 @@ def test_the_api_url_must_be_https_unless_allowed() -> None:
         WooCommerceSettings(woocommerce_api_url="http://shop.example.com", **values)  # type: ignore[arg-type]
     ok = WooCommerceSettings(woocommerce_api_url="https://shop.example.com/", **values)  # type: ignore[arg-type]
     assert ok.woocommerce_api_url == "https://shop.example.com"
+
+
+@pytest.mark.parametrize("url", LOOPBACK_URLS)
+def test_plain_http_to_a_loopback_shop_needs_no_opt_in(url: str) -> None:
+    values = {"woocommerce_consumer_key": "ck", "woocommerce_consumer_secret": "cs"}
+    ok = WooCommerceSettings(woocommerce_api_url=url + "/", **values)  # type: ignore[arg-type]
+    assert ok.woocommerce_api_url == url
+
+
+@pytest.mark.parametrize("url", NOT_LOOPBACK_URLS)
+def test_plain_http_to_any_other_shop_still_needs_the_opt_in(url: str) -> None:
+    values = {"woocommerce_consumer_key": "ck", "woocommerce_consumer_secret": "cs"}
+    with pytest.raises(ValidationError, match="WOOCOMMERCE_ALLOW_HTTP"):
+        WooCommerceSettings(woocommerce_api_url=url, **values)  # type: ignore[arg-type]
