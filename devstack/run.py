@@ -88,7 +88,6 @@ def main(argv: list[str] | None = None) -> int:
             "NETSUITE_TOKEN_ID": sim.token_id,
             "NETSUITE_TOKEN_SECRET": sim.token_secret,
             "NETSUITE_BASE_URL": f"http://127.0.0.1:{sim_port}",
-            "NETSUITE_ALLOW_HTTP": "true",  # the local simulator serves plain http
             "NETSUITE_CONCURRENCY": "5",
             # suitetax (the default mode) against the simulator's SuiteTax engine: the demo's German
             # VAT rate books under the simulator's DE-VAT-19 code
@@ -96,7 +95,6 @@ def main(argv: list[str] | None = None) -> int:
             **special_item_env(),
             "NETSUITE_REFUND_ACCOUNT_ID": DEMO_BANK_ACCOUNT_ID,
             "WOOCOMMERCE_API_URL": f"http://127.0.0.1:{shop_port}",
-            "WOOCOMMERCE_ALLOW_HTTP": "true",  # the local simulator serves plain http
             "WOOCOMMERCE_CONSUMER_KEY": DEMO_CONSUMER_KEY,
             "WOOCOMMERCE_CONSUMER_SECRET": DEMO_CONSUMER_SECRET,
             "RECEIVER_PUBLIC_URL": f"http://127.0.0.1:{receiver_port}",
