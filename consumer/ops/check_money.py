@@ -7,8 +7,10 @@
 | NETSUITE_DEPOSIT_ACCOUNT_ID  | the id in `account`                    | unknown or inactive           |
 
 Only what is configured is checked (payments off: no payment lines; an unset map: deposits take the
-account's default method, said as ○). An unknown id would reject the first deposit or refund that
-names it; a non-bank account would book money paid out against the wrong ledger.
+account's default method, said as ○; an unset refund account, said as ○ with the orders it would
+dead-letter: not a ✘, as only a full refund before billing needs it and the contract does not name
+it). An unknown id would reject the first deposit or refund that names it; a non-bank account would
+book money paid out against the wrong ledger.
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ def money(settings: ConsumerSettings, client: NetSuiteClient) -> Iterator[Result
     for name, account_id, bank in accounts:
         if account_id:
             yield _account(name, account_id, bank, client)
+        elif name == REFUND and settings.netsuite_payment_records:
+            yield Result.skip(REFUND, f"unset: {_UNSET_REFUND}")
+
+
+_UNSET_REFUND = (
+    "an order refunded in full before it is billed is dead-lettered (its deposit is given back from that "
+    "bank account) until it is set; then redrive it"
+)
 
 
 def _rows(client: NetSuiteClient, table: str, columns: str, ids: list[str]) -> dict[str, dict[str, Any]]:

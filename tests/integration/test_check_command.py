@@ -108,6 +108,15 @@ def test_without_a_shop_its_lines_are_not_checked_and_do_not_fail(topics: dict[s
     assert result.stdout.splitlines()[-1].endswith("passed, 0 failed, 2 not checked")
 
 
+def test_an_unset_refund_account_is_said_not_failed(topics: dict[str, str]) -> None:
+    """Only an order refunded in full before it is billed needs it (its deposit is given back), and
+    the contract does not name it: a setup with every contracted variable right passes."""
+    result = run_against(SimulatorConfig(), topics, NETSUITE_REFUND_ACCOUNT_ID="")
+    assert result.returncode == 0, result.stdout + result.stderr
+    [line] = [ln for ln in result.stdout.splitlines() if "NETSUITE_REFUND_ACCOUNT_ID" in ln]
+    assert line.startswith("○ NETSUITE_REFUND_ACCOUNT_ID: unset: an order refunded in full before it is billed")
+
+
 @pytest.mark.parametrize(
     ("shop_args", "overrides", "failing", "fix"),
     [
