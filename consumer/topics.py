@@ -66,6 +66,15 @@ class BrokerUnreachable(Exception):
         )
 
 
+def kafka_reason(exc: KafkaException) -> str:
+    """Kafka's own words for a failed request, e.g. `Local: Timed out (_TIMED_OUT)`: what an operator
+    command prints instead of a traceback (the error names no record data)."""
+    err = exc.args[0] if exc.args else None
+    if isinstance(err, KafkaError):
+        return f"{err.str()} ({err.name()})"
+    return str(exc)
+
+
 def reachable(admin: AdminClient, timeout_s: float = 10.0) -> Any:
     """The cluster's metadata, or `BrokerUnreachable`."""
     try:

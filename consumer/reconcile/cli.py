@@ -5,7 +5,8 @@ Long-running by default: a pass every RECONCILE_INTERVAL_S, metrics and /healthz
 first run, or a backfill after an outage. Exit codes: 0 the pass completed; 2 bad arguments or
 settings, a missing topic, or WooCommerce refusing the key (401/403); 3 the pass could not complete:
 WooCommerce or Kafka did not answer after retries (nothing was lost, the watermark did not move: run
-it again). 1, "the check found problems", is `audit`'s.
+it again). 1, "the check found problems", is `audit`'s. Kafka not answering at the start (reading the
+topics' metadata) is 3 in both modes; once running, a failed pass is logged and the next one retries.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from consumer.reconcile.reconciler import PassResult, Reconciler, Timing
 from consumer.reconcile.settings import ReconcileSettings
 from consumer.reconcile.table import PublishedTable, TableWriteFailed
 from consumer.reconcile.tail import MainTail
+from consumer.topics import BrokerUnreachable, kafka_reason
 from consumer.woocommerce.client import WooAuthError, WooClient, WooError, WooUnavailable
-from schemas.serde import make_serde
+from schemas.serde import OrderSerde, make_serde
 
 log = logging.getLogger("consumer.reconcile")
 DONE, BAD_INPUT, INCOMPLETE = 0, 2, 3
@@ -56,16 +58,15 @@ def run(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         print_errors(exc)
         return BAD_INPUT
-    timeout = settings.reconcile_read_timeout_s
     try:
-        table = PublishedTable(
-            settings.client_config(), settings.producer_config(), settings.reconcile_topic, timeout
-        )
-        serde = make_serde(settings.schema_registry_url, settings.registry_config())
-        tail = MainTail(settings.client_config(), settings.orders_topic, serde, timeout)
+        table, serde, tail = _readers(settings)
     except LookupError as exc:
         print(f"reconcile: {exc}", file=sys.stderr)
         return BAD_INPUT
+    except (BrokerUnreachable, KafkaException) as exc:  # both modes: nothing to retry with yet
+        said = f"Kafka did not answer ({kafka_reason(exc)})" if isinstance(exc, KafkaException) else exc
+        print(f"reconcile: {said}; nothing was published — run it again", file=sys.stderr)
+        return INCOMPLETE
     publisher = KafkaPublisher({**settings.producer_config(), "client.id": "woo-reconcile"})
     stop = threading.Event()
     woo = WooClient(settings, sleep=_backoff_until(stop))
@@ -96,6 +97,21 @@ def run(args: argparse.Namespace) -> int:
         tail.close()
         table.close()
         woo.close()
+
+
+def _readers(settings: ReconcileSettings) -> tuple[PublishedTable, OrderSerde, MainTail]:
+    """The reconcile topic's table and the main topic's tail, both positioned; raises `LookupError`
+    (a topic is missing), `BrokerUnreachable` or `KafkaException` (Kafka did not answer)."""
+    timeout = settings.reconcile_read_timeout_s
+    table = PublishedTable(
+        settings.client_config(), settings.producer_config(), settings.reconcile_topic, timeout
+    )
+    try:
+        serde = make_serde(settings.schema_registry_url, settings.registry_config())
+        return table, serde, MainTail(settings.client_config(), settings.orders_topic, serde, timeout)
+    except BaseException:
+        table.close()
+        raise
 
 
 def _once(reconciler: Reconciler, since: datetime | None) -> int:

@@ -14,7 +14,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import Consumer, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+
+from consumer.topics import BrokerUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,11 @@ class Follower:
                 "queued.max.messages.kbytes": 16384,
             }
         )
-        metadata = self._consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)
+        try:
+            metadata = self._consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)
+        except KafkaException:  # no broker answered: one line naming the variables, as `redrive`'s reader
+            self._consumer.close()
+            raise BrokerUnreachable(timeout_s) from None
         if metadata is None or metadata.error is not None:
             self._consumer.close()
             raise LookupError(f"topic {topic} not found — create it with `python -m consumer topics`")

@@ -42,7 +42,11 @@ class PublishedTable:
     ) -> None:
         self.topic = topic
         self._reader = Follower(client_config, topic, timeout_s)
-        self._reader.start({})
+        try:
+            self._reader.start({})
+        except BaseException:  # the broker went away between the two requests
+            self._reader.close()
+            raise
         self._producer = Producer({**producer_config, "client.id": "woo-reconcile-table"})
         self._versions: dict[int, str] = {}
         self.positions: dict[int, int] = {}

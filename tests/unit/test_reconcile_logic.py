@@ -24,6 +24,7 @@ from devstack.demo_orders import OrderFactory
 from devstack.woo_sim import WooSimulator
 from receiver.testing import FakePublisher
 from schemas.serde import SingleObjectSerde
+from tests import cli as cli_command
 
 NOW = datetime(2026, 12, 2, 12, 0, 0, tzinfo=UTC)
 US = "https://hooks.example.com"
@@ -207,3 +208,28 @@ def test_a_signal_cuts_the_woocommerce_back_off_short() -> None:
     with pytest.raises(WooUnavailable, match="stopping"):
         sleep(60)
     assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("mode", [["--once"], []], ids=["once", "long-running"])
+def test_a_broker_that_does_not_answer_at_start_exits_3_with_one_line(mode: list[str]) -> None:
+    """Before the first pass both modes read the reconcile and main topics' metadata: a broker that
+    does not answer is reconcile's "Kafka did not answer" (3, run it again), not a traceback."""
+    secret = "cs_do_not_print_me"
+    result = cli_command.run(
+        "consumer",
+        "reconcile",
+        *mode,
+        env={
+            "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",  # nothing listens on port 1
+            "RECONCILE_READ_TIMEOUT_S": "1",
+            "METRICS_PORT": "0",
+            "WOOCOMMERCE_API_URL": "https://shop.example.com",
+            "WOOCOMMERCE_CONSUMER_KEY": "ck_do_not_print_me",
+            "WOOCOMMERCE_CONSUMER_SECRET": secret,
+        },
+        timeout_s=60,
+    )
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "KAFKA_BOOTSTRAP_SERVERS" in result.stderr  # the variable to check, named
+    assert "_do_not_print_me" not in result.stderr + result.stdout
