@@ -66,13 +66,13 @@ class BrokerUnreachable(Exception):
         )
 
 
-def kafka_reason(exc: KafkaException) -> str:
-    """Kafka's own words for a failed request, e.g. `Local: Timed out (_TIMED_OUT)`: what an operator
+def kafka_reason(failure: KafkaException | KafkaError) -> str:
+    """Kafka's own words for a failed request, e.g. `_TIMED_OUT: Local: Timed out`: what an operator
     command prints instead of a traceback (the error names no record data)."""
-    err = exc.args[0] if exc.args else None
+    err = failure.args[0] if isinstance(failure, KafkaException) and failure.args else failure
     if isinstance(err, KafkaError):
-        return f"{err.str()} ({err.name()})"
-    return str(exc)
+        return f"{err.name()}: {err.str()}"
+    return str(failure)
 
 
 def reachable(admin: AdminClient, timeout_s: float = 10.0) -> Any:

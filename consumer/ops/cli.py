@@ -1,6 +1,7 @@
 """The operator commands' command lines (`python -m consumer redrive|replay …`), per the contract.
 
-Exit codes: 0 done, 2 bad arguments or settings, 3 refused (the reason printed).
+Exit codes: 0 done, 2 bad arguments or settings, 3 refused (the reason printed): past the redrive
+limit, a group with members, or the broker refusing or not answering part-way (`refused`).
 """
 
 from __future__ import annotations
@@ -96,9 +97,9 @@ def run_redrive(args: argparse.Namespace) -> int:
                 redrives_topic=settings.redrives_topic,
             )
         except PublishError as exc:
-            print(f"redrive: the broker did not take a record ({exc.reason}); nothing after it was sent",
-                  file=sys.stderr)  # fmt: skip
-            return REFUSED
+            return refused(
+                "redrive", f"the broker did not take a record ({exc.reason}); nothing after it was sent"
+            )
         finally:
             publisher.close(30)
     for d in chosen.refused:
@@ -128,9 +129,8 @@ def run_replay(args: argparse.Namespace) -> int:
         if not args.dry_run:
             replay.ensure_idle(admin, settings.consumer_group)  # a member may have joined meanwhile
             replay.apply(admin, settings.consumer_group, topic, moves)
-    except replay.GroupActive as exc:
-        print(f"replay refused: {exc}", file=sys.stderr)
-        return REFUSED
+    except (replay.GroupActive, replay.BrokerFailed) as exc:
+        return refused("replay", str(exc))
     except (LookupError, BrokerUnreachable) as exc:
         print(f"replay: {exc}", file=sys.stderr)
         return BAD_INPUT
@@ -184,6 +184,14 @@ def run_check(args: argparse.Namespace) -> int:
         + (" — fix them before go-live" if failed else "")
     )
     return PROBLEMS if failed else DONE
+
+
+def refused(command: str, reason: str) -> int:
+    """The contract's 3, "refused (the reason printed)": one line on stderr, never a traceback — for
+    what the command will not do (`redrive` past its limit is listed per record instead) and for a
+    broker that refuses or stops answering part-way, after it answered at the start."""
+    print(f"{command} refused: {reason}", file=sys.stderr)
+    return REFUSED
 
 
 def _settings() -> OperatorSettings | None:

@@ -4,6 +4,8 @@ Replaying is safe because writes are idempotent by externalId and the version ru
 older version overwrite a newer one; with the group's memory in Kafka an unchanged order costs no
 NetSuite call at all. Kafka only lets offsets move while the group has no active member, so this
 refuses (exit 3, naming the members) unless the group is empty: scale the consumers to zero first.
+The broker refusing the change (a member joined after the check) or not answering part-way is exit 3
+too, with Kafka's reason and what moved.
 
 | `--to`                  | new offset of each partition                                            |
 |-------------------------|-------------------------------------------------------------------------|
@@ -19,14 +21,37 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from confluent_kafka import Consumer, ConsumerGroupState, ConsumerGroupTopicPartitions, TopicPartition
+from confluent_kafka import (
+    Consumer,
+    ConsumerGroupState,
+    ConsumerGroupTopicPartitions,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient
+
+from consumer.topics import kafka_reason
 
 Target = str | int | datetime  # "earliest" / "latest", an offset, a time
 
 
 class GroupActive(Exception):
     """The group has members: Kafka refuses to move its offsets (and they would overwrite them)."""
+
+
+class BrokerFailed(Exception):
+    """The broker refused a request of the replay or stopped answering part-way: the message says
+    which, in Kafka's words, and what moved. Refused, like `redrive` when the broker does not take a
+    record (exit 3): the broker answered when the command started, the settings are not at fault."""
+
+
+# what the broker answers an offset change for a group that has a member (Kafka and tansu)
+_MEMBER_JOINED = {
+    KafkaError.UNKNOWN_MEMBER_ID,
+    KafkaError.REBALANCE_IN_PROGRESS,
+    KafkaError.ILLEGAL_GENERATION,
+}
 
 
 @dataclass(frozen=True)
@@ -58,8 +83,16 @@ def parse_target(text: str) -> Target:
 
 
 def ensure_idle(admin: AdminClient, group: str, timeout_s: float = 30.0) -> None:
-    """Raise `GroupActive` unless the group is empty (or unknown to the broker)."""
-    description = admin.describe_consumer_groups([group], request_timeout=timeout_s)[group].result(timeout_s)
+    """Raise `GroupActive` unless the group is empty (or unknown to the broker); `BrokerFailed`
+    when the broker does not say."""
+    try:
+        asked = admin.describe_consumer_groups([group], request_timeout=timeout_s)
+        description = asked[group].result(timeout_s)
+    except (KafkaException, TimeoutError) as exc:
+        raise BrokerFailed(
+            f"the broker did not answer whether group {group} has members ({_reason(exc, timeout_s)}); "
+            "nothing was moved — run it again"
+        ) from None
     members = [f"{m.client_id}@{m.host} ({m.member_id})" for m in description.members or []]
     if members or description.state not in (ConsumerGroupState.EMPTY, ConsumerGroupState.DEAD):
         named = ", ".join(members) or "the broker did not list them"
@@ -72,7 +105,8 @@ def ensure_idle(admin: AdminClient, group: str, timeout_s: float = 30.0) -> None
 def plan(
     client_config: dict[str, Any], group: str, topic: str, partitions: list[int] | None, target: Target
 ) -> list[Move]:
-    """Where each partition would move, without moving anything."""
+    """Where each partition would move, without moving anything; `BrokerFailed` when the broker stops
+    answering."""
     reader = Consumer({**client_config, "group.id": group, "enable.auto.commit": False})  # never subscribes
     try:
         metadata = reader.list_topics(topic, timeout=30).topics.get(topic)
@@ -101,16 +135,39 @@ def plan(
                 )
             )
         return moves
+    except KafkaException as exc:
+        raise BrokerFailed(
+            f"the broker did not answer reading the offsets of {topic} ({kafka_reason(exc)}); "
+            "nothing was moved — run it again"
+        ) from None
     finally:
         reader.close()
 
 
 def apply(admin: AdminClient, group: str, topic: str, moves: list[Move], timeout_s: float = 30.0) -> None:
+    """Move the group's offsets; `BrokerFailed` when the broker refuses a partition or does not answer."""
     request = ConsumerGroupTopicPartitions(group, [TopicPartition(topic, m.partition, m.new) for m in moves])
-    result = admin.alter_consumer_group_offsets([request], request_timeout=timeout_s)[group].result(timeout_s)
+    try:
+        asked = admin.alter_consumer_group_offsets([request], request_timeout=timeout_s)
+        result = asked[group].result(timeout_s)
+    except (KafkaException, TimeoutError) as exc:
+        raise BrokerFailed(
+            f"the broker did not confirm the offset change ({_reason(exc, timeout_s)}): the offsets may or "
+            "may not have moved — `--dry-run` shows where they are; running it again is safe"
+        ) from None
     failed = [tp for tp in result.topic_partitions if tp.error is not None]
     if failed:
-        raise RuntimeError(f"the broker refused to move {len(failed)} partition(s): {failed[0].error}")
+        joined = any(tp.error.code() in _MEMBER_JOINED for tp in failed)
+        raise BrokerFailed(
+            f"the broker refused to move partition(s) {', '.join(str(tp.partition) for tp in failed)} of "
+            f"{topic}: {kafka_reason(failed[0].error)}"
+            + (" — a member joined the group after the check: stop the consumers first" if joined else "")
+            + ("; nothing was moved" if len(failed) == len(moves) else "; the other partitions moved")
+        )
+
+
+def _reason(exc: KafkaException | TimeoutError, timeout_s: float) -> str:
+    return kafka_reason(exc) if isinstance(exc, KafkaException) else f"no answer within {timeout_s:.0f}s"
 
 
 def _new(reader: Consumer, topic: str, partition: int, low: int, high: int, target: Target) -> int:

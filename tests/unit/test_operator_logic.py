@@ -1,12 +1,18 @@
-"""The operator commands' decisions without a broker: redrive's table, its headers, replay's targets."""
+"""The operator commands' decisions without a broker: redrive's table, its headers, replay's targets,
+and replay's exit code when the broker refuses or goes away part-way (an admin client stood in for)."""
 
 from __future__ import annotations
 
+import argparse
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from confluent_kafka import ConsumerGroupState, KafkaError, KafkaException
 
 from common import headers as h
+from consumer.ops import cli, replay
 from consumer.ops.deadletters import DeadLetter, RedriveMark
 from consumer.ops.redrive import Selection, plan, redrive_headers
 from consumer.ops.replay import Move, parse_target
@@ -96,3 +102,99 @@ def test_records_processed_again_count_from_the_committed_offset_or_the_start() 
     assert Move(0, current=90, new=10, low=5, high=100).reprocessed == 80
     assert Move(0, current=None, new=10, low=5, high=100).reprocessed == -5
     assert Move(0, current=10, new=100, low=5, high=100).reprocessed == -90
+
+
+EMPTY = SimpleNamespace(members=[], state=ConsumerGroupState.EMPTY)
+GONE = KafkaException(KafkaError(KafkaError._TIMED_OUT, "Failed while waiting for response from broker"))
+# what Kafka (and tansu) answer an offset change while the group has a member (checked on tansu)
+MEMBER_JOINED = SimpleNamespace(
+    topic_partitions=[
+        SimpleNamespace(topic="orders", partition=p, offset=0, error=KafkaError(KafkaError.UNKNOWN_MEMBER_ID))
+        for p in (0, 1)
+    ]
+)
+
+
+class Answer:
+    """A future of the admin client, already settled."""
+
+    def __init__(self, outcome: object) -> None:
+        self.outcome = outcome
+
+    def result(self, timeout: float | None = None) -> object:
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return self.outcome
+
+
+class FakeAdmin:
+    """The cluster answers `reachable`; each group description and the offset change answer as told."""
+
+    def __init__(self, describes: list[object], alter: object) -> None:
+        self.describes, self.alter, self.altered = list(describes), alter, 0
+
+    def list_topics(self, timeout: float) -> Any:
+        return SimpleNamespace(brokers={1: object()}, topics={})
+
+    def describe_consumer_groups(self, groups: list[str], request_timeout: float) -> dict[str, Answer]:
+        return {groups[0]: Answer(self.describes.pop(0))}
+
+    def alter_consumer_group_offsets(self, requests: list[Any], request_timeout: float) -> dict[str, Answer]:
+        self.altered += 1
+        return {requests[0].group_id: Answer(self.alter)}
+
+
+def replay_args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.add_replay(parser.add_subparsers())
+    return parser.parse_args(["replay", *argv])
+
+
+@pytest.mark.parametrize(
+    ("describes", "alter", "said"),
+    [
+        ([GONE], None, ["did not answer", "_TIMED_OUT", "nothing was moved"]),
+        ([EMPTY, GONE], None, ["did not answer", "_TIMED_OUT", "nothing was moved"]),
+        ([EMPTY, EMPTY], GONE, ["did not confirm", "Failed while waiting for response from broker"]),
+        ([EMPTY, EMPTY], MEMBER_JOINED, ["Broker: Unknown member", "a member joined", "nothing was moved"]),
+    ],
+    ids=["gone-at-the-first-check", "gone-at-the-second-check", "gone-at-the-change", "member-joined"],
+)
+def test_replay_exits_3_with_the_reason_when_the_broker_refuses_or_goes_away(
+    describes: list[object],
+    alter: object,
+    said: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")  # never dialled: the admin is a fake
+    admin = FakeAdmin(describes, alter)
+    monkeypatch.setattr(cli, "AdminClient", lambda config: admin)
+    monkeypatch.setattr(replay, "plan", lambda *args: [Move(0, 40, 0, 0, 50), Move(1, None, 0, 0, 7)])
+    assert cli.run_replay(replay_args("--to", "earliest")) == cli.REFUSED
+    printed = capsys.readouterr()
+    assert all(words in printed.err for words in said), printed.err
+    assert "moved:" not in printed.out  # no table claiming the offsets moved
+
+
+class GoneReader:
+    """replay's offset reader when the broker stops answering after `reachable` passed."""
+
+    def __init__(self, config: dict[str, Any]) -> None: ...
+
+    def list_topics(self, topic: str, timeout: float) -> Any:
+        raise KafkaException(KafkaError(KafkaError._TRANSPORT, "Failed to get metadata"))
+
+    def close(self) -> None: ...
+
+
+def test_replay_exits_3_when_the_broker_goes_away_while_it_reads_the_offsets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    admin = FakeAdmin([EMPTY], None)
+    monkeypatch.setattr(cli, "AdminClient", lambda config: admin)
+    monkeypatch.setattr(replay, "Consumer", GoneReader)
+    assert cli.run_replay(replay_args("--to", "earliest", "--dry-run")) == cli.REFUSED
+    assert "Failed to get metadata" in capsys.readouterr().err
+    assert admin.altered == 0
