@@ -50,7 +50,8 @@ class Finding:
 def shown(customer: str | None) -> str:
     if customer is None:
         return "none"
-    return "WOO_GUEST_…" if customer.startswith("WOO_GUEST_") else customer
+    head, guest, _email = customer.partition("GUEST_")  # WOO_GUEST_…, or WOO_<store code>_GUEST_…
+    return f"{head}{guest}…" if guest else customer
 
 
 def compare(exp: Expected, held: list[Held]) -> Finding | None:
