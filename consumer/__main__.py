@@ -30,7 +30,9 @@ def _settings_error(exc: ValidationError) -> int:
 
 
 def cmd_topics() -> int:
-    from consumer.topics import BrokerUnreachable, ensure_topics
+    from confluent_kafka import KafkaException
+
+    from consumer.topics import BrokerUnreachable, ensure_topics, kafka_reason
 
     try:
         settings = KafkaSettings()
@@ -41,6 +43,10 @@ def cmd_topics() -> int:
     except BrokerUnreachable as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    except KafkaException as exc:  # not authorised, a replication the cluster cannot hold, a policy
+        print(f"topics refused: {kafka_reason(exc)}; others may have been created: once fixed, run it "
+              "again (it creates only what is missing)", file=sys.stderr)  # fmt: skip
+        return 3
     for name, state in states.items():
         print(f"{name}: {state}")
     return 0

@@ -198,3 +198,21 @@ def test_replay_exits_3_when_the_broker_goes_away_while_it_reads_the_offsets(
     assert cli.run_replay(replay_args("--to", "earliest", "--dry-run")) == cli.REFUSED
     assert "Failed to get metadata" in capsys.readouterr().err
     assert admin.altered == 0
+
+
+def test_topics_a_creation_the_broker_refuses_is_exit_3_with_its_reason(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not authorised to create topics, a replication factor the cluster cannot hold, a policy: the
+    contract's "refused (the reason printed)", not a traceback and exit 1."""
+    import consumer.__main__ as entry
+    import consumer.topics
+
+    def refuse(_settings: object) -> dict[str, str]:
+        raise KafkaException(KafkaError(KafkaError.TOPIC_AUTHORIZATION_FAILED, "not authorised"))
+
+    monkeypatch.setattr(consumer.topics, "ensure_topics", refuse)
+    assert entry.cmd_topics() == 3
+    err = capsys.readouterr().err
+    assert "topics refused: TOPIC_AUTHORIZATION_FAILED" in err
+    assert "Traceback" not in err
