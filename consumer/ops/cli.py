@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from common.publisher import KafkaPublisher, PublishError
 from consumer.ops import redrive, replay
-from consumer.ops.deadletters import read_dead_letters, read_redrive_log
+from consumer.ops.deadletters import ReadIncomplete, read_dead_letters, read_redrive_log
 from consumer.ops.settings import OperatorSettings
 from consumer.topics import BrokerUnreachable, reachable
 
@@ -62,9 +62,11 @@ def run_redrive(args: argparse.Namespace) -> int:
     try:
         dead = read_dead_letters(config, settings.dead_letter_topic)
         log = read_redrive_log(config, settings.redrives_topic)
-    except (LookupError, TimeoutError, BrokerUnreachable) as exc:
+    except (LookupError, BrokerUnreachable) as exc:
         print(f"redrive: {exc}", file=sys.stderr)
         return BAD_INPUT
+    except ReadIncomplete as exc:  # it answered at the start: the settings are not at fault
+        return refused("redrive", str(exc))
     if args.list:
         if args.since or args.until:
             dead = [

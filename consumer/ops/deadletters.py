@@ -19,7 +19,7 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
 from common import headers as h
-from consumer.topics import BrokerUnreachable
+from consumer.topics import BrokerUnreachable, kafka_reason
 
 Position = tuple[int, int]  # (partition, offset) in the dead-letter topic
 
@@ -122,6 +122,11 @@ def read_redrive_log(
     return marks
 
 
+class ReadIncomplete(Exception):
+    """The broker answered at the start, then failed or stopped answering before `topic` was read to
+    its end: nothing was sent, run it again (the command's "refused", exit 3)."""
+
+
 def _read_to_end(client_config: dict[str, Any], topic: str, timeout_s: float) -> Iterator[Message]:
     """Every record of `topic` up to the high watermarks taken at the start (no group is joined)."""
     consumer = Consumer(
@@ -139,28 +144,39 @@ def _read_to_end(client_config: dict[str, Any], topic: str, timeout_s: float) ->
             raise BrokerUnreachable(timeout_s) from None
         if metadata is None or metadata.error is not None:
             raise LookupError(f"topic {topic} not found — create it with `python -m consumer topics`")
-        ends: dict[int, int] = {}
-        starts: list[TopicPartition] = []
-        for partition in metadata.partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=timeout_s)
-            if high > low:
-                ends[partition] = high
-                starts.append(TopicPartition(topic, partition, low))
-        consumer.assign(starts)
-        deadline = time.monotonic() + timeout_s
-        while ends and time.monotonic() < deadline:
-            for message in consumer.consume(num_messages=500, timeout=0.5):
-                partition, offset = message.partition() or 0, message.offset() or 0
-                if message.error() is None and offset < ends.get(partition, -1):
-                    yield message
-            # by position, not by the last offset seen: compaction and retention leave gaps
-            for tp in consumer.position([TopicPartition(topic, p) for p in ends]):
-                if tp.offset >= ends[tp.partition]:
-                    del ends[tp.partition]
-        if ends:
-            raise TimeoutError(f"could not read {topic} to its end within {timeout_s:.0f}s")
+        yield from _records_to_end(consumer, topic, list(metadata.partitions), timeout_s)
+    except KafkaException as exc:
+        raise ReadIncomplete(
+            f"reading {topic} failed part-way ({kafka_reason(exc)}); nothing was sent"
+        ) from None
     finally:
         consumer.close()
+
+
+def _records_to_end(
+    consumer: Consumer, topic: str, partitions: list[int], timeout_s: float
+) -> Iterator[Message]:
+    """`_read_to_end` once the topic is known: its partitions up to the high watermarks of now."""
+    ends: dict[int, int] = {}
+    starts: list[TopicPartition] = []
+    for partition in partitions:
+        low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=timeout_s)
+        if high > low:
+            ends[partition] = high
+            starts.append(TopicPartition(topic, partition, low))
+    consumer.assign(starts)
+    deadline = time.monotonic() + timeout_s
+    while ends and time.monotonic() < deadline:
+        for message in consumer.consume(num_messages=500, timeout=0.5):
+            partition, offset = message.partition() or 0, message.offset() or 0
+            if message.error() is None and offset < ends.get(partition, -1):
+                yield message
+        # by position, not by the last offset seen: compaction and retention leave gaps
+        for tp in consumer.position([TopicPartition(topic, p) for p in ends]):
+            if tp.offset >= ends[tp.partition]:
+                del ends[tp.partition]
+    if ends:
+        raise ReadIncomplete(f"could not read {topic} to its end within {timeout_s:.0f}s; nothing was sent")
 
 
 def _int(text: str) -> int:

@@ -216,3 +216,34 @@ def test_topics_a_creation_the_broker_refuses_is_exit_3_with_its_reason(
     err = capsys.readouterr().err
     assert "topics refused: TOPIC_AUTHORIZATION_FAILED" in err
     assert "Traceback" not in err
+
+
+class DeadLetterReaderGoneAfterMetadata:
+    """redrive's dead-letter reader when the broker answers the metadata, then stops answering."""
+
+    def __init__(self, config: dict[str, Any]) -> None: ...
+
+    def list_topics(self, topic: str, timeout: float) -> Any:
+        return SimpleNamespace(topics={topic: SimpleNamespace(error=None, partitions={0: None})})
+
+    def get_watermark_offsets(self, tp: Any, timeout: float) -> tuple[int, int]:
+        raise KafkaException(KafkaError(KafkaError._TRANSPORT, "Broker transport failure"))
+
+    def close(self) -> None: ...
+
+
+def test_redrive_exits_3_when_the_broker_goes_away_while_it_reads_the_dead_letters(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It answered at the start, so the settings are not at fault: refused, with Kafka's reason."""
+    import consumer.ops.deadletters as deadletters
+
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")  # never dialled: the reader is a fake
+    monkeypatch.setattr(deadletters, "Consumer", DeadLetterReaderGoneAfterMetadata)
+    parser = argparse.ArgumentParser()
+    cli.add_redrive(parser.add_subparsers())
+    assert cli.run_redrive(parser.parse_args(["redrive", "--list"])) == cli.REFUSED
+    err = capsys.readouterr().err
+    assert "redrive refused:" in err
+    assert "_TRANSPORT" in err
+    assert "Traceback" not in err
