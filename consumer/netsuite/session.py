@@ -20,6 +20,7 @@ from requests.adapters import HTTPAdapter
 from requests_oauthlib import OAuth1
 
 from consumer.netsuite.settings import NetSuiteSettings
+from consumer.plain_http import ignores_proxies
 
 
 def signed_session(settings: NetSuiteSettings, session: requests.Session | None = None) -> requests.Session:
@@ -38,7 +39,8 @@ def signed_session(settings: NetSuiteSettings, session: requests.Session | None 
         realm=settings.netsuite_account_id,
     )
     session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
-    session.proxies.update(requests.utils.get_environ_proxies(settings.netsuite_base_url))
+    if not ignores_proxies(settings.netsuite_base_url):  # loopback http must stay on this machine
+        session.proxies.update(requests.utils.get_environ_proxies(settings.netsuite_base_url))
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     if bundle and session.verify is True:
         session.verify = bundle

@@ -78,7 +78,7 @@ class NetSuiteSettings(MappingSettings):
         if not value:
             return value
         parts = urlsplit(value)
-        if not scheme_allowed(parts, bool(info.data.get("netsuite_allow_http"))):
+        if not scheme_allowed(value, bool(info.data.get("netsuite_allow_http"))):
             raise ValueError(
                 "must start with https:// (http:// only to a loopback host or with NETSUITE_ALLOW_HTTP=true)"
             )

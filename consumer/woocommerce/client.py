@@ -28,6 +28,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from consumer.plain_http import ignores_proxies
 from consumer.woocommerce.settings import WooCommerceSettings
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,8 @@ class WooClient:
             settings.woocommerce_consumer_secret.get_secret_value(),
         )
         session.headers.update({"Accept": "application/json", "User-Agent": "woo-netsuite-sync"})
+        if ignores_proxies(settings.woocommerce_api_url):
+            session.trust_env = False  # no proxy from the environment: loopback http stays on this machine
         self._session = session
 
     def close(self) -> None:

@@ -31,7 +31,7 @@ class WooCommerceSettings(BaseSettings):
         WooCommerce refuses Basic auth there anyway (it wants OAuth 1.0a without TLS). A loopback host
         never puts them on the network (a mock shop), anything else needs `WOOCOMMERCE_ALLOW_HTTP`."""
         parts = urlsplit(value)
-        if not scheme_allowed(parts, bool(info.data.get("woocommerce_allow_http"))):
+        if not scheme_allowed(value, bool(info.data.get("woocommerce_allow_http"))):
             raise ValueError(
                 "must start with https:// "
                 "(http:// only to a loopback host or with WOOCOMMERCE_ALLOW_HTTP=true)"

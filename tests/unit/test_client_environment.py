@@ -123,3 +123,47 @@ def test_after_a_long_wait_for_a_slot_the_request_is_signed_again_inside_it(
     """TBA's timestamp must be recent: a request signed before minutes of waiting would be a 401."""
     monkeypatch.setattr(client_module, "RESIGN_AFTER_S", -1.0)  # every wait counts as long
     assert slots_held_at_each_signing(proxy[0], monkeypatch) == [0, 1]
+
+
+@pytest.mark.parametrize("base", ["http://127.0.0.1:8765", "http://localhost:8765"])
+def test_a_loopback_base_url_goes_to_no_proxy(base: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """http:// to loopback is allowed because it never leaves the machine; a proxy from the
+    environment would carry it, in clear, to another one."""
+    from consumer.woocommerce.client import WooClient
+    from consumer.woocommerce.settings import WooCommerceSettings
+
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.corp.invalid:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    ns = NetSuiteClient(
+        NetSuiteSettings(
+            netsuite_account_id="1234567_SB1",
+            netsuite_consumer_key="ck",
+            netsuite_consumer_secret="cs",
+            netsuite_token_id="tk",
+            netsuite_token_secret="ts",
+            netsuite_base_url=base,
+        ),
+        Governor(1),
+    )
+    shop = WooClient(
+        WooCommerceSettings(
+            woocommerce_api_url=base, woocommerce_consumer_key="ck_x", woocommerce_consumer_secret="cs_x"
+        )
+    )
+    for session in (ns._session, shop._session):
+        assert session.merge_environment_settings(base + "/x", {}, None, None, None)["proxies"] == {}
+    remote = NetSuiteClient(
+        NetSuiteSettings(
+            netsuite_account_id="1234567_SB1",
+            netsuite_consumer_key="ck",
+            netsuite_consumer_secret="cs",
+            netsuite_token_id="tk",
+            netsuite_token_secret="ts",
+            netsuite_base_url="http://netsuite-sim.example.com:8765",
+            netsuite_allow_http=True,
+        ),
+        Governor(1),
+    )
+    url = "http://netsuite-sim.example.com:8765/x"
+    assert remote._session.merge_environment_settings(url, {}, None, None, None)["proxies"]  # still honoured
