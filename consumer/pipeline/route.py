@@ -15,7 +15,8 @@
 | `SchemaRegistryDown`          | always                                 | wait: halt `schema_registry`   |
 
 (1) with its attempt count kept: neither a permission nor NetSuite's concurrency limit (another
-integration may hold it) is the record's fault — but at least 1, as `x-attempt` is 1-based.
+integration may hold it) is the record's fault — but at least 1, as `x-attempt` is 1-based: a record
+parked at its first try has spent that one (its next transient failure goes to the second topic).
 (2) `Rejected`, `NotFound`, `Unmappable`, `Undecodable`, `RecordBug`. (3) tried again after a growing backoff.
 
 "Then again" means the same record from the top, with no attempt spent. The checks that need I/O
@@ -139,8 +140,8 @@ class RetryPolicy:
         raise TypeError(f"unrouted error type {type(error).__name__}")  # pragma: no cover - tree is closed
 
     def _park(self, attempts_so_far: int, now_ms: int, reason: str) -> Forward:
-        """The last retry topic, after its delay, without spending an attempt — except that `x-attempt`
-        is 1-based (the contract), so a record parked at its first try carries 1."""
+        """The last retry topic, after its delay, its count kept — at least 1: `x-attempt` is 1-based
+        (the contract), so a record parked at its first try carries 1."""
         last = len(self.delays_s) - 1
         due = now_ms + int(self.delays_s[last] * 1000)
         return Forward(self.retry_topics[last], max(attempts_so_far, 1), due, reason)
