@@ -38,6 +38,7 @@ from consumer.pipeline.offsets import TopicPartitionKey as TP
 from consumer.pipeline.pauses import Pauses
 from consumer.pipeline.route import RetryPolicy
 from consumer.pipeline.trace import RecordTrace, running
+from consumer.pipeline.window import Window
 from consumer.rebalance import Rebalance
 from consumer.topics import BrokerUnreachable, MissingTopics, reachable
 
@@ -79,7 +80,7 @@ class Runner:
         self._tracker, self._holds = OffsetTracker(), DueTimeHolds()
         self.leases = Leases(stop)
         self._max_buffered, self._max_bytes = max_buffered, max_buffered_bytes
-        self._max_uncommitted, self._behind = max_uncommitted, set[TP]()
+        self._window = Window(self._tracker, max_uncommitted)
         self._bytes_lock, self._buffered_bytes = threading.Lock(), 0
         self._commit_interval_s, self._drain_timeout_s = commit_interval_s, drain_timeout_s
         self._now_ms = now_ms
@@ -141,14 +142,7 @@ class Runner:
         with self._bytes_lock:
             full = self._buffered_bytes >= self._max_bytes
         backpressure = self._halts.halted or full or self._tracker.in_flight() >= self._max_buffered
-        behind = self._tracker.over_window(self._max_uncommitted)
-        for topic, partition in behind - self._behind:
-            log.warning(
-                "%s/%s paused: %d or more records handed on since its last commit "
-                "(CONSUMER_MAX_UNCOMMITTED); it fetches again once its commit catches up",
-                topic, partition, self._max_uncommitted,
-            )  # fmt: skip
-        self._behind = behind
+        behind = self._window.behind()
         self._pauses.apply(
             self._rebalance.assigned, all_of_them=backpressure, behind=behind, now_ms=self._now_ms()
         )

@@ -38,7 +38,7 @@ class ConsumerSettings(KafkaSettings, NetSuiteSettings):
     )
     consumer_max_uncommitted: int = Field(
         5000,
-        ge=1,
+        ge=1000,  # a fetch hands on up to 500 records past it; below ~2 fetches it would only throttle
         description="records of one partition handed on since its last acknowledged commit "
         "(what a crash redoes) before that partition pauses",
     )

@@ -96,7 +96,7 @@ class NetSuiteSettings(MappingSettings):
 
     def unset_items(self) -> list[str]:
         """Item (and refund account) settings left unset, each with the orders it will dead-letter
-        (logged at start, ✘ in `check`)."""
+        (logged at start; ✘ in `check`, the refund account ○: the contract does not name it)."""
         needed = [
             ("NETSUITE_SHIPPING_ITEM_ID", self.netsuite_shipping_item_id, "with shipping"),
             ("NETSUITE_DISCOUNT_ITEM_ID", self.netsuite_discount_item_id, "with a coupon or discount"),

@@ -90,6 +90,11 @@ class OffsetTracker:
         with self._lock:
             return {tp for tp, s in self._parts.items() if len(s.pending) + len(s.finished) >= limit}
 
+    def first_unfinished(self, tp: TopicPartitionKey) -> int | None:
+        with self._lock:
+            state = self._parts.get(tp)
+            return min(state.pending) if state is not None and state.pending else None
+
     def forget(self, tps: list[TopicPartitionKey]) -> None:
         """Drop revoked partitions: late finishes for them are ignored."""
         with self._lock:

@@ -5,7 +5,7 @@
 | due-time hold | a retry topic's, at a record not yet due           | its due time (`DueTimeHolds`)        |
 | gate          | one whose memory is restoring, at its first record | the memory is read (`restoring`)     |
 | window        | one with `CONSUMER_MAX_UNCOMMITTED` records handed | the broker acknowledged a commit     |
-|               | on since its last acknowledged commit              | below that (`OffsetTracker`)         |
+|               | on since its last acknowledged commit (`Window`)   | below that (`OffsetTracker`)         |
 | backpressure  | every assigned one                                 | halt lifted, buffers below their caps |
 
 A hold or a gate pauses the partition *at a record*: paused, and sought back to that record, so the

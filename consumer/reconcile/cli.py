@@ -100,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _readers(settings: ReconcileSettings) -> tuple[PublishedTable, OrderSerde, MainTail]:
-    """The reconcile topic's table and the main topic's tail, both positioned; raises `LookupError`
+    """The reconcile topic's table and the main topic's tail (it starts reading on its first `read`);
+    raises `LookupError`
     (a topic is missing), `BrokerUnreachable` or `KafkaException` (Kafka did not answer)."""
     timeout = settings.reconcile_read_timeout_s
     table = PublishedTable(

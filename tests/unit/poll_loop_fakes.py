@@ -15,6 +15,7 @@ from consumer.pipeline.lease import Leases
 from consumer.pipeline.offsets import OffsetTracker
 from consumer.pipeline.pauses import Pauses
 from consumer.pipeline.route import RetryPolicy
+from consumer.pipeline.window import Window
 from consumer.runner import Runner
 from tests.unit.kafka_support import FakeMessage
 
@@ -83,7 +84,7 @@ def runner(assigned: set[tuple[str, int]], restoring: set[int]) -> tuple[Runner,
     r._pauses = Pauses(client, r._holds, log.restoring)
     r._bytes_lock, r._buffered_bytes = threading.Lock(), 0
     r._max_buffered, r._max_bytes = 1000, 10**9
-    r._max_uncommitted, r._behind = 5000, set()
+    r._window = Window(r._tracker, 5000)
     r._now_ms = lambda: 0
     r.assigned_event = threading.Event()
     return r, client, executor, log
