@@ -6,7 +6,9 @@ echoes field values ("Invalid Field Value <value> for the following field: email
 
 1. every personal value the order itself holds (billing and shipping names, company, street lines,
    city, postcode, email, phone, the customer's note) is replaced where it appears as a whole word,
-   a phone also with its digits spaced otherwise (`+49 170 1234567` echoed as `+491701234567`);
+   a phone also with its digits spaced otherwise and with or without its country code, `00` or the
+   national `0` (`+49 170 1234567` echoed as `+491701234567`, `0049…`, `0170 1234567`, `(0)170…`) —
+   for phones of 8 digits or more; a shorter one only as written (its digits could be an amount's);
 2. what still looks like an email address is replaced too, and so is a guest customer's external id
    after its `GUEST_` (`WOO_GUEST_anna-at-example_com`, with or without a store code: the escaped
    email an error quotes as a reference) — an undecodable record has no order to take values from;
@@ -24,10 +26,12 @@ from schemas.order import Address, WooOrder
 
 MARK = "[redacted]"
 _ADDRESS_FIELDS = ("first_name", "last_name", "company", "address_1", "address_2", "city", "postcode")
-_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+# the lookbehind: a match starts where a local part starts, never again inside one (a long word without
+# '@' was tried from each of its characters: quadratic)
+_EMAIL = re.compile(r"(?<![\w.+%-])[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
 _GUEST_KEY = re.compile(r"(?<=GUEST_)[A-Za-z0-9_-]+")  # consumer.netsuite.external_ids' escaped email
 _PHONE_GAP = r"[\s().\-/]*"  # what people put between a phone's digits
-_PHONE_MIN_DIGITS = 6  # shorter runs would take amounts and ids with them
+_PHONE_MIN_DIGITS = 8  # a shorter phone's digits, spaced otherwise, could be an amount or an id
 
 
 def personal_values(order: WooOrder | None) -> list[str]:
@@ -55,13 +59,38 @@ def _address_values(address: Address) -> Iterable[str]:
 def redact(text: str, order: WooOrder | None) -> str:
     for value in personal_values(order):
         text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", MARK, text, flags=re.IGNORECASE)
-    for digits in _phone_digits(order):
-        text = re.sub(rf"(?<![\w+])\+?{_PHONE_GAP.join(digits)}(?!\d)", MARK, text)
+    for pattern in _phone_patterns(order):
+        text = pattern.sub(MARK, text)
     return _GUEST_KEY.sub(MARK, _EMAIL.sub(MARK, text))
 
 
-def _phone_digits(order: WooOrder | None) -> set[str]:
+def _phone_patterns(order: WooOrder | None) -> list[re.Pattern[str]]:
+    """One pattern per reading of each phone: (country code, national number) as written with `+`
+    or `00` (the code is 1-3 digits: each length is a reading), or the national number after a
+    leading `0`; a phone with neither may be either. Each matches that number with any spacing, its
+    code (with or without `+` / `00`) or a national `0` / `(0)` optional in front — never inside a
+    longer number."""
     if order is None:
-        return set()
-    phones = (re.sub(r"\D", "", order.billing.phone or ""), re.sub(r"\D", "", order.shipping.phone or ""))
-    return {p for p in phones if len(p) >= _PHONE_MIN_DIGITS}
+        return []
+    patterns = []
+    for phone in {order.billing.phone or "", order.shipping.phone or ""}:
+        digits = re.sub(r"\D", "", phone)
+        if len(digits) < _PHONE_MIN_DIGITS:
+            continue
+        international = phone.strip().startswith("+") or digits.startswith("00")
+        digits = digits.removeprefix("00") if digits.startswith("00") else digits
+        readings: list[tuple[str | None, str]] = []
+        if digits.startswith("0") and not international:
+            readings.append((None, digits[1:]))
+        if not readings:
+            readings = [(digits[:k], digits[k:]) for k in (1, 2, 3)]
+            if not international:
+                readings.append((None, digits))
+        gap = _PHONE_GAP
+        for code, national in readings:
+            country = gap.join(code) if code else r"\d{1,3}"
+            # starts at a '+', '0' or digit, never at a gap: a run of spaces is not tried from each one
+            prefix = rf"(?:(?:(?:\+|00){gap})?{country}(?:{gap}\(0\))?{gap}|0{gap})?"
+            body = gap.join(national.removeprefix("0"))
+            patterns.append(re.compile(rf"(?<![\w+]){prefix}{body}(?!\d)"))
+    return patterns
