@@ -45,6 +45,12 @@ class Member:
         finally:
             self.producer.close(30.0)
 
+    def close(self) -> None:
+        """Release the clients of a member that was built but never run (`run` releases its own):
+        left open, its producer's poll thread would go on reconnecting and logging."""
+        self.runner._close_clients()
+        self.producer.close(0)
+
     def problems(self) -> list[str]:
         """Liveness: what only a restart fixes (see `consumer.health`)."""
         found = [f"{reason} prober died" for reason in self.halts.dead_probers()]

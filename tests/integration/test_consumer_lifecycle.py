@@ -94,4 +94,4 @@ def test_ready_only_once_in_the_group_even_with_nothing_to_own(
         with running_member(settings) as b:
             wait_until(lambda: b.runner.ready, 30, "the second member joins, with nothing to own")
             assert a.runner.assigned_partitions() | b.runner.assigned_partitions()
-    first.runner._close_clients()
+    first.close()

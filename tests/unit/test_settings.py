@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from pydantic import ValidationError
 
@@ -84,7 +86,11 @@ def test_the_consumer_command_names_missing_variables(
     for key in NETSUITE_ENV:
         monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir("/")  # no .env file
-    assert consumer_main(["run"]) == 2
+    handlers = list(logging.getLogger().handlers)
+    try:
+        assert consumer_main(["run"]) == 2
+    finally:  # its JSON handler writes to this test's captured stdout, closed once the test ends
+        logging.getLogger().handlers[:] = handlers
     err = capsys.readouterr().err
     assert "NETSUITE_ACCOUNT_ID" in err
     assert "NETSUITE_TOKEN_SECRET" in err

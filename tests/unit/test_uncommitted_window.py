@@ -95,6 +95,6 @@ def test_the_member_is_built_with_the_setting_and_it_is_at_least_a_fetch_and_mor
     try:
         assert member.runner._window.limit == 1234
     finally:
-        member.runner._close_clients()
+        member.close()
     with pytest.raises(ValidationError, match="consumer_max_uncommitted"):
         ConsumerSettings(**{**settings.model_dump(), "consumer_max_uncommitted": 999})
