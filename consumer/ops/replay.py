@@ -17,6 +17,8 @@ too, with Kafka's reason and what moved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -85,14 +87,14 @@ def parse_target(text: str) -> Target:
 def ensure_idle(admin: AdminClient, group: str, timeout_s: float = 30.0) -> None:
     """Raise `GroupActive` unless the group is empty (or unknown to the broker); `BrokerFailed`
     when the broker does not say."""
-    try:
-        asked = admin.describe_consumer_groups([group], request_timeout=timeout_s)
-        description = asked[group].result(timeout_s)
-    except (KafkaException, TimeoutError) as exc:
-        raise BrokerFailed(
-            f"the broker did not answer whether group {group} has members ({_reason(exc, timeout_s)}); "
-            "nothing was moved — run it again"
-        ) from None
+    description = _answer(
+        lambda: admin.describe_consumer_groups([group], request_timeout=timeout_s)[group],
+        timeout_s,
+        lambda why: (
+            f"the broker did not answer whether group {group} has members ({why}); nothing was "
+            "moved — run it again"
+        ),
+    )
     members = [f"{m.client_id}@{m.host} ({m.member_id})" for m in description.members or []]
     if members or description.state not in (ConsumerGroupState.EMPTY, ConsumerGroupState.DEAD):
         named = ", ".join(members) or "the broker did not list them"
@@ -147,14 +149,14 @@ def plan(
 def apply(admin: AdminClient, group: str, topic: str, moves: list[Move], timeout_s: float = 30.0) -> None:
     """Move the group's offsets; `BrokerFailed` when the broker refuses a partition or does not answer."""
     request = ConsumerGroupTopicPartitions(group, [TopicPartition(topic, m.partition, m.new) for m in moves])
-    try:
-        asked = admin.alter_consumer_group_offsets([request], request_timeout=timeout_s)
-        result = asked[group].result(timeout_s)
-    except (KafkaException, TimeoutError) as exc:
-        raise BrokerFailed(
-            f"the broker did not confirm the offset change ({_reason(exc, timeout_s)}): the offsets may or "
-            "may not have moved — `--dry-run` shows where they are; running it again is safe"
-        ) from None
+    result = _answer(
+        lambda: admin.alter_consumer_group_offsets([request], request_timeout=timeout_s)[group],
+        timeout_s,
+        lambda why: (
+            f"the broker did not confirm the offset change ({why}): the offsets may or may not "
+            "have moved — `--dry-run` shows where they are; running it again is safe"
+        ),
+    )
     failed = [tp for tp in result.topic_partitions if tp.error is not None]
     if failed:
         joined = any(tp.error.code() in _MEMBER_JOINED for tp in failed)
@@ -166,8 +168,14 @@ def apply(admin: AdminClient, group: str, topic: str, moves: list[Move], timeout
         )
 
 
-def _reason(exc: KafkaException | TimeoutError, timeout_s: float) -> str:
-    return kafka_reason(exc) if isinstance(exc, KafkaException) else f"no answer within {timeout_s:.0f}s"
+def _answer(ask: Callable[[], Future[Any]], timeout_s: float, failed: Callable[[str], str]) -> Any:
+    """The admin request's answer, or `BrokerFailed` saying `failed(Kafka's reason, or the timeout)`
+    when the broker refuses the request or does not answer."""
+    try:
+        return ask().result(timeout_s)
+    except (KafkaException, TimeoutError) as exc:
+        why = kafka_reason(exc) if isinstance(exc, KafkaException) else f"no answer within {timeout_s:.0f}s"
+        raise BrokerFailed(failed(why)) from None
 
 
 def _new(reader: Consumer, topic: str, partition: int, low: int, high: int, target: Target) -> int:

@@ -46,18 +46,18 @@ def proxy() -> Iterator[tuple[str, list[str]]]:
     httpd.server_close()
 
 
-def client() -> NetSuiteClient:
+def client(base: str = NETSUITE, slots: int = 2) -> NetSuiteClient:
     settings = NetSuiteSettings(
         netsuite_account_id="1234567_SB1",
         netsuite_consumer_key="ck",
         netsuite_consumer_secret="cs",
         netsuite_token_id="tk",
         netsuite_token_secret="ts",
-        netsuite_base_url=NETSUITE,
-        netsuite_allow_http=True,
+        netsuite_base_url=base,
+        netsuite_allow_http=base == NETSUITE,  # the loopback bases need no opt-in
         netsuite_connect_timeout_s=2,
     )
-    return NetSuiteClient(settings, Governor(2))
+    return NetSuiteClient(settings, Governor(slots))
 
 
 def test_calls_go_through_the_proxy_of_the_environment_as_it_was_at_start(
@@ -135,17 +135,7 @@ def test_a_loopback_base_url_goes_to_no_proxy(base: str, monkeypatch: pytest.Mon
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.corp.invalid:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    ns = NetSuiteClient(
-        NetSuiteSettings(
-            netsuite_account_id="1234567_SB1",
-            netsuite_consumer_key="ck",
-            netsuite_consumer_secret="cs",
-            netsuite_token_id="tk",
-            netsuite_token_secret="ts",
-            netsuite_base_url=base,
-        ),
-        Governor(1),
-    )
+    ns = client(base)
     shop = WooClient(
         WooCommerceSettings(
             woocommerce_api_url=base, woocommerce_consumer_key="ck_x", woocommerce_consumer_secret="cs_x"
@@ -153,17 +143,5 @@ def test_a_loopback_base_url_goes_to_no_proxy(base: str, monkeypatch: pytest.Mon
     )
     for session in (ns._session, shop._session):
         assert session.merge_environment_settings(base + "/x", {}, None, None, None)["proxies"] == {}
-    remote = NetSuiteClient(
-        NetSuiteSettings(
-            netsuite_account_id="1234567_SB1",
-            netsuite_consumer_key="ck",
-            netsuite_consumer_secret="cs",
-            netsuite_token_id="tk",
-            netsuite_token_secret="ts",
-            netsuite_base_url="http://netsuite-sim.example.com:8765",
-            netsuite_allow_http=True,
-        ),
-        Governor(1),
-    )
-    url = "http://netsuite-sim.example.com:8765/x"
-    assert remote._session.merge_environment_settings(url, {}, None, None, None)["proxies"]  # still honoured
+    remote = client()  # http:// to another host (opted in): its proxy is still honoured
+    assert remote._session.merge_environment_settings(NETSUITE + "/x", {}, None, None, None)["proxies"]
