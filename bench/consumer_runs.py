@@ -23,6 +23,7 @@ from consumer.member import build_member
 from consumer.netsuite.client import REQUEST_SECONDS
 from consumer.settings import ConsumerSettings
 from consumer.topics import ensure_topics
+from devstack.member_thread import MemberThread
 from devstack.netsuite_sim import Faults, NetSuiteSimulator, SimulatorConfig
 
 SESSION_TIMEOUT_MS = 6000  # a group join waits about half of it (tansu and Kafka alike)
@@ -127,18 +128,10 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
         before = request_counts()
         member = build_member(settings)
         sampler = Sampler(sim, lambda: member.governor.window, lambda: member.governor.in_flight)
-        crashed: list[BaseException] = []
-
-        def target() -> None:
-            try:
-                member.run()
-            except BaseException as exc:
-                crashed.append(exc)
-
-        thread = threading.Thread(target=target, name="bench-member", daemon=True)
+        running = MemberThread(member, name="bench-member")
         probe: WakeupProbe | None = None  # from the join on, as the ratio is counted
         cpu_started, started = time.process_time(), time.monotonic()
-        thread.start()
+        running.start()
         joined: float | None = None
         deadline = started + args.timeout_s
         try:
@@ -153,8 +146,8 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
                 done = sampler.sales_orders()
                 if done >= n:
                     break
-                if crashed or not thread.is_alive():
-                    raise RuntimeError(f"our consumer stopped early: {crashed[:1]}")
+                if running.crashed or not running.alive:
+                    raise RuntimeError(f"our consumer stopped early: {running.crashed[:1]}")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"our consumer wrote {done}/{n} sales orders in {args.timeout_s}s")
                 time.sleep(SAMPLE_S)
@@ -162,8 +155,7 @@ def run_ours(bootstrap: str, work: Workload, args: argparse.Namespace) -> Run:
             stats = sim.stats()
         finally:
             wakeups = probe.stop() if probe is not None else None
-            member.stop.set()
-            thread.join(60)
+            running.stop()
         ops, latency = split_seconds(request_counts() - before)
     new, returning = work.new_and_returning()
     customer_writes = ops["upsert:customer"]

@@ -1,8 +1,8 @@
 """A consumer member on a thread of this process, for the tests and the benchmarks.
 
-The tests and `bench.memory` both run members in-process (threads start in milliseconds; the crash
-tests run real processes instead). Here rather than in `tests/`, so the benchmarks need nothing from
-the test tree.
+The tests and the benchmarks run members in-process (threads start in milliseconds; the crash tests
+run real processes instead). Here rather than in `tests/`, so the benchmarks need nothing from the
+test tree.
 """
 
 from __future__ import annotations
@@ -15,25 +15,42 @@ from consumer.member import Member, build_member
 from consumer.settings import ConsumerSettings
 
 
+class MemberThread:
+    """`member.run()` on a daemon thread; what it raised is kept in `crashed`."""
+
+    def __init__(self, member: Member, name: str = "member") -> None:
+        self.member = member
+        self.crashed: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> MemberThread:
+        self._thread.start()
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout_s: float = 60.0) -> None:
+        """Ask the member to stop (gracefully) and wait for its thread."""
+        self.member.stop.set()
+        self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        try:
+            self.member.run()
+        except BaseException as exc:
+            self.crashed.append(exc)
+
+
 @contextmanager
 def running_member(settings: ConsumerSettings) -> Iterator[Member]:
     """A member on a thread; stopped (gracefully) and joined on exit. Its crash is raised on exit."""
-    member = build_member(settings)
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            member.run()
-        except BaseException as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=target, name="member", daemon=True)
-    thread.start()
+    running = MemberThread(build_member(settings)).start()
     try:
-        yield member
+        yield running.member
     finally:
-        member.stop.set()
-        thread.join(60)
-        assert not thread.is_alive(), "member did not stop within 60 s"
-    if errors:
-        raise errors[0]
+        running.stop()
+        assert not running.alive, "member did not stop within 60 s"
+    if running.crashed:
+        raise running.crashed[0]
