@@ -101,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _readers(settings: ReconcileSettings) -> tuple[PublishedTable, OrderSerde, MainTail]:
     """The reconcile topic's table and the main topic's tail (it starts reading on its first `read`);
-    raises `LookupError`
-    (a topic is missing), `BrokerUnreachable` or `KafkaException` (Kafka did not answer)."""
+    raises `LookupError` (a topic is missing), `BrokerUnreachable` or `KafkaException` (Kafka did not
+    answer)."""
     timeout = settings.reconcile_read_timeout_s
     table = PublishedTable(
         settings.client_config(), settings.producer_config(), settings.reconcile_topic, timeout

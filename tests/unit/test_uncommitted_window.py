@@ -98,3 +98,17 @@ def test_the_member_is_built_with_the_setting_and_it_is_at_least_a_fetch_and_mor
         member.close()
     with pytest.raises(ValidationError, match="consumer_max_uncommitted"):
         ConsumerSettings(**{**settings.model_dump(), "consumer_max_uncommitted": 999})
+
+
+def test_a_partition_revoked_while_held_back_is_not_said_to_fetch_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    r, _client, _executor, _log = runner({(MAIN, 0)}, restoring=set())
+    r._window.limit = 1
+    turn(r, [record(MAIN, 0, 0)])
+    turn(r, [])  # held back now
+    r._rebalance.assigned.clear()  # revoked: what Rebalance does, then the tracker forgets it
+    r._tracker.forget([(MAIN, 0)])
+    with caplog.at_level(logging.INFO, logger="consumer.pipeline.window"):
+        turn(r, [])
+    assert "fetches again" not in caplog.text
