@@ -78,14 +78,13 @@ def _phone_patterns(order: WooOrder | None) -> list[re.Pattern[str]]:
         if len(digits) < _PHONE_MIN_DIGITS:
             continue
         international = phone.strip().startswith("+") or digits.startswith("00")
-        digits = digits.removeprefix("00") if digits.startswith("00") else digits
-        readings: list[tuple[str | None, str]] = []
+        digits = digits.removeprefix("00")
+        readings: list[tuple[str | None, str]]
         if digits.startswith("0") and not international:
-            readings.append((None, digits[1:]))
-        if not readings:
+            readings = [(None, digits[1:])]
+        else:
             readings = [(digits[:k], digits[k:]) for k in (1, 2, 3)]
-            if not international:
-                readings.append((None, digits))
+            readings += [] if international else [(None, digits)]
         gap = _PHONE_GAP
         for code, national in readings:
             country = gap.join(code) if code else r"\d{1,3}"
