@@ -8,7 +8,8 @@ echoes field values ("Invalid Field Value <value> for the following field: email
    city, postcode, email, phone, the customer's note) is replaced where it appears as a whole word,
    a phone also with its digits spaced otherwise and with or without its country code, `00` or the
    national `0` (`+49 170 1234567` echoed as `+491701234567`, `0049…`, `0170 1234567`, `(0)170…`) —
-   for phones of 8 digits or more; a shorter one only as written (its digits could be an amount's);
+   for phones of 8 to 15 digits whose number without its code has 8 or more (fewer could be an
+   amount's or an id's digits); any other phone only as written;
 2. what still looks like an email address is replaced too, and so is a guest customer's external id
    after its `GUEST_` (`WOO_GUEST_anna-at-example_com`, with or without a store code: the escaped
    email an error quotes as a reference) — an undecodable record has no order to take values from;
@@ -31,7 +32,8 @@ _ADDRESS_FIELDS = ("first_name", "last_name", "company", "address_1", "address_2
 _EMAIL = re.compile(r"(?<![\w.+%-])[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
 _GUEST_KEY = re.compile(r"(?<=GUEST_)[A-Za-z0-9_-]+")  # consumer.netsuite.external_ids' escaped email
 _PHONE_GAP = r"[\s().\-/]*"  # what people put between a phone's digits
-_PHONE_MIN_DIGITS = 8  # a shorter phone's digits, spaced otherwise, could be an amount or an id
+_PHONE_MIN_DIGITS = 8  # a shorter number, spaced otherwise, could be an amount or an id
+_PHONE_MAX_DIGITS = 15  # E.164's longest; patterns for longer "phones" cost ~130 µs a digit to build
 
 
 def personal_values(order: WooOrder | None) -> list[str]:
@@ -75,7 +77,7 @@ def _phone_patterns(order: WooOrder | None) -> list[re.Pattern[str]]:
     patterns = []
     for phone in {order.billing.phone or "", order.shipping.phone or ""}:
         digits = re.sub(r"\D", "", phone)
-        if len(digits) < _PHONE_MIN_DIGITS:
+        if not _PHONE_MIN_DIGITS <= len(digits) <= _PHONE_MAX_DIGITS:
             continue
         international = phone.strip().startswith("+") or digits.startswith("00")
         digits = digits.removeprefix("00")
@@ -87,9 +89,11 @@ def _phone_patterns(order: WooOrder | None) -> list[re.Pattern[str]]:
             readings += [] if international else [(None, digits)]
         gap = _PHONE_GAP
         for code, national in readings:
+            national = national.removeprefix("0")
+            if len(national) < _PHONE_MIN_DIGITS:  # the prefix is optional: this alone would match
+                continue
             country = gap.join(code) if code else r"\d{1,3}"
             # starts at a '+', '0' or digit, never at a gap: a run of spaces is not tried from each one
             prefix = rf"(?:(?:(?:\+|00){gap})?{country}(?:{gap}\(0\))?{gap}|0{gap})?"
-            body = gap.join(national.removeprefix("0"))
-            patterns.append(re.compile(rf"(?<![\w+]){prefix}{body}(?!\d)"))
+            patterns.append(re.compile(rf"(?<![\w+]){prefix}{gap.join(national)}(?!\d)"))
     return patterns
