@@ -58,3 +58,11 @@ def ignores_proxies(url: str) -> bool:
     """A session for this base URL must not take proxies from the environment: with HTTP_PROXY set
     and NO_PROXY not naming it, `requests` would send loopback traffic — plain http — to the proxy."""
     return urlsplit(url).scheme == "http" and loopback_url(url)
+
+
+def is_root_url(url: str) -> bool:
+    """A host and nothing that is not a root: no userinfo (`https://:password@host` has an empty user
+    and would still carry the password — into every event reconcile publishes with the shop's URL), no
+    query or fragment, even empty (the API paths appended would land in them)."""
+    parts = urlsplit(url)
+    return bool(parts.hostname) and "@" not in parts.netloc and "?" not in url and "#" not in url

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from common.kafka_settings import ENV_FILE_CONFIG
 from consumer.netsuite.mapping_settings import MappingSettings
 from consumer.netsuite.policy import MappingPolicy
-from consumer.plain_http import scheme_allowed
+from consumer.plain_http import is_root_url, scheme_allowed
 
 # As NetSuite shows it (Setup > Company > Company Information): 1234567, 1234567_SB1, TSTDRV1234567.
 # It becomes part of a host name, so nothing else (no '.', '/', '@', ':') may pass.
@@ -77,12 +76,11 @@ class NetSuiteSettings(MappingSettings):
         `NETSUITE_ALLOW_HTTP` opts in (a simulator elsewhere)."""
         if not value:
             return value
-        parts = urlsplit(value)
         if not scheme_allowed(value, bool(info.data.get("netsuite_allow_http"))):
             raise ValueError(
                 "must start with https:// (http:// only to a loopback host or with NETSUITE_ALLOW_HTTP=true)"
             )
-        if not parts.hostname or parts.username or parts.query or parts.fragment:
+        if not is_root_url(value):
             raise ValueError("must be a root URL: scheme and host, no user, query or fragment")
         return value
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings
 
 from common.kafka_settings import ENV_FILE_CONFIG
-from consumer.plain_http import scheme_allowed
+from consumer.plain_http import is_root_url, scheme_allowed
 
 
 class WooCommerceSettings(BaseSettings):
@@ -30,12 +28,11 @@ class WooCommerceSettings(BaseSettings):
         """Basic auth sends the key and secret with every request, readable on plain http — and
         WooCommerce refuses Basic auth there anyway (it wants OAuth 1.0a without TLS). A loopback host
         never puts them on the network (a mock shop), anything else needs `WOOCOMMERCE_ALLOW_HTTP`."""
-        parts = urlsplit(value)
         if not scheme_allowed(value, bool(info.data.get("woocommerce_allow_http"))):
             raise ValueError(
                 "must start with https:// "
                 "(http:// only to a loopback host or with WOOCOMMERCE_ALLOW_HTTP=true)"
             )
-        if not parts.hostname or parts.username or parts.query or parts.fragment:
+        if not is_root_url(value):
             raise ValueError("must be the shop's root URL: scheme, host and path, no user, query or fragment")
         return value.rstrip("/")

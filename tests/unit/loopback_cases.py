@@ -26,3 +26,14 @@ NOT_LOOPBACK_URLS = [
     "http://notlocalhost",
     "http://evillocalhost:80",
 ]
+
+# Not root URLs, whatever the scheme: userinfo (a password, even with an empty user, would travel in
+# every record reconcile publishes as its source) and a query or fragment, even empty (every API path
+# would land in it and requests go to `/`).
+NOT_ROOT_URLS = [
+    "https://:s3cret@shop.example.com",
+    "https://user@shop.example.com",
+    "http://localhost?",
+    "https://shop.example.com#",
+    "https://shop.example.com/?a=1",
+]

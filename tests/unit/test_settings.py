@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from common.kafka_settings import KafkaSettings
 from consumer.__main__ import main as consumer_main
 from consumer.settings import ConsumerSettings
-from tests.unit.loopback_cases import LOOPBACK_URLS, NOT_LOOPBACK_URLS
+from tests.unit.loopback_cases import LOOPBACK_URLS, NOT_LOOPBACK_URLS, NOT_ROOT_URLS
 
 NETSUITE_ENV = {
     "NETSUITE_ACCOUNT_ID": "1234567_SB1",
@@ -186,3 +186,12 @@ def test_a_base_url_must_be_a_root_https_url(
 def test_https_base_url_needs_no_opt_in(netsuite_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NETSUITE_BASE_URL", "https://proxy.example.com/netsuite/")
     assert ConsumerSettings().netsuite_base_url == "https://proxy.example.com/netsuite"
+
+
+@pytest.mark.parametrize("url", NOT_ROOT_URLS)
+def test_a_base_url_with_userinfo_a_query_or_a_fragment_is_refused(
+    netsuite_env: None, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("NETSUITE_BASE_URL", url)
+    with pytest.raises(ValidationError, match="root URL"):
+        ConsumerSettings()

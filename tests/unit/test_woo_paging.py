@@ -23,7 +23,7 @@ from consumer.woocommerce.settings import WooCommerceSettings
 from devstack.demo_orders import OrderFactory
 from devstack.woo_sim import Faults, WooSimConfig, WooSimulator
 from devstack.woo_sim.messages import Request
-from tests.unit.loopback_cases import LOOPBACK_URLS, NOT_LOOPBACK_URLS
+from tests.unit.loopback_cases import LOOPBACK_URLS, NOT_LOOPBACK_URLS, NOT_ROOT_URLS
 
 T0 = datetime(2026, 12, 1, 10, 0, 0, tzinfo=UTC)
 BEFORE = T0 - timedelta(hours=1)
@@ -174,4 +174,11 @@ def test_plain_http_to_a_loopback_shop_needs_no_opt_in(url: str) -> None:
 def test_plain_http_to_any_other_shop_still_needs_the_opt_in(url: str) -> None:
     values = {"woocommerce_consumer_key": "ck", "woocommerce_consumer_secret": "cs"}
     with pytest.raises(ValidationError, match="WOOCOMMERCE_ALLOW_HTTP"):
+        WooCommerceSettings(woocommerce_api_url=url, **values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("url", NOT_ROOT_URLS)
+def test_a_shop_url_with_userinfo_a_query_or_a_fragment_is_refused(url: str) -> None:
+    values = {"woocommerce_consumer_key": "ck", "woocommerce_consumer_secret": "cs"}
+    with pytest.raises(ValidationError, match="root URL"):
         WooCommerceSettings(woocommerce_api_url=url, **values)  # type: ignore[arg-type]
