@@ -43,9 +43,10 @@ def cmd_topics() -> int:
     except BrokerUnreachable as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    except KafkaException as exc:  # not authorised, a replication the cluster cannot hold, a policy
-        print(f"topics refused: {kafka_reason(exc)}; others may have been created: once fixed, run it "
-              "again (it creates only what is missing)", file=sys.stderr)  # fmt: skip
+    except (KafkaException, TimeoutError) as exc:  # not authorised, a replication it cannot hold, ...
+        reason = kafka_reason(exc) if isinstance(exc, KafkaException) else "no answer in time"
+        print(f"topics refused: {reason}; others may have been created: once fixed, run it again (it "
+              "creates only what is missing)", file=sys.stderr)  # fmt: skip
         return 3
     for name, state in states.items():
         print(f"{name}: {state}")

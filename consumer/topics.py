@@ -139,12 +139,19 @@ def ensure_topics(settings: KafkaSettings, *, timeout_s: float = 30.0) -> dict[s
 
 
 def _warn_small_record_limit(admin: AdminClient, names: list[str], timeout_s: float) -> None:
-    """Topics made before us (or by hand) may keep Kafka's ~1 MB limit: say so, change nothing."""
+    """Topics made before us (or by hand) may keep Kafka's ~1 MB limit: say so, change nothing. Advice
+    only: a config the principal may not read (no DescribeConfigs) or the broker does not send is
+    logged, never a failure of the command (every topic exists by then)."""
     if not names:
         return
     resources = [ConfigResource(ConfigResource.Type.TOPIC, n) for n in names]
     for resource, future in admin.describe_configs(resources, request_timeout=timeout_s).items():
-        entry = future.result(timeout=timeout_s).get("max.message.bytes")
+        try:
+            entry = future.result(timeout=timeout_s).get("max.message.bytes")
+        except (KafkaException, TimeoutError) as exc:
+            reason = kafka_reason(exc) if isinstance(exc, KafkaException) else "no answer"
+            log.warning("topic %s: record limit not checked (%s)", resource.name, reason)
+            continue
         limit = int(entry.value) if entry is not None and entry.value else 0
         if limit < MAX_MESSAGE_BYTES:
             log.warning(

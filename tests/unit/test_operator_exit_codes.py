@@ -109,21 +109,32 @@ def test_replay_exits_3_when_the_broker_goes_away_while_it_reads_the_offsets(
     assert admin.altered == 0
 
 
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        (
+            KafkaException(KafkaError(KafkaError.TOPIC_AUTHORIZATION_FAILED, "no")),
+            "TOPIC_AUTHORIZATION_FAILED",
+        ),
+        (TimeoutError(), "no answer"),  # a creation the broker never confirmed
+    ],
+    ids=["refused", "unanswered"],
+)
 def test_topics_a_creation_the_broker_refuses_is_exit_3_with_its_reason(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    failure: Exception, said: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Not authorised to create topics, a replication factor the cluster cannot hold, a policy: the
-    contract's "refused (the reason printed)", not a traceback and exit 1."""
+    """Not authorised to create topics, a replication factor the cluster cannot hold, a policy, no
+    answer: the contract's "refused (the reason printed)", not a traceback and exit 1."""
     import consumer.__main__ as entry
     import consumer.topics
 
     def refuse(_settings: object) -> dict[str, str]:
-        raise KafkaException(KafkaError(KafkaError.TOPIC_AUTHORIZATION_FAILED, "not authorised"))
+        raise failure
 
     monkeypatch.setattr(consumer.topics, "ensure_topics", refuse)
     assert entry.cmd_topics() == 3
     err = capsys.readouterr().err
-    assert "topics refused: TOPIC_AUTHORIZATION_FAILED" in err
+    assert f"topics refused: {said}" in err
     assert "Traceback" not in err
 
 
