@@ -50,6 +50,7 @@ class Member:
         left open, its producer's poll thread would go on reconnecting and logging."""
         self.runner._close_clients()
         self.producer.close(0)
+        self.client.close()
 
     def problems(self) -> list[str]:
         """Liveness: what only a restart fixes (see `consumer.health`)."""

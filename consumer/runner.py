@@ -194,6 +194,7 @@ class Runner:
 
     def _on_assignment_change(self, assigned: set[TP]) -> None:
         self._pauses.keep_only(assigned)
+        self._window.keep_only(assigned)
         self.assigned_event.set()
 
     def _dispatch(self, msg: Message, restoring: set[int]) -> None:

@@ -39,3 +39,8 @@ class Window:
             log.info("%s/%s fetches again: its commit caught up", topic, partition)
         self._behind = now
         return now
+
+    def keep_only(self, assigned: set[TP]) -> None:
+        """After a rebalance: a partition that left is forgotten, so one revoked and assigned again
+        within one poll starts afresh instead of looking as if its window had cleared."""
+        self._behind &= assigned

@@ -88,10 +88,12 @@ def test_ready_only_once_in_the_group_even_with_nothing_to_own(
     settings = consumer_settings(broker.bootstrap, sim.env(), unique_name, orders_topic_partitions=1)
     create_topics(settings)
     first = build_member(settings)
-    assert not first.runner.ready  # built, not in the group
-    with running_member(settings) as a:
-        wait_until(lambda: a.runner.ready, 30, "the first member joins")
-        with running_member(settings) as b:
-            wait_until(lambda: b.runner.ready, 30, "the second member joins, with nothing to own")
-            assert a.runner.assigned_partitions() | b.runner.assigned_partitions()
-    first.close()
+    try:
+        assert not first.runner.ready  # built, not in the group
+        with running_member(settings) as a:
+            wait_until(lambda: a.runner.ready, 30, "the first member joins")
+            with running_member(settings) as b:
+                wait_until(lambda: b.runner.ready, 30, "the second member joins, with nothing to own")
+                assert a.runner.assigned_partitions() | b.runner.assigned_partitions()
+    finally:
+        first.close()

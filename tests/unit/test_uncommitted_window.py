@@ -112,3 +112,25 @@ def test_a_partition_revoked_while_held_back_is_not_said_to_fetch_again(
     with caplog.at_level(logging.INFO, logger="consumer.pipeline.window"):
         turn(r, [])
     assert "fetches again" not in caplog.text
+
+
+def test_a_partition_revoked_and_assigned_again_in_one_poll_is_not_said_to_fetch_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    r, client, _executor, _log = runner({(MAIN, 0)}, restoring=set())
+    r._window.limit = 1
+    turn(r, [record(MAIN, 0, 0)])
+    turn(r, [])  # held back now
+
+    def revoke_and_assign_again() -> None:  # inside consume(), as librdkafka runs the callbacks
+        r._rebalance.assigned.discard((MAIN, 0))
+        r._tracker.forget([(MAIN, 0)])
+        r._on_assignment_change(set(r._rebalance.assigned))
+        r._rebalance.assigned.add((MAIN, 0))
+        r._on_assignment_change(set(r._rebalance.assigned))
+
+    client.during = revoke_and_assign_again
+    with caplog.at_level(logging.INFO, logger="consumer.pipeline.window"):
+        turn(r, [])
+        turn(r, [])
+    assert "fetches again" not in caplog.text
