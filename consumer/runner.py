@@ -142,7 +142,7 @@ class Runner:
         with self._bytes_lock:
             full = self._buffered_bytes >= self._max_bytes
         backpressure = self._halts.halted or full or self._tracker.in_flight() >= self._max_buffered
-        behind = self._window.behind(self._rebalance.assigned)
+        behind = self._window.behind()
         self._pauses.apply(
             self._rebalance.assigned, all_of_them=backpressure, behind=behind, now_ms=self._now_ms()
         )

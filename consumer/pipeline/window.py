@@ -23,11 +23,10 @@ class Window:
         self._tracker, self.limit = tracker, limit
         self._behind: set[TP] = set()
 
-    def behind(self, assigned: set[TP]) -> set[TP]:
+    def behind(self) -> set[TP]:
         """The partitions to keep paused this turn; each pause and resume logged once, the pause with
-        its cause (a record still running, or commits not acknowledged: none unfinished). A partition
-        that left the assignment is simply dropped: its window did not clear, it moved."""
-        now = self._tracker.over_window(self.limit) & assigned
+        its cause (a record still running, or commits not acknowledged: none unfinished)."""
+        now = self._tracker.over_window(self.limit)
         for tp in now - self._behind:
             first = self._tracker.first_unfinished(tp)
             cause = "commits not acknowledged" if first is None else f"first unfinished at offset {first}"
@@ -35,12 +34,12 @@ class Window:
                 "%s/%s paused: %d records handed on since its last commit (CONSUMER_MAX_UNCOMMITTED; %s)",
                 *tp, self.limit, cause,
             )  # fmt: skip
-        for topic, partition in (self._behind - now) & assigned:
+        for topic, partition in self._behind - now:
             log.info("%s/%s fetches again: its commit caught up", topic, partition)
         self._behind = now
         return now
 
     def keep_only(self, assigned: set[TP]) -> None:
-        """After a rebalance: a partition that left is forgotten, so one revoked and assigned again
-        within one poll starts afresh instead of looking as if its window had cleared."""
+        """After a rebalance: a partition that left is forgotten (its window did not clear, it moved:
+        no 'fetches again'), also when it is assigned again within the same poll."""
         self._behind &= assigned

@@ -100,36 +100,26 @@ def test_the_member_is_built_with_the_setting_and_it_is_at_least_a_fetch_and_mor
         ConsumerSettings(**{**settings.model_dump(), "consumer_max_uncommitted": 999})
 
 
+@pytest.mark.parametrize("assigned_again", [False, True], ids=["revoked", "revoked-and-assigned-again"])
 def test_a_partition_revoked_while_held_back_is_not_said_to_fetch_again(
-    caplog: pytest.LogCaptureFixture,
+    assigned_again: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
-    r, _client, _executor, _log = runner({(MAIN, 0)}, restoring=set())
-    r._window.limit = 1
-    turn(r, [record(MAIN, 0, 0)])
-    turn(r, [])  # held back now
-    r._rebalance.assigned.clear()  # revoked: what Rebalance does, then the tracker forgets it
-    r._tracker.forget([(MAIN, 0)])
-    with caplog.at_level(logging.INFO, logger="consumer.pipeline.window"):
-        turn(r, [])
-    assert "fetches again" not in caplog.text
-
-
-def test_a_partition_revoked_and_assigned_again_in_one_poll_is_not_said_to_fetch_again(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+    """Its window did not clear, the partition moved (and may be back within the same poll, its
+    tracker state forgotten): no 'fetches again' line."""
     r, client, _executor, _log = runner({(MAIN, 0)}, restoring=set())
     r._window.limit = 1
     turn(r, [record(MAIN, 0, 0)])
     turn(r, [])  # held back now
 
-    def revoke_and_assign_again() -> None:  # inside consume(), as librdkafka runs the callbacks
+    def rebalance() -> None:  # inside consume(), as librdkafka runs the callbacks
         r._rebalance.assigned.discard((MAIN, 0))
         r._tracker.forget([(MAIN, 0)])
         r._on_assignment_change(set(r._rebalance.assigned))
-        r._rebalance.assigned.add((MAIN, 0))
-        r._on_assignment_change(set(r._rebalance.assigned))
+        if assigned_again:
+            r._rebalance.assigned.add((MAIN, 0))
+            r._on_assignment_change(set(r._rebalance.assigned))
 
-    client.during = revoke_and_assign_again
+    client.during = rebalance
     with caplog.at_level(logging.INFO, logger="consumer.pipeline.window"):
         turn(r, [])
         turn(r, [])
