@@ -92,7 +92,7 @@ class NetSuiteSimulator:
             "NETSUITE_TOKEN_ID": cfg.token_id,
             "NETSUITE_TOKEN_SECRET": cfg.token_secret,
             "NETSUITE_BASE_URL": self.base_url,
-            "NETSUITE_ALLOW_HTTP": "true",  # the simulator serves plain http on loopback
+            "NETSUITE_ALLOW_HTTP": "true",  # plain http: needed only when it listens beyond loopback
         }
 
     def env(self) -> dict[str, str]:

@@ -117,7 +117,7 @@ class WooSimulator:
         """The environment of `reconcile` and `audit` pointing at this shop."""
         return {
             "WOOCOMMERCE_API_URL": self.base_url,
-            "WOOCOMMERCE_ALLOW_HTTP": "true",  # the simulator serves plain http on loopback
+            "WOOCOMMERCE_ALLOW_HTTP": "true",  # plain http: needed only when it listens beyond loopback
             "WOOCOMMERCE_CONSUMER_KEY": self.config.consumer_key,
             "WOOCOMMERCE_CONSUMER_SECRET": self.config.consumer_secret,
         }
