@@ -5,6 +5,8 @@
    embedded broker as `MemoryLog` writes them.
 2. NetSuite calls per order for returning customers after a restart, with the memory topics and
    without (the same workload, measured in the same run).
+3. What a full garbage collection costs with the memory at its default bounds, against the memory as
+   it was kept before its entries were packed (`bench.memory_gc`, same run).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from confluent_kafka import Producer
 from prometheus_client import REGISTRY
 
+from bench import memory_gc
 from bench.consumer_runs import SESSION_TIMEOUT_MS
 from bench.consumer_workload import order_event, produce
 from common.kafka_settings import KafkaSettings
@@ -127,6 +130,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000", help="table sizes to restore, comma-separated")
     parser.add_argument("--orders", type=int, default=200, help="returning-customer orders after a restart")
     args = parser.parse_args(argv)
+    fields = ConsumerSettings.model_fields
+    orders, customers = (fields[f"consumer_memory_{k}_max"].default for k in ("orders", "customers"))
+    print(f"| full garbage collection, {orders} orders and {customers} customers remembered | ms | tracked |")
+    print("|---|---|---|")
+    compared = memory_gc.compare(orders, customers)
+    for name, ms, tracked in compared:
+        print(f"| {name} | {ms:.1f} | {tracked} |")
+    print(f"\n- ours / as before: {compared[1][1] / compared[0][1]:.3f} of the pause\n")
     broker = start_tansu()
     try:
         print("| entries | customer table read, s | one order partition restored, s |")

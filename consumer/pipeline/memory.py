@@ -27,6 +27,14 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Generic, Protocol, TypeVar
 
+from consumer.pipeline.packed import (
+    PackedCustomer,
+    PackedOrder,
+    pack_customer,
+    pack_order,
+    unpack_customer,
+    unpack_order,
+)
 from consumer.pipeline.versions import CANCELLED, CustomerMemory, OrderMemory
 
 K = TypeVar("K")
@@ -99,6 +107,9 @@ class MemorySink(Protocol):
 
 
 class WriteMemory:
+    """Entries are kept packed (`consumer.pipeline.packed`): a full memory costs a full garbage
+    collection nothing to walk."""
+
     def __init__(
         self,
         *,
@@ -107,10 +118,8 @@ class WriteMemory:
         retention_s: float = 30 * 24 * 3600.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._orders: Lru[int, tuple[int, OrderMemory]] = Lru(
-            orders_max, self._evicted
-        )  # id → (partition, memory)
-        self._customers: Lru[str, CustomerMemory] = Lru(customers_max)
+        self._orders: Lru[int, PackedOrder] = Lru(orders_max, self._evicted)
+        self._customers: Lru[str, PackedCustomer] = Lru(customers_max)
         self.sink: MemorySink | None = None  # set by the changelog: the memory is the group's then
         self._forgotten_upto = ""  # the newest version evicted from the bounded order memory
         self._retention_s, self._clock = retention_s, clock
@@ -123,13 +132,13 @@ class WriteMemory:
         cutoff = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(self._clock() - self._retention_s))
         return max(cutoff, self._forgotten_upto)
 
-    def _evicted(self, order_id: int, entry: tuple[int, OrderMemory]) -> None:
-        newest = max(entry[1].written or "", entry[1].parked or "")
-        self._forgotten_upto = max(self._forgotten_upto, newest)
+    def _evicted(self, order_id: int, entry: PackedOrder) -> None:
+        _partition, written, _fingerprint, parked, _booked = entry
+        self._forgotten_upto = max(self._forgotten_upto, written or "", parked or "")
 
     def order(self, order_id: int) -> OrderMemory | None:
         entry = self._orders.get(order_id)
-        return None if entry is None else entry[1]
+        return None if entry is None else unpack_order(entry)
 
     def remember_order(
         self, partition: int, order_id: int, change: Callable[[OrderMemory], OrderMemory]
@@ -137,29 +146,36 @@ class WriteMemory:
         """Apply `change` to what is known of the order (an empty `OrderMemory` when nothing), and
         publish the result."""
         entry = self._orders.update(
-            order_id, lambda old: (partition, change(old[1] if old is not None else OrderMemory()))
+            order_id,
+            lambda old: pack_order(partition, change(OrderMemory() if old is None else unpack_order(old))),
         )
+        memory = unpack_order(entry)
         if self.sink is not None:
-            self.sink.order_changed(partition, order_id, entry[1])
-        return entry[1]
+            self.sink.order_changed(partition, order_id, memory)
+        return memory
 
     def apply_order(self, partition: int, order_id: int, memory: OrderMemory) -> None:
         """A change read from the changelog (ours or another member's)."""
         self._orders.update(
-            order_id, lambda old: (partition, merge_order(old[1] if old is not None else None, memory))
+            order_id,
+            lambda old: pack_order(
+                partition, merge_order(None if old is None else unpack_order(old), memory)
+            ),
         )
 
     def customer(self, external_id: str) -> CustomerMemory | None:
-        return self._customers.get(external_id)
+        entry = self._customers.get(external_id)
+        return None if entry is None else unpack_customer(entry)
 
     def remember_customer(self, external_id: str, memory: CustomerMemory) -> None:
         """Keep the newest (`merge_customer`) and publish what is kept."""
-        kept = self._customers.update(external_id, lambda old: merge_customer(old, memory))
-        if self.sink is not None and kept is memory:
+        packed = pack_customer(memory)
+        kept = self._customers.update(external_id, lambda old: pack_customer(_merged(old, memory)))
+        if self.sink is not None and kept == packed:
             self.sink.customer_changed(external_id, memory)
 
     def apply_customer(self, external_id: str, memory: CustomerMemory) -> None:
-        self._customers.update(external_id, lambda old: merge_customer(old, memory))
+        self._customers.update(external_id, lambda old: pack_customer(_merged(old, memory)))
 
     def forget(self, partitions: Iterable[int]) -> None:
         """A rebalance: orders of these partitions may be written elsewhere now, and — unless the
@@ -168,6 +184,10 @@ class WriteMemory:
         self._orders.drop(lambda _id, entry: entry[0] not in gone)
         if self.sink is None:
             self._customers.drop(lambda _k, _v: False)
+
+
+def _merged(old: PackedCustomer | None, new: CustomerMemory) -> CustomerMemory:
+    return merge_customer(None if old is None else unpack_customer(old), new)
 
 
 class KeyedLocks:
