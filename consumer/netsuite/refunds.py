@@ -56,9 +56,16 @@ from schemas.order import Refund, WooOrder
 REASON_LIMIT = 1000
 
 
-def refund_amount(refund: Refund, places: int) -> Decimal:
-    """What was given back, positive, in the currency's precision (WooCommerce lists it negative)."""
-    return to_places(-exact(refund.total, field=f"refund {refund.id} total"), places)
+def refund_amount(order: WooOrder, refund: Refund, places: int) -> Decimal:
+    """What `refund` gave back, positive, in the currency's precision (WooCommerce lists it negative):
+    the order's refunds up to it (by id, the order they were made in) rounded, less those before it
+    rounded. Each rounded alone, two refunds of ¥500.50 would give back ¥1,002 of ¥1,001 paid; this
+    way they are ¥501 and ¥500, and the sum of the records is the refunds' sum rounded once."""
+    before = sum(
+        (-exact(r.total, field=f"refund {r.id} total") for r in order.refunds if r.id < refund.id), Decimal(0)
+    )
+    given = -exact(refund.total, field=f"refund {refund.id} total")
+    return to_places(before + given, places) - to_places(before, places)
 
 
 def map_refund(
@@ -135,7 +142,7 @@ def _common(
     """The amount, warnings and the fields every refund record has."""
     if refund.id <= 0:
         raise Unmappable(f"order {order.id}: a refund without an id (no externalId for it)")
-    amount = refund_amount(refund, currency.places)
+    amount = refund_amount(order, refund, currency.places)
     if amount <= 0:
         raise Unmappable(f"order {order.id}: refund {refund.id} returns no money ({refund.total})")
     warnings: list[str] = []

@@ -72,7 +72,7 @@ def due(
     refunds = [
         r
         for r in reversed(order.refunds)  # WooCommerce lists them newest first
-        if mapped(partial(refund_amount, r, currency.places)) > 0
+        if mapped(partial(refund_amount, order, r, currency.places)) > 0
         and not _booked(refund_external_id(r.id, policy.store_code), known)
     ]
     return Due(payment, refunds)

@@ -71,4 +71,4 @@ def deposit_to_refund(
     if not policy.payment_records or deposit is None or deposit.status not in UNAPPLIED:
         return None
     whole = to_places(exact(order.total, field="total"), places)
-    return deposit.internal_id if refund_amount(refund, places) >= whole > 0 else None
+    return deposit.internal_id if refund_amount(order, refund, places) >= whole > 0 else None

@@ -80,6 +80,32 @@ def test_an_amount_is_rounded_to_the_currency() -> None:
     assert record.body["item"]["items"][0]["amount"] == 1000.0
 
 
+@pytest.mark.parametrize(
+    ("currency", "total", "parts", "expected"),
+    [
+        (CurrencyRef("JPY", 0, "3"), "1001.00", ["-500.50", "-500.50"], [501.0, 500.0]),
+        (CurrencyRef("JPY", 0, "3"), "1001.00", ["-333.67", "-333.67", "-333.66"], [334.0, 333.0, 334.0]),
+        (EUR, "10.01", ["-5.005", "-5.005"], [5.01, 5.0]),  # a 3-decimal shop booked in a 2-decimal currency
+    ],
+)
+def test_refunds_rounded_as_a_running_total_never_give_back_more_than_was_paid(
+    currency: CurrencyRef, total: str, parts: list[str], expected: list[float]
+) -> None:
+    """Each rounded alone, two refunds of 500.50 would book 501 + 501 of 1,001 paid (audit, 2026-12-03):
+    each refund is the running total through it (by id: the order they were made in) less the one
+    before it, whatever order WooCommerce lists them in or they are booked in."""
+    refunds = [Refund(**refund(i + 1, part)) for i, part in enumerate(parts)]
+    o = order(total=total, currency=currency.code, refunds=list(reversed(refunds)))
+    booked = [
+        map_refund(o, r, customer_id="1", policy=REFUND_POLICY, currency=currency).body["item"]["items"][0][
+            "amount"
+        ]
+        for r in refunds
+    ]
+    assert booked == expected
+    assert sum(booked) == float(round(sum(-float(p) for p in parts), currency.places))
+
+
 def test_a_refund_of_the_deposit_applies_it_for_the_amount_from_the_refund_account() -> None:
     policy = PAY_POLICY.__class__(**{**PAY_POLICY.__dict__, "refund_account_id": "12"})
     o = order(payment_method="stripe", refunds=[Refund(**refund(total="-7.50"))])
