@@ -99,12 +99,14 @@ def refund_lines(
     order: WooOrder,
     detail: RefundDetail,
     *,
+    amount: Decimal,
     item_ids: Mapping[str, str],
     policy: MappingPolicy,
     places: int,
     warnings: list[str],
 ) -> dict[str, Any]:
-    """The credit's `item` (and tax) fields for one refund with its detail."""
+    """The credit's `item` (and tax) fields for one refund with its detail, summing to `amount` (the
+    refund as booked, `refunds.refund_amount`: rounded as a running total, not `detail.amount` alone)."""
     small = as_order(order, detail)
     lines_policy = replace(policy, ship_method_map={})  # a credit has no ship method: shipping is a line
     draft: Draft = build_lines(small, item_ids, lines_policy, places, warnings)
@@ -117,7 +119,7 @@ def refund_lines(
         tax_line(small, policy, draft)  # a line: part of the net already
     else:
         tax = to_places(exact(small.total_tax, field="refund tax"), places)  # NetSuite adds its own
-    rest = to_places(exact(detail.amount, field="refund amount"), places) - draft.net() - tax
+    rest = amount - draft.net() - tax
     if rest:
         item_id = required(policy.refund_item_id, "NETSUITE_REFUND_ITEM_ID", "a refund beyond its items")
         draft.add(item_id, 1, rest, f"Refund #{detail.id}: not itemised")

@@ -60,7 +60,9 @@ def refund_amount(order: WooOrder, refund: Refund, places: int) -> Decimal:
     """What `refund` gave back, positive, in the currency's precision (WooCommerce lists it negative):
     the order's refunds up to it (by id, the order they were made in) rounded, less those before it
     rounded. Each rounded alone, two refunds of ¥500.50 would give back ¥1,002 of ¥1,001 paid; this
-    way they are ¥501 and ¥500, and the sum of the records is the refunds' sum rounded once."""
+    way they are ¥501 and ¥500, and the sum of the records is the refunds' sum rounded once. An earlier
+    refund deleted in WooCommerce before a later one is booked changes the later one's amount (the
+    deleted one stays in NetSuite: README, "Not yet"); a booked record is never written again."""
     before = sum(
         (-exact(r.total, field=f"refund {r.id} total") for r in order.refunds if r.id < refund.id), Decimal(0)
     )
@@ -86,6 +88,7 @@ def map_refund(
         body |= refund_lines(
             order,
             detail,
+            amount=amount,
             item_ids=itemised.item_ids,
             policy=policy,
             places=currency.places,

@@ -14,7 +14,8 @@ Each new refund is routed on facts fixed when it was made, so any order of deliv
 | on       | yes               | none, or not `A`/`B` (applied)      | `NETSUITE_REFUND_RECORD`     |
 | on       | yes               | status `A` or `B` (not applied)     | `customerRefund` of it       |
 
-(1) This refund alone returns the order's whole total (a partial refund: no).
+(1) This refund's amount as booked is the order's whole total (a partial refund's is not); booked
+amounts are rounded as a running total of the order's refunds (`refunds.refund_amount`).
 The contract books each refund as `NETSUITE_REFUND_RECORD` (a Credit Memo or Cash Refund); the last
 row is issue 12's "a full refund of a deposit-only order": its money sits in the Customer Deposit,
 reserved for the unbilled order, and giving it all back is a Customer Refund applying that deposit

@@ -10,7 +10,7 @@ import pytest
 
 from consumer.netsuite.currency import CurrencyRef
 from consumer.netsuite.refund_lines import Itemised, detailed_skus
-from consumer.netsuite.refunds import map_refund
+from consumer.netsuite.refunds import map_refund, refund_amount
 from consumer.woocommerce.refunds import RefundDetail
 from schemas.order import Refund
 from tests.unit.test_order_writer import POLICY, event
@@ -123,3 +123,27 @@ def test_the_skus_a_credit_needs_are_the_refunded_lines_skus() -> None:
 @pytest.mark.parametrize("quantity", [-1, -2])
 def test_the_detail_model_takes_woocommerces_negative_quantities(quantity: int) -> None:
     assert detail("1.00", {**COFFEE, "quantity": quantity}).line_items[0].quantity == quantity
+
+
+@pytest.mark.parametrize(("each", "expected"), [("500.50", [501, 500]), ("0.40", [0, 1])])
+def test_credits_from_the_detail_are_rounded_as_a_running_total_too(each: str, expected: list[int]) -> None:
+    """The order's refunds through each, rounded, less those before (as without the detail): two
+    refunds of ¥500.50 are ¥501 and ¥500, never ¥1,002 of ¥1,001; ¥0.40 twice is nothing (not due)
+    then ¥1 — on the refund item, never a credit without lines (review of e310ffa, 2026-12-03)."""
+    yen = CurrencyRef("JPY", 0, "3")
+    order = event(refunds=[Refund(id=2, total=f"-{each}"), Refund(id=1, total=f"-{each}")]).order
+    totals = []
+    for refund in reversed(order.refunds):
+        if refund_amount(order, refund, yen.places) == 0:  # not due (`once.due`): no record
+            totals.append(Decimal(0))
+            continue
+        found = RefundDetail.model_validate(
+            {"id": refund.id, "date_created": "2025-03-16T23:30:00", "amount": each}
+        )
+        itemised = Itemised(found, {})
+        body = map_refund(
+            order, refund, customer_id="1", policy=REFUND_POLICY, currency=yen, itemised=itemised
+        ).body
+        assert body["item"]["items"], "a credit without lines"
+        totals.append(netsuite_total(body))
+    assert totals == expected
