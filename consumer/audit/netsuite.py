@@ -16,7 +16,9 @@ WHERE tl.transaction IN (...) AND tl.mainline = 'F' AND tl.taxline = 'F' GROUP B
 NetSuite keeps one record per externalId, so a second sales order for the same order can only carry
 another externalId (or none): a retry of an integration that did not use one, a copy made by hand.
 Matching the order number with our memo stamp finds those without taking other channels' orders
-that happen to share the number. `ORDER BY` keeps SuiteQL's pages from repeating or skipping rows.
+that happen to share the number; one under another of our sales-order external ids is another
+shop's order (several shops in one account: `NETSUITE_STORE_CODE`) or another order's, never a copy.
+`ORDER BY` keeps SuiteQL's pages from repeating or skipping rows.
 A throttled or failed query is tried again (three times, growing pauses): an audit is read-only.
 """
 
@@ -30,6 +32,7 @@ from typing import Any, Protocol
 
 from consumer.audit.expected import Expected
 from consumer.errors import RetryableError
+from consumer.netsuite.external_ids import is_sales_order_external_id
 
 BATCH = 200
 MEMO_STAMP = "WooCommerce Order #"
@@ -81,7 +84,8 @@ def held_for(client: SuiteQL, orders: list[Expected], *, pause_s: float = 1.0) -
             )  # fmt: skip
             found[held.internal_id] = held
             owners = {by_eid[held.external_id]} if held.external_id in by_eid else set()
-            owners |= set(by_number.get(held.other_ref or "", ())) if not owners else set()
+            if not owners and not is_sales_order_external_id(held.external_id):  # a copy, by its number
+                owners = set(by_number.get(held.other_ref or "", ()))
             for order_id in owners:
                 out[order_id].append(held)
         if found:

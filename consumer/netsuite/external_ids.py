@@ -11,6 +11,7 @@ every existing record already has.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from consumer.errors import Unmappable
 from schemas.order import WooOrder
@@ -68,6 +69,14 @@ def customer_external_id(order: WooOrder, store_code: str = "") -> str:
 
 def sales_order_external_id(order: WooOrder, store_code: str = "") -> str:
     return f"{_prefix(store_code)}ORDER_{order.id}"
+
+
+_SALES_ORDER_ID = re.compile(r"WOO_(?:[A-Z0-9]{1,20}_)?ORDER_[0-9]+")
+
+
+def is_sales_order_external_id(text: str | None) -> bool:
+    """Whether `text` is a sales order's external id as we write them, for any store code."""
+    return text is not None and _SALES_ORDER_ID.fullmatch(text) is not None
 
 
 def payment_external_id(order: WooOrder, store_code: str = "") -> str:
