@@ -30,8 +30,10 @@ from consumer.audit.compare import PROBLEMS, Finding, compare, json_lines, table
 from consumer.audit.expected import Expected, expected, judged
 from consumer.audit.netsuite import held_for
 from consumer.audit.settings import AuditSettings
+from consumer.audit.skus import with_unknown_skus
 from consumer.errors import AuthFailure, SyncError
 from consumer.netsuite.client import NetSuiteClient
+from consumer.netsuite.items import ItemResolver
 from consumer.ops.cli import print_errors, utc_time
 from consumer.woocommerce.client import WooAuthError, WooClient, WooError
 from consumer.woocommerce.paging import modified_orders
@@ -69,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         wanted, raw, skipped = _window(woo, args.since, until, settings)
         held = held_for(netsuite, wanted)
+        resolver = ItemResolver(netsuite, ttl_s=0, lookup_field=settings.netsuite_item_lookup_field)
+        wanted = with_unknown_skus(wanted, held, raw, resolver.resolve)
     except (WooAuthError, AuthFailure) as exc:
         print(f"audit: the key was refused: {exc}", file=sys.stderr)
         return BAD_INPUT
