@@ -103,9 +103,10 @@ class WooClient:
         resp = self._get(path, params)
         try:
             items = resp.json()
-            total = int(resp.headers.get("X-WP-Total", "0"))
-            pages = int(resp.headers.get("X-WP-TotalPages", "0"))
-        except ValueError:
+            # absent, they would read as 0 pages: a walk would stop after one page, judging a window unread
+            total = int(resp.headers["X-WP-Total"])
+            pages = int(resp.headers["X-WP-TotalPages"])
+        except (KeyError, ValueError):
             raise WooBadAnswer(f"GET {path}: not JSON, or totals missing", status=resp.status_code) from None
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise WooBadAnswer(f"GET {path}: not a list of objects", status=resp.status_code)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 from pydantic import ValidationError
 
 from consumer.woocommerce.client import (
@@ -182,3 +183,33 @@ def test_a_shop_url_with_userinfo_a_query_or_a_fragment_is_refused(url: str) -> 
     values = {"woocommerce_consumer_key": "ck", "woocommerce_consumer_secret": "cs"}
     with pytest.raises(ValidationError, match="root URL"):
         WooCommerceSettings(woocommerce_api_url=url, **values)  # type: ignore[arg-type]
+
+
+class HeadersStripped:
+    """A proxy in front of the shop that drops WooCommerce's paging headers (a session stand-in)."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        self.headers: dict[str, str] = {}
+        self.auth: Any = None
+        self.trust_env = True
+        self.answer_headers = headers
+
+    def get(self, url: str, **_: Any) -> Any:
+        resp = requests.Response()
+        resp.status_code, resp._content = 200, b'[{"id": 1}]'
+        resp.headers.update(self.answer_headers)
+        return resp
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-WP-Total": "250"}, {"X-WP-TotalPages": "3"}])
+def test_a_page_without_its_totals_is_a_bad_answer_not_the_last_page(headers: dict[str, str]) -> None:
+    """Missing X-WP-TotalPages was read as 0 pages: the walk stopped after one page and reconcile or
+    audit judged a window they had not read (audit of reconcile and audit, 2026-12-03)."""
+    values = {"woocommerce_consumer_key": "ck", "woocommerce_consumer_secret": "cs"}
+    settings = WooCommerceSettings(woocommerce_api_url="https://shop.example", **values)  # type: ignore[arg-type]
+    woo = WooClient(settings, session=HeadersStripped(headers))  # type: ignore[arg-type]
+    with pytest.raises(WooBadAnswer, match="totals missing"):
+        woo.page("/orders", {})
