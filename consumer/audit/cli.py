@@ -29,10 +29,12 @@ from consumer.audit import repair
 from consumer.audit.compare import PROBLEMS, Finding, compare, json_lines, table
 from consumer.audit.expected import Expected, expected, judged
 from consumer.audit.netsuite import held_for
+from consumer.audit.retry import PatientSuiteQL
 from consumer.audit.settings import AuditSettings
-from consumer.audit.skus import with_unknown_skus
+from consumer.audit.unwritable import with_unwritable
 from consumer.errors import AuthFailure, SyncError
 from consumer.netsuite.client import NetSuiteClient
+from consumer.netsuite.currency import CurrencyResolver
 from consumer.netsuite.items import ItemResolver
 from consumer.ops.cli import print_errors, utc_time
 from consumer.woocommerce.client import WooAuthError, WooClient, WooError
@@ -68,11 +70,13 @@ def run(args: argparse.Namespace) -> int:
         print("audit: --until must be after --since", file=sys.stderr)
         return BAD_INPUT
     woo, netsuite = WooClient(settings), NetSuiteClient(settings)
+    patient = PatientSuiteQL(netsuite)  # every query of the run: held_for's and the SKU lookups
     try:
         wanted, raw, skipped = _window(woo, args.since, until, settings)
-        held = held_for(netsuite, wanted)
-        resolver = ItemResolver(netsuite, ttl_s=0, lookup_field=settings.netsuite_item_lookup_field)
-        wanted = with_unknown_skus(wanted, held, raw, resolver.resolve)
+        held = held_for(patient, wanted)
+        resolver = ItemResolver(patient, ttl_s=0, lookup_field=settings.netsuite_item_lookup_field)
+        currencies = CurrencyResolver(patient, ttl_s=0)
+        wanted = with_unwritable(wanted, held, raw, resolver.resolve, currencies)
     except (WooAuthError, AuthFailure) as exc:
         print(f"audit: the key was refused: {exc}", file=sys.stderr)
         return BAD_INPUT

@@ -73,7 +73,10 @@ def compare(exp: Expected, held: list[Held]) -> Finding | None:
         details: list[str] = [f"no sales order {exp.external_id}"]
         if exp.unmappable:
             details.append(f"it cannot be written: {exp.unmappable}")
-        details += [f"sales order {h.internal_id} has PO # {h.other_ref} but no externalId" for h in held]
+        details += [
+            f"sales order {h.internal_id} has PO # {h.other_ref} and externalId {h.external_id or 'none'}"
+            for h in held
+        ]
         return Finding(exp.order_id, exp.number, MISSING, tuple(details), ids)
     [one] = ours
     diffs = []
@@ -86,6 +89,8 @@ def compare(exp: Expected, held: list[Held]) -> Finding | None:
         what = "line sum" if exp.compare_line_sum else "total"
         diffs.append(f"{what} {exp.total} expected, NetSuite has {actual if actual is not None else 'none'}")
     if diffs:
+        if exp.unmappable:  # so `--repair` leaving it out says why
+            diffs.append(f"it cannot be written: {exp.unmappable}")
         return Finding(exp.order_id, exp.number, MISMATCHED, tuple(diffs), ids)
     return None
 

@@ -19,25 +19,19 @@ Matching the order number with our memo stamp finds those without taking other c
 that happen to share the number; one under another of our sales-order external ids is another
 shop's order (several shops in one account: `NETSUITE_STORE_CODE`) or another order's, never a copy.
 `ORDER BY` keeps SuiteQL's pages from repeating or skipping rows.
-A throttled or failed query is asked again (`consumer.audit.retry`): an audit only reads.
+A throttled or failed query is asked again (`consumer.audit.retry`, around the client): an audit
+only reads.
 """
 
 from __future__ import annotations
 
-import logging
-import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from consumer.audit.expected import Expected
-from consumer.audit.retry import QueryRetry
-from consumer.errors import RetryableError
 from consumer.netsuite.external_ids import is_sales_order_external_id
-
-log = logging.getLogger(__name__)
 
 BATCH = 200
 MEMO_STAMP = "WooCommerce Order #"
@@ -65,20 +59,9 @@ def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-@dataclass(frozen=True)
-class Asking:
-    """How a query is asked again (`QueryRetry`), with the waits and the jitter injectable for tests."""
-
-    retry: QueryRetry = field(default_factory=QueryRetry)
-    sleep: Callable[[float], None] = time.sleep
-    draw: Callable[[], float] = random.random
-
-
-def held_for(
-    client: SuiteQL, orders: list[Expected], *, asking: Asking | None = None
-) -> dict[int, list[Held]]:
-    """Per order id, every sales order NetSuite holds for it (none, one, or several)."""
-    asking = asking or Asking()
+def held_for(client: SuiteQL, orders: list[Expected]) -> dict[int, list[Held]]:
+    """Per order id, every sales order NetSuite holds for it (none, one, or several). `client` is
+    patient in the audit (`consumer.audit.retry.PatientSuiteQL`)."""
     out: dict[int, list[Held]] = {o.order_id: [] for o in orders}
     for start in range(0, len(orders), BATCH):
         batch = orders[start : start + BATCH]
@@ -94,7 +77,7 @@ def held_for(
             f"AND t.memo LIKE {quote(MEMO_STAMP + '%')})) ORDER BY t.id"
         )
         found: dict[str, Held] = {}
-        for row in _rows(client, query, asking):
+        for row in client.suiteql(query):
             held = Held(
                 str(row["id"]), row.get("externalid"), row.get("otherrefnum"), row.get("customer"),
                 _decimal(row.get("foreigntotal")),
@@ -106,11 +89,11 @@ def held_for(
             for order_id in owners:
                 out[order_id].append(held)
         if found:
-            _add_lines(client, found, asking)
+            _add_lines(client, found)
     return out
 
 
-def _add_lines(client: SuiteQL, found: dict[str, Held], asking: Asking) -> None:
+def _add_lines(client: SuiteQL, found: dict[str, Held]) -> None:
     ids = ", ".join(i for i in found if i.isdigit())
     query = (
         "SELECT tl.transaction, COUNT(*) AS lines, SUM(tl.foreignamount) AS amount, "  # noqa: S608
@@ -118,26 +101,12 @@ def _add_lines(client: SuiteQL, found: dict[str, Held], asking: Asking) -> None:
         f"FROM transactionline tl WHERE tl.transaction IN ({ids}) AND tl.mainline = 'F' "
         "AND tl.taxline = 'F' GROUP BY tl.transaction ORDER BY tl.transaction"
     )
-    for row in _rows(client, query, asking):
+    for row in client.suiteql(query):
         held = found.get(str(row.get("transaction")))
         if held is not None:
             held.lines = int(row.get("lines") or 0)
             held.line_sum = -(_decimal(row.get("amount")) or Decimal(0))
             held.open_lines = int(row.get("openlines") or 0)
-
-
-def _rows(client: SuiteQL, query: str, asking: Asking) -> list[dict[str, Any]]:
-    waited, attempt = 0.0, 0
-    while True:
-        try:
-            return list(client.suiteql(query))
-        except RetryableError as error:
-            pause = asking.retry.pause(error, attempt, waited, asking.draw())
-            if pause is None:
-                raise
-            log.warning("audit: NetSuite answered %s; asking again in %.1f s", type(error).__name__, pause)
-            asking.sleep(pause)
-            waited, attempt = waited + pause, attempt + 1
 
 
 def _decimal(value: Any) -> Decimal | None:

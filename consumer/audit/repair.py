@@ -11,7 +11,7 @@ which makes the consumer read NetSuite first and write unless NetSuite holds a n
 | missing, mismatched                           | re-published with `x-repair`                   |
 | not_closed (a cancelled order still open)     | re-published: the consumer closes its lines    |
 | missing because the order cannot be mapped    | not sent (it would be dead-lettered again):    |
-| (an unknown SKU too: `consumer.audit.skus`)   | fix the cause, then `redrive`                  |
+| (an unknown SKU or currency too: `unwritable`)| fix the cause, then `redrive`                  |
 | duplicated                                    | not sent: a person decides which to delete     |
 """
 

@@ -71,7 +71,7 @@ def sales_order_external_id(order: WooOrder, store_code: str = "") -> str:
     return f"{_prefix(store_code)}ORDER_{order.id}"
 
 
-_SALES_ORDER_ID = re.compile(r"WOO_(?:[A-Z0-9]{1,20}_)?ORDER_[0-9]+")
+_SALES_ORDER_ID = re.compile(r"WOO_(?:[A-Z0-9]{1,20}_)?ORDER_[1-9][0-9]*")
 
 
 def is_sales_order_external_id(text: str | None) -> bool:

@@ -96,7 +96,7 @@ def test_missing_duplicated_and_mismatched() -> None:
     lookalike = compare(exp, [held(external_id=None)])
     assert lookalike is not None
     assert lookalike.problem == "missing"
-    assert "sales order 20001 has PO # 41 but no externalId" in lookalike.details
+    assert "sales order 20001 has PO # 41 and externalId none" in lookalike.details
     twice = compare(exp, [held(), held("20002", external_id=None)])
     assert twice is not None
     assert (twice.problem, twice.netsuite_ids) == ("duplicated", ("20001", "20002"))

@@ -213,3 +213,12 @@ def test_a_page_without_its_totals_is_a_bad_answer_not_the_last_page(headers: di
     woo = WooClient(settings, session=HeadersStripped(headers))  # type: ignore[arg-type]
     with pytest.raises(WooBadAnswer, match="totals missing"):
         woo.page("/orders", {})
+
+
+def test_a_small_collection_without_totals_is_read_to_its_short_page() -> None:
+    """An order's refunds and the webhooks are read whole (`all_pages`): without the totals, until a
+    short page — the refund detail was otherwise lost for good (review of ce5d326)."""
+    values = {"woocommerce_consumer_key": "ck", "woocommerce_consumer_secret": "cs"}
+    settings = WooCommerceSettings(woocommerce_api_url="https://shop.example", **values)  # type: ignore[arg-type]
+    woo = WooClient(settings, session=HeadersStripped({}))  # type: ignore[arg-type]
+    assert woo.all_pages("/orders/1/refunds", {}) == [{"id": 1}]

@@ -1,4 +1,5 @@
-"""`audit --repair` leaves out orders the consumer cannot write for an unknown SKU (`consumer.audit.skus`)."""
+"""`audit --repair` leaves out orders the consumer cannot write: an unknown SKU or currency
+(`consumer.audit.unwritable`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from consumer.audit.compare import MISSING, compare
 from consumer.audit.expected import expected
 from consumer.audit.netsuite import Held
 from consumer.audit.repair import repairable
-from consumer.audit.skus import with_unknown_skus
+from consumer.audit.unwritable import with_unwritable
+from consumer.netsuite.currency import CurrencyRef
 from consumer.netsuite.settings import MappingPolicy
 from devstack.demo_orders import OrderFactory
 from schemas.order import WooOrder
@@ -17,6 +19,17 @@ from schemas.order import WooOrder
 POLICY = MappingPolicy(
     shipping_item_id="90", discount_item_id="91", fee_item_id="92", tax_item_id="93", tax_mode="line"
 )
+
+
+class Currencies:
+    def __init__(self, *lacking: str) -> None:
+        self.lacking = lacking
+
+    def resolve(self, code: str) -> CurrencyRef | None:
+        return None if code in self.lacking else CurrencyRef(code, 2, "1")
+
+
+ANY_CURRENCY = Currencies()
 
 
 def raw_order(order_id: int, sku: str) -> dict[str, Any]:
@@ -41,7 +54,7 @@ def test_an_order_dead_lettered_for_an_unknown_sku_is_reported_so_and_not_repair
         asked.append(list(skus))
         return {"COF-1KG": "501", "MUG-BLUE": "502"}
 
-    marked = with_unknown_skus(wanted, held, raw, resolve)
+    marked = with_unwritable(wanted, held, raw, resolve, ANY_CURRENCY)
     findings = [f for e in marked if (f := compare(e, held[e.order_id])) is not None]
     assert [(f.order_id, f.problem) for f in findings] == [(1, MISSING), (2, MISSING)]
     assert "it cannot be written: unknown SKU(s) in NetSuite: NO-SUCH-SKU" in findings[0].details
@@ -59,4 +72,30 @@ def test_nothing_wanting_asks_nothing() -> None:
     def resolve(skus: Iterable[str]) -> dict[str, str]:
         raise AssertionError("asked NetSuite for SKUs with nothing to repair")
 
-    assert with_unknown_skus(wanted, {1: [one]}, raw, resolve) == wanted
+    assert with_unwritable(wanted, {1: [one]}, raw, resolve, ANY_CURRENCY) == wanted
+
+
+def test_a_mismatched_order_that_cannot_be_written_says_why() -> None:
+    """`--repair` leaves it out: the finding names the reason (review of 93bb91c: it was silent)."""
+    raw = {1: raw_order(1, "NO-SUCH-SKU")}
+    wanted = [expected(WooOrder.model_validate(raw[1]), POLICY)]
+    wrong = Held(
+        "30", wanted[0].external_id, "1", wanted[0].customer, wanted[0].total + 1, lines=wanted[0].lines or 0
+    )
+    marked = with_unwritable(wanted, {1: [wrong]}, raw, lambda skus: {}, ANY_CURRENCY)
+    finding = compare(marked[0], [wrong])
+    assert finding is not None
+    assert finding.details[-1] == "it cannot be written: unknown SKU(s) in NetSuite: NO-SUCH-SKU"
+    assert repairable([finding], {1: marked[0]}) == []
+
+
+def test_an_order_in_a_currency_netsuite_lacks_is_not_repaired_either() -> None:
+    """The consumer dead-letters it (`lookups.currency_of`); `--repair` re-sent it on every run
+    (review of 93bb91c)."""
+    raw = {1: {**raw_order(1, "COF-1KG"), "currency": "XAU"}}
+    wanted = [expected(WooOrder.model_validate(raw[1]), POLICY)]
+    marked = with_unwritable(wanted, {1: []}, raw, lambda skus: {"COF-1KG": "501"}, Currencies("XAU"))
+    finding = compare(marked[0], [])
+    assert finding is not None
+    assert any("'XAU' is not an active NetSuite currency" in d for d in finding.details)
+    assert repairable([finding], {1: marked[0]}) == []
