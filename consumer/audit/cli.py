@@ -20,26 +20,23 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from pydantic import ValidationError
 
 from common.publisher import PublishError
 from consumer.audit import repair
 from consumer.audit.compare import PROBLEMS, Finding, compare, json_lines, table
-from consumer.audit.expected import Expected, expected, judged
 from consumer.audit.netsuite import held_for
 from consumer.audit.retry import PatientSuiteQL
 from consumer.audit.settings import AuditSettings
 from consumer.audit.unwritable import with_unwritable
+from consumer.audit.window import read_window
 from consumer.errors import AuthFailure, SyncError
 from consumer.netsuite.client import NetSuiteClient
 from consumer.netsuite.currency import CurrencyResolver
 from consumer.netsuite.items import ItemResolver
 from consumer.ops.cli import print_errors, utc_time
 from consumer.woocommerce.client import WooAuthError, WooClient, WooError
-from consumer.woocommerce.paging import modified_orders
-from schemas.order import WooOrder
 
 MATCH, FOUND, BAD_INPUT, INCOMPLETE = 0, 1, 2, 3
 
@@ -72,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     woo, netsuite = WooClient(settings), NetSuiteClient(settings)
     patient = PatientSuiteQL(netsuite)  # every query of the run: held_for's and the SKU lookups
     try:
-        wanted, raw, skipped = _window(woo, args.since, until, settings)
+        window = read_window(woo, args.since, until, settings.mapping_policy())
+        wanted, raw, skipped = window.wanted, window.bodies, window.skipped
         held = held_for(patient, wanted)
         resolver = ItemResolver(patient, ttl_s=0, lookup_field=settings.netsuite_item_lookup_field)
         currencies = CurrencyResolver(patient, ttl_s=0)
@@ -106,32 +104,6 @@ def run(args: argparse.Namespace) -> int:
               "(duplicated, or not mappable: fix the cause, then redrive); audit again once written",
               file=sys.stderr if args.json else sys.stdout)  # fmt: skip
     return FOUND if findings else MATCH
-
-
-def _window(
-    woo: WooClient, since: datetime, until: datetime, settings: AuditSettings
-) -> tuple[list[Expected], dict[int, dict[str, Any]], int]:
-    """The orders to audit (newest version of each), their REST bodies, and how many were not judged."""
-    newest: dict[int, WooOrder] = {}
-    raw: dict[int, dict[str, Any]] = {}
-    skipped: set[int] = set()
-    # modified_after is exclusive: start one second earlier so an order changed exactly at --since counts
-    for page in modified_orders(woo, since.replace(microsecond=0) - timedelta(seconds=1), until):
-        for raw_order in page:
-            try:
-                order = WooOrder.model_validate(raw_order)
-            except ValueError:
-                skipped.add(raw_order["id"] if isinstance(raw_order.get("id"), int) else -1)
-                continue
-            newest[order.id], raw[order.id] = order, raw_order
-    policy = settings.mapping_policy()
-    wanted = []
-    for order in newest.values():
-        if judged(order):
-            wanted.append(expected(order, policy))
-        else:
-            skipped.add(order.id)
-    return sorted(wanted, key=lambda e: e.order_id), raw, len(skipped)
 
 
 def _summary(findings: list[Finding], audited: int, skipped: int, since: datetime, until: datetime) -> str:

@@ -17,7 +17,7 @@ which makes the consumer read NetSuite first and write unless NetSuite holds a n
 
 from __future__ import annotations
 
-from typing import Any
+import json
 
 from common.publisher import KafkaPublisher
 from consumer.audit.compare import DUPLICATED, Finding
@@ -33,14 +33,14 @@ def repairable(findings: list[Finding], wanted: dict[int, Expected]) -> list[Fin
     return [f for f in findings if f.problem != DUPLICATED and not wanted[f.order_id].unmappable]
 
 
-def send(findings: list[Finding], raw: dict[int, dict[str, Any]], settings: AuditSettings) -> int:
+def send(findings: list[Finding], raw: dict[int, bytes], settings: AuditSettings) -> int:
     """Publish each; raises `PublishError` when the broker does not take one."""
     publisher = KafkaPublisher({**settings.producer_config(), "client.id": "woo-audit-repair"})
     serde = make_serde(settings.schema_registry_url, settings.registry_config())
     try:
         for finding in findings:
             publish_order(
-                raw[finding.order_id],
+                json.loads(raw[finding.order_id]),
                 publisher,
                 serde,
                 topic=settings.orders_topic,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from consumer.audit.compare import MISMATCHED, MISSING, compare
 from consumer.audit.expected import Expected
@@ -32,7 +32,7 @@ ResolveSkus = Callable[[Iterable[str]], dict[str, str]]
 def with_unwritable(
     wanted: list[Expected],
     held: dict[int, list[Held]],
-    raw: dict[int, dict[str, Any]],
+    raw: dict[int, bytes],
     items: ResolveSkus,
     currencies: CurrencyLookup,
 ) -> list[Expected]:
@@ -43,7 +43,7 @@ def with_unwritable(
         if exp.unmappable or finding is None or finding.problem not in (MISSING, MISMATCHED):
             continue
         try:
-            orders[exp.order_id] = WooOrder.model_validate(raw[exp.order_id])
+            orders[exp.order_id] = WooOrder.model_validate_json(raw[exp.order_id])
         except ValueError:
             continue  # not judged: counted as unreadable
     if not orders:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +33,10 @@ class Currencies:
 ANY_CURRENCY = Currencies()
 
 
+def as_bodies(raw: dict[int, dict[str, Any]]) -> dict[int, bytes]:
+    return {order_id: json.dumps(body).encode() for order_id, body in raw.items()}
+
+
 def raw_order(order_id: int, sku: str) -> dict[str, Any]:
     raw = OrderFactory(seed=2).order(order_id)
     raw["line_items"] = raw["line_items"][:1]
@@ -54,7 +59,7 @@ def test_an_order_dead_lettered_for_an_unknown_sku_is_reported_so_and_not_repair
         asked.append(list(skus))
         return {"COF-1KG": "501", "MUG-BLUE": "502"}
 
-    marked = with_unwritable(wanted, held, raw, resolve, ANY_CURRENCY)
+    marked = with_unwritable(wanted, held, as_bodies(raw), resolve, ANY_CURRENCY)
     findings = [f for e in marked if (f := compare(e, held[e.order_id])) is not None]
     assert [(f.order_id, f.problem) for f in findings] == [(1, MISSING), (2, MISSING)]
     assert "it cannot be written: unknown SKU(s) in NetSuite: NO-SUCH-SKU" in findings[0].details
@@ -72,7 +77,7 @@ def test_nothing_wanting_asks_nothing() -> None:
     def resolve(skus: Iterable[str]) -> dict[str, str]:
         raise AssertionError("asked NetSuite for SKUs with nothing to repair")
 
-    assert with_unwritable(wanted, {1: [one]}, raw, resolve, ANY_CURRENCY) == wanted
+    assert with_unwritable(wanted, {1: [one]}, as_bodies(raw), resolve, ANY_CURRENCY) == wanted
 
 
 def test_a_mismatched_order_that_cannot_be_written_says_why() -> None:
@@ -82,7 +87,7 @@ def test_a_mismatched_order_that_cannot_be_written_says_why() -> None:
     wrong = Held(
         "30", wanted[0].external_id, "1", wanted[0].customer, wanted[0].total + 1, lines=wanted[0].lines or 0
     )
-    marked = with_unwritable(wanted, {1: [wrong]}, raw, lambda skus: {}, ANY_CURRENCY)
+    marked = with_unwritable(wanted, {1: [wrong]}, as_bodies(raw), lambda skus: {}, ANY_CURRENCY)
     finding = compare(marked[0], [wrong])
     assert finding is not None
     assert finding.details[-1] == "it cannot be written: unknown SKU(s) in NetSuite: NO-SUCH-SKU"
@@ -94,7 +99,9 @@ def test_an_order_in_a_currency_netsuite_lacks_is_not_repaired_either() -> None:
     (review of 93bb91c)."""
     raw = {1: {**raw_order(1, "COF-1KG"), "currency": "XAU"}}
     wanted = [expected(WooOrder.model_validate(raw[1]), POLICY)]
-    marked = with_unwritable(wanted, {1: []}, raw, lambda skus: {"COF-1KG": "501"}, Currencies("XAU"))
+    marked = with_unwritable(
+        wanted, {1: []}, as_bodies(raw), lambda skus: {"COF-1KG": "501"}, Currencies("XAU")
+    )
     finding = compare(marked[0], [])
     assert finding is not None
     assert any("'XAU' is not an active NetSuite currency" in d for d in finding.details)
