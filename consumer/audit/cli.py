@@ -29,11 +29,10 @@ from consumer.audit.compare import PROBLEMS, Finding, compare, json_lines, table
 from consumer.audit.netsuite import held_for
 from consumer.audit.retry import PatientSuiteQL
 from consumer.audit.settings import AuditSettings
-from consumer.audit.unwritable import with_unwritable
+from consumer.audit.unwritable import audit_currencies, with_unwritable
 from consumer.audit.window import read_window
 from consumer.errors import AuthFailure, SyncError
 from consumer.netsuite.client import NetSuiteClient
-from consumer.netsuite.currency import CurrencyResolver
 from consumer.netsuite.items import ItemResolver
 from consumer.ops.cli import print_errors, utc_time
 from consumer.woocommerce.client import WooAuthError, WooClient, WooError
@@ -73,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         wanted, raw, skipped = window.wanted, window.bodies, window.skipped
         held = held_for(patient, wanted)
         resolver = ItemResolver(patient, ttl_s=0, lookup_field=settings.netsuite_item_lookup_field)
-        currencies = CurrencyResolver(patient, ttl_s=0)
+        currencies = audit_currencies(patient)
         wanted = with_unwritable(wanted, held, raw, resolver.resolve, currencies)
     except (WooAuthError, AuthFailure) as exc:
         print(f"audit: the key was refused: {exc}", file=sys.stderr)

@@ -12,6 +12,7 @@ person (create the item or currency, then redrive).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TypeVar
@@ -20,6 +21,8 @@ from consumer.audit.compare import MISMATCHED, MISSING, compare
 from consumer.audit.expected import Expected
 from consumer.audit.netsuite import Held
 from consumer.errors import Unmappable
+from consumer.netsuite.currency import CurrencyResolver
+from consumer.netsuite.items import SuiteQLClient
 from consumer.netsuite.records import required_skus
 from consumer.pipeline.lookups import currency_of
 from consumer.pipeline.ports import CurrencyLookup
@@ -75,6 +78,12 @@ def _reason(
     except Unmappable as exc:
         return exc.message
     return None
+
+
+def audit_currencies(client: SuiteQLClient) -> CurrencyResolver:
+    """NetSuite's currency table, read once for the run (at its first use): with no time to live,
+    every order found wanting read it again — thousands of queries after an outage (review of f5c2992)."""
+    return CurrencyResolver(client, ttl_s=math.inf, missing_ttl_s=math.inf)
 
 
 def _now(call: Callable[[], T]) -> T:

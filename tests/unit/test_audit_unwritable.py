@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from consumer.audit.compare import MISSING, compare
 from consumer.audit.expected import expected
 from consumer.audit.netsuite import Held
 from consumer.audit.repair import repairable
-from consumer.audit.unwritable import with_unwritable
+from consumer.audit.unwritable import audit_currencies, with_unwritable
 from consumer.netsuite.currency import CurrencyRef
 from consumer.netsuite.settings import MappingPolicy
 from devstack.demo_orders import OrderFactory
@@ -106,3 +106,28 @@ def test_an_order_in_a_currency_netsuite_lacks_is_not_repaired_either() -> None:
     assert finding is not None
     assert any("'XAU' is not an active NetSuite currency" in d for d in finding.details)
     assert repairable([finding], {1: marked[0]}) == []
+
+
+class Account:
+    """NetSuite's currency table as SuiteQL answers it (one active currency, EUR); queries counted."""
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    def suiteql(self, query: str, *, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        self.queries.append(query)
+        yield {"id": "2", "symbol": "EUR", "currencyprecision": 2}
+
+
+def test_the_currency_table_is_read_once_for_the_run() -> None:
+    """With no time to live the table was read again for every order found wanting (review of f5c2992:
+    300 queries for 300 missing orders)."""
+    raw = {n: raw_order(n, "COF-1KG") | {"currency": "XAU" if n % 2 else "EUR"} for n in range(1, 301)}
+    wanted = [expected(WooOrder.model_validate(body), POLICY) for body in raw.values()]
+    account = Account()
+    currencies = audit_currencies(account)
+    marked = with_unwritable(
+        wanted, {n: [] for n in raw}, as_bodies(raw), lambda skus: {"COF-1KG": "1"}, currencies
+    )
+    assert len(account.queries) == 1
+    assert sum(e.unmappable is not None for e in marked) == 150  # the XAU ones
