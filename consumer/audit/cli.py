@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         print("audit: --until must be after --since", file=sys.stderr)
         return BAD_INPUT
     woo, netsuite = WooClient(settings), NetSuiteClient(settings)
-    patient = PatientSuiteQL(netsuite)  # every query of the run: held_for's and the SKU lookups
+    patient = PatientSuiteQL(netsuite)  # every query of the run: held_for's, the SKU and currency look-ups
     try:
         window = read_window(woo, args.since, until, settings.mapping_policy())
         wanted, raw, skipped = window.wanted, window.bodies, window.skipped

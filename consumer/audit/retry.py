@@ -82,8 +82,6 @@ class PatientSuiteQL:
                     "audit: NetSuite answered %s; asking again in %.1f s", type(error).__name__, pause
                 )
                 self._sleep(pause)
-                waited, self.waited_s, tries[throttled] = (
-                    waited + pause,
-                    self.waited_s + pause,
-                    tries[throttled] + 1,
-                )
+                waited += pause
+                self.waited_s += pause
+                tries[throttled] += 1

@@ -45,10 +45,7 @@ def with_unwritable(
         finding = compare(exp, held[exp.order_id])
         if exp.unmappable or finding is None or finding.problem not in (MISSING, MISMATCHED):
             continue
-        try:
-            orders[exp.order_id] = WooOrder.model_validate_json(raw[exp.order_id])
-        except ValueError:
-            continue  # not judged: counted as unreadable
+        orders[exp.order_id] = WooOrder.model_validate_json(raw[exp.order_id])  # validated when read
     if not orders:
         return wanted
     skus: dict[int, list[str]] = {}

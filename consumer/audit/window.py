@@ -3,10 +3,10 @@
 A window can hold a busy shop's day or month. Keeping each order's REST body as parsed JSON (and a
 `WooOrder` over it) cost 18 KiB an order for the sample body — 1.7 GiB for 100,000 (audit of
 reconcile and audit, 2026-12-03); 5 KiB now. The comparison needs a few fields (`Expected`), and
-only the few orders found wanting need more:
-their body, kept as compact JSON bytes for `--repair` and the look-ups of what the consumer could not
-write (`unwritable`). The keyset walk lists an order again when it changes while being read: the
-version listed last is the newest.
+only the few orders found wanting need more: their body, kept as compact JSON bytes for `--repair`
+and the look-ups of what the consumer could not write (`unwritable`). An order unreadable in one
+listing and readable in a later one counts as read. The keyset walk lists an order again when it
+changes while being read: the version listed last is the newest.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ def read_window(source: PageSource, since: datetime, until: datetime, policy: Ma
             except ValueError:
                 unreadable.add(raw["id"] if isinstance(raw.get("id"), int) else -1)
                 continue
-            unreadable.discard(order.id)
             newest[order.id] = expected(order, policy) if judged(order) else None
             if newest[order.id] is None:
                 bodies.pop(order.id, None)
