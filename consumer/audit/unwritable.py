@@ -24,7 +24,7 @@ from consumer.errors import Unmappable
 from consumer.netsuite.currency import CurrencyResolver
 from consumer.netsuite.items import SuiteQLClient
 from consumer.netsuite.records import required_skus
-from consumer.pipeline.lookups import currency_of
+from consumer.pipeline.lookups import check_items, currency_of
 from consumer.pipeline.ports import CurrencyLookup
 from schemas.order import WooOrder
 
@@ -67,10 +67,8 @@ def _reason(
 ) -> str | None:
     if order is None:
         return None
-    unknown = [s for s in skus if s not in found]
-    if unknown:
-        return f"unknown SKU(s) in NetSuite: {', '.join(unknown)[:300]}"  # as the consumer says it
-    try:
+    try:  # the consumer's own checks, in its order: the reason it dead-letters with
+        check_items(skus, found)
         currency_of(currencies, order, _now)
     except Unmappable as exc:
         return exc.message

@@ -7,6 +7,8 @@ order in another currency.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from consumer.errors import Unmappable
 from consumer.netsuite.currency import CurrencyRef
 from consumer.pipeline.ports import CallRunner, CurrencyLookup, ItemLookup
@@ -16,10 +18,15 @@ from schemas.order import WooOrder
 def resolve_items(items: ItemLookup, skus: list[str], run: CallRunner, *, recheck: bool) -> dict[str, str]:
     """SKU → item id for every SKU (`recheck`: SKUs remembered as unknown are looked up again)."""
     found = run(lambda: items.resolve(skus, recheck_missing=recheck)) if skus else {}
+    check_items(skus, found)
+    return found
+
+
+def check_items(skus: list[str], found: Mapping[str, str]) -> None:
+    """`Unmappable` naming the SKUs NetSuite has no item for (`found`: SKU → item id)."""
     missing = [s for s in skus if s not in found]
     if missing:
         raise Unmappable(f"unknown SKU(s) in NetSuite: {', '.join(missing)[:300]}")
-    return found
 
 
 def currency_of(currencies: CurrencyLookup | None, order: WooOrder, run: CallRunner) -> CurrencyRef:
