@@ -3,7 +3,7 @@
 HTTP outcome → exception (checked top to bottom):
 
 ```
-o:errorCode CONCURRENCY_LIMIT_EXCEEDED (any status), 429  → Throttled    (+ governor.on_throttled)
+o:errorCode in LIMIT_CODES (any status), 429             → Throttled    (+ governor.on_throttled)
 401, 403                                                  → AuthFailure  (halt, probe, resume)
 5xx, requests.Timeout, ConnectionError, broken body       → Transient
 404                                                       → NotFound     (get() returns None instead)
@@ -14,8 +14,10 @@ anything else that is not 2xx (1xx, 3xx)                  → Transient    (redi
 The error is decided by `o:errorCode`, not only the status: NetSuite answers 400 for validation
 failures *and* for conditions a retry resolves (Oracle, "Error Status Codes", section_N3539978:
 RCRD_HAS_BEEN_CHANGED "Record has been changed", DUP_ENTITY "This entity already exists.",
-UNEXPECTED_ERROR, SSS_REQUEST_LIMIT_EXCEEDED; REST's own use of each is *unconfirmed*). Only real
-validation failures may dead-letter an order.
+UNEXPECTED_ERROR; REST's own use of each is *unconfirmed*). The account's request and session limits
+(SSS_REQUEST_LIMIT_EXCEEDED, REQUEST_LIMIT_EXCEEDED, WS_CONCUR_SESSION_DISALLWD) are `Throttled`
+like CONCURRENCY_LIMIT_EXCEEDED: no order's fault. Only real validation failures may dead-letter an
+order.
 Each exception carries `status`, `error_code` (`o:errorCode`) and `path` (`o:errorPath`, or the
 offending query parameter/header). Its `message` is `<operation>: HTTP <status>` (ours, loggable);
 its `detail` is NetSuite's own text — the reason a dead-lettered order needs — which may echo
@@ -39,6 +41,13 @@ TRY_AGAIN_CODES = frozenset(
         "DUP_ENTITY",
         "DUP_RCRD",
         "UNEXPECTED_ERROR",
+    }
+)
+#: The account's limits, shared by every order as a 429 is: `Throttled` — parked, never "exhausted",
+#: and the governor's window shrinks (as `TryAgain` they widened it and dead-lettered a long storm).
+LIMIT_CODES = frozenset(
+    {
+        "CONCURRENCY_LIMIT_EXCEEDED",
         "SSS_REQUEST_LIMIT_EXCEEDED",
         "REQUEST_LIMIT_EXCEEDED",
         "WS_CONCUR_SESSION_DISALLWD",
@@ -67,7 +76,7 @@ def error_for(operation: str, resp: requests.Response) -> SyncError | None:
         "path": None if path is None else str(path),
         "detail": str(detail or body.get("title") or resp.reason or "no detail")[:_MESSAGE_MAX],
     }
-    if code == "CONCURRENCY_LIMIT_EXCEEDED" or status == 429:
+    if code in LIMIT_CODES or status == 429:
         return Throttled(message, **kwargs)
     if status in (401, 403):
         return AuthFailure(message, **kwargs)

@@ -169,7 +169,11 @@ def client(server: tuple[Canned, str]) -> Iterator[NetSuiteClient]:
             "UNEXPECTED_ERROR",
             None,
         ),
-        (ns_error(400, "SSS_REQUEST_LIMIT_EXCEEDED", "Limit."), TryAgain, "SSS_REQUEST_LIMIT_EXCEEDED", None),
+        # the account's request limits are shared, as a 429 is: parked, never "exhausted" (audit, 2026-12-03)
+        *(
+            (ns_error(400, code, "Limit."), Throttled, code, None)
+            for code in ("SSS_REQUEST_LIMIT_EXCEEDED", "REQUEST_LIMIT_EXCEEDED", "WS_CONCUR_SESSION_DISALLWD")
+        ),
         (ns_error(404, "RCRD_HAS_BEEN_CHANGED", "?"), NotFound, "RCRD_HAS_BEEN_CHANGED", None),
         (ns_error(500, "UNEXPECTED_ERROR", "Oops."), Transient, "UNEXPECTED_ERROR", None),
         (ns_error(503, "UNEXPECTED_ERROR", "Oops."), Transient, "UNEXPECTED_ERROR", None),
