@@ -12,7 +12,8 @@ consumer, we halt it, so it resumes by itself once the cause is fixed).
 | share of the last N   | `DEAD_LETTER_BREAKER_RATIO` of `…_WINDOW`                 | 0.5 of 100 |
 | dead letters in a row | `DEAD_LETTER_BREAKER_CONSECUTIVE`                         | 20         |
 
-The ratio counts only once N records were seen; 0 disables a rule. The record that would trip it
+Both count where records end — written, skipped or dead-lettered — not their hops through the retry
+topics. The ratio counts only once N records were seen; 0 disables a rule. The record that would trip it
 is *not* dead-lettered: the member halts (`dead_letters`), and that record — and any other that
 wants the dead-letter topic meanwhile — is tried again with growing backoff. The first record
 written or skipped releases the halt and starts a fresh window. If the dead letters are genuine,
@@ -57,16 +58,17 @@ class DeadLetterBreaker:
         self._halts.engage(HaltReason.DEAD_LETTERS, why)
         return False
 
-    def settled(self, *, succeeded: bool) -> None:
-        """A record reached an outcome that is not a dead letter (written, skipped, or retried).
-        A success (written or skipped) releases a halt and starts a fresh window."""
+    def settled(self) -> None:
+        """A record ended written or skipped: it releases a halt and starts a fresh window. A hop to a
+        retry topic is no outcome: counted as one, each order's hops reset the run and kept the share
+        of dead letters under 1/(hops + 1), so a failure every order retries — 5xx on every write —
+        emptied the stream into the dead-letter topic (audit of the retry chain, 2026-12-03)."""
         with self._lock:
-            if succeeded and self._halts.engaged(HaltReason.DEAD_LETTERS):
+            if self._halts.engaged(HaltReason.DEAD_LETTERS):
                 self._recent.clear()
             self._recent.append(False)
             self._in_a_row = 0
-        if succeeded:
-            self._halts.release(HaltReason.DEAD_LETTERS)
+        self._halts.release(HaltReason.DEAD_LETTERS)
 
     def _trips(self, recent: list[bool], in_a_row: int) -> str | None:
         limit = self._limit

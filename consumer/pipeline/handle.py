@@ -218,8 +218,7 @@ class RecordHandler:
         if route.topic == self._policy.dead_letter_topic:
             metrics.DEAD_LETTERED.labels(error.error_class).inc()
             metrics.OUTCOMES.labels("dead_lettered").inc()
-        else:
-            self._checks.dead_letters.settled(succeeded=False)
+        else:  # a hop, no outcome: the dead-letter breaker counts only where a record ends
             if route.reason == "permission":
                 metrics.PERMISSION_PARKED.inc()
             # by the retry topic's level, parked records included: `retried - settled` is what waits
@@ -234,7 +233,7 @@ class RecordHandler:
         )
 
     def _settled(self, record: SourceRecord, event: OrderEvent, outcome: Outcome, level: int) -> None:
-        self._checks.dead_letters.settled(succeeded=True)
+        self._checks.dead_letters.settled()
         metrics.OUTCOMES.labels(outcome.value).inc()
         if level > 0:
             metrics.RETRY_SETTLED.inc()  # it left the retry topics: written or skipped

@@ -273,7 +273,7 @@ class TestDeadLetterBreaker:
         breaker = DeadLetterBreaker(DeadLetterLimit(ratio=0, window=100, consecutive=3), halts)
         assert [breaker.admit() for _ in range(4)] == [True, True, False, False]
         assert halts.reasons() == {"dead_letters": "3 records in a row would be dead-lettered"}
-        breaker.settled(succeeded=True)
+        breaker.settled()
         assert not halts.halted
         assert breaker.admit()  # a fresh start
 
@@ -282,17 +282,10 @@ class TestDeadLetterBreaker:
         breaker = DeadLetterBreaker(DeadLetterLimit(ratio=0.5, window=10, consecutive=0), halts)
         for _ in range(4):
             breaker.admit()
-            breaker.settled(succeeded=False)  # retried: not a dead letter
+            breaker.settled()  # written: not a dead letter
         assert breaker.admit() is True  # 5 of 9 — the window is not full yet
         assert breaker.admit() is False  # 6 of 10
         assert halts.engaged(HaltReason.DEAD_LETTERS)
-
-    def test_a_retry_is_not_a_success(self) -> None:
-        halts = Halts()
-        breaker = DeadLetterBreaker(DeadLetterLimit(ratio=0, window=10, consecutive=1), halts)
-        assert not breaker.admit()
-        breaker.settled(succeeded=False)
-        assert halts.halted
 
 
 def test_an_answer_from_before_the_failures_is_no_proof_netsuite_answers(stop: threading.Event) -> None:

@@ -241,6 +241,22 @@ def test_the_dead_letter_breaker_holds_the_record_until_a_write_succeeds(stop: t
     assert not m.halts.halted  # the success released the halt
 
 
+def test_a_systemic_retryable_failure_trips_the_dead_letter_breaker_too(stop: threading.Event) -> None:
+    """Each order walks main → retry.1 → retry.2 → dead letter. Counting its hops as outcomes that are
+    no dead letter reset the run and kept the share under 1/(hops + 1): a NetSuite answering 5xx to
+    every write (its reads and the probe answering) emptied the stream into the dead-letter topic
+    (audit of the retry chain, 2026-12-03). Only final outcomes count now."""
+    limit = DeadLetterLimit(ratio=0, window=100, consecutive=5)
+    m = Member(stop, FakeWriter([Transient("503")] * 30), limit=limit)  # 10 orders' worth, then fixed
+    hops = [("orders", []), ("orders.retry.1", [(h.ATTEMPT, b"1")]), ("orders.retry.2", [(h.ATTEMPT, b"2")])]
+    for n in range(10):
+        for topic, headers in hops:
+            assert m.handle(SourceRecord(topic, 0, n, b"7", RECORD.value, headers)) is True
+    dead = [t for t, _ in m.forwarder.sent if t == "orders.dlq"]
+    assert len(dead) == 4  # the fifth in a row tripped it: held until a write succeeded, then all written
+    assert not m.halts.halted
+
+
 def test_a_topic_that_refuses_records_for_good_halts_until_a_forward_succeeds(stop: threading.Event) -> None:
     refused = PublishError("delivery failed: MSG_SIZE_TOO_LARGE", too_large=True)
     forwarder = FakeForwarder([refused, refused])
