@@ -3,10 +3,11 @@
 ```
 SyncError
 ├── RetryableError        → next retry topic (then dead letter when exhausted and NetSuite answers)
-│   ├── Throttled         429 / CONCURRENCY_LIMIT_EXCEEDED — also shrinks the governor window
+│   ├── Throttled         429 / CONCURRENCY_LIMIT_EXCEEDED / a request or session limit — also
+│   │                     shrinks the governor window
 │   ├── Transient         5xx, timeouts, connection errors — also feed the outage breaker
 │   └── TryAgain          400 whose o:errorCode means "try again": record changed meanwhile,
-│                         a concurrent create, an unexpected error, a request limit
+│                         a concurrent create, an unexpected error
 ├── PermanentError        → dead-letter topic at once, with the reason in headers
 │   ├── Rejected          NetSuite 400 (validation, bad reference)
 │   ├── NotFound          404 where a record had to exist
@@ -82,7 +83,8 @@ class RetryableError(SyncError):
 
 
 class Throttled(RetryableError):
-    """NetSuite's account concurrency limit was hit (429 CONCURRENCY_LIMIT_EXCEEDED)."""
+    """One of the account's limits was hit: concurrency (429 CONCURRENCY_LIMIT_EXCEEDED), requests or
+    sessions (`consumer.netsuite.answers.LIMIT_CODES`). Shared by every order: parked, never dead-lettered."""
 
 
 class Transient(RetryableError):
@@ -93,7 +95,7 @@ class TryAgain(RetryableError):
     """NetSuite answered 400 with a code that means "try again", not "this record is wrong":
     `RCRD_HAS_BEEN_CHANGED` (another save landed between load and save), `DUP_ENTITY`/`DUP_RCRD`
     on an upsert (another request created the record meanwhile: the retry updates it),
-    `UNEXPECTED_ERROR`, a request limit. NetSuite did answer: not evidence of an outage."""
+    `UNEXPECTED_ERROR`. NetSuite did answer: not evidence of an outage."""
 
 
 class PermanentError(SyncError):
